@@ -1,0 +1,232 @@
+/**
+ * The connector contract: one object per channel kind, registered in ./registry.ts.
+ *
+ * A connector never touches the database, the queues or the environment. It declares its
+ * credentials, and offers capabilities the pipeline uses when present:
+ * - `webhook`: verify a platform's request and turn an accepted body into normalized events;
+ * - `pull`: run inside the worker role (IMAP IDLE, Telegram long polling, WhatsApp Web) and
+ *   hand raw inbound payloads to the same ingest path as webhooks;
+ * - `send`: deliver an agent's or the bot's message and return the platform's id;
+ * - `media`: download a platform-held file (an inbound attachment) with the channel's credentials.
+ * Parsing is shared by webhook and pull channels: every raw inbound payload is queued as a
+ * `RawInbound` and parsed by `parse` in the ingest worker.
+ */
+import type { z } from 'zod';
+
+export type Platform = 'whatsapp' | 'instagram' | 'facebook' | 'telegram' | 'email' | 'sms';
+export type ChannelKind =
+  | 'whatsapp_cloud'
+  | 'whatsapp_web'
+  | 'messenger'
+  | 'instagram'
+  | 'telegram'
+  | 'email'
+  | 'twilio_sms';
+export type MessageType = 'text' | 'image' | 'file' | 'audio' | 'video' | 'location' | 'system';
+export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';
+export type IdentifierType = 'phone' | 'email' | 'social';
+
+/** A webhook request as the hub received it. */
+export interface WebhookRequest {
+  method: 'GET' | 'POST';
+  /** The public URL the platform called (PUBLIC_URL + path + query): what Twilio signs. */
+  url: string;
+  query: Record<string, string>;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  rawBody: Buffer;
+}
+
+export type VerifyResult =
+  /** A genuine delivery: queue it. */
+  | { kind: 'accept' }
+  /** Answer directly and queue nothing (a subscription handshake, say). */
+  | { kind: 'respond'; status: number; body: string }
+  /** Refuse: bad or missing signature or token. */
+  | { kind: 'reject'; status: 401 | 403; reason: string };
+
+/** A raw inbound payload, queued as is and parsed in the ingest worker. */
+export interface RawInbound {
+  /** The body as text (JSON, form-encoded, or a raw RFC 5322 email). */
+  body: string;
+  contentType?: string;
+  /** When the hub received it (epoch ms). */
+  receivedAt: number;
+}
+
+/** The person on the platform side. */
+export interface Contact {
+  /** The platform's id for them: wa_id, page-scoped id, chat id, email address, E.164 number. */
+  externalId: string;
+  identifier: string;
+  identifierType: IdentifierType;
+  name?: string;
+  avatar?: string;
+}
+
+export interface InboundAttachment {
+  kind: 'image' | 'file' | 'audio' | 'video' | 'sticker';
+  /** Where to fetch it with `media.fetch`: a platform media id or a URL. */
+  source: string;
+  fileName?: string;
+  mimeType?: string;
+  fileSize?: number;
+  /** Inline content (a MIME part of an email), when the payload carries the bytes. */
+  inline?: { base64: string; contentId?: string };
+}
+
+/** A message in either direction; `direction: 'out'` is an echo of the business's own message. */
+export interface MessageEvent {
+  type: 'message';
+  externalId: string;
+  direction: 'in' | 'out';
+  contact: Contact;
+  /** Platform time of the message (epoch ms). */
+  timestamp: number;
+  messageType: MessageType;
+  content: string;
+  metadata?: Record<string, unknown>;
+  attachments?: InboundAttachment[];
+  /** Email threading: every id this message refers to (References, In-Reply-To). */
+  threadRefs?: string[];
+  subject?: string;
+  /**
+   * Machine-written mail (auto-reply, out-of-office): it never opens a conversation or a
+   * prospect; it is kept as a system message only in a thread that already exists.
+   */
+  automated?: 'auto_reply';
+}
+
+/** A delivery status for a message the hub (or an echo) sent. */
+export interface StatusEvent {
+  type: 'status';
+  externalId: string;
+  status: DeliveryStatus;
+  timestamp: number;
+  /** The platform's reason, for 'failed'. */
+  error?: string;
+}
+
+/** Messenger/Instagram style: everything sent to this contact up to `upTo` is delivered/read. */
+export interface WatermarkEvent {
+  type: 'watermark';
+  contactExternalId: string;
+  status: 'delivered' | 'read';
+  upTo: number;
+}
+
+export interface ReactionEvent {
+  type: 'reaction';
+  targetExternalId: string;
+  contact: Contact;
+  /** Empty string removes the contact's reaction. */
+  emoji: string;
+  timestamp: number;
+}
+
+/** The platform edited a message it sent before (Telegram edited_message). */
+export interface EditEvent {
+  type: 'edit';
+  externalId: string;
+  content: string;
+  timestamp: number;
+}
+
+/** Valid but not understood: acknowledged, kept and counted, never retried. */
+export interface UnsupportedEvent {
+  type: 'unsupported';
+  reason: string;
+}
+
+export type NormalizedEvent = MessageEvent | StatusEvent | WatermarkEvent | ReactionEvent | EditEvent | UnsupportedEvent;
+
+/** What the outbound pipeline asks a connector to deliver. */
+export interface OutboundMessage {
+  messageId: string;
+  to: Contact;
+  content: string;
+  messageType: MessageType;
+  attachments?: { url: string; mimeType?: string; fileName?: string }[];
+  /** Email: headers that keep the thread together. */
+  thread?: { subject?: string; inReplyTo?: string; references?: string[]; messageId?: string };
+}
+
+export interface ConnectorContext {
+  /** The channel's public webhook URL (status callbacks, setWebhook). */
+  webhookUrl: string;
+  /** fetch, so tests and proxies can stand in without a connector knowing. */
+  fetch: typeof fetch;
+}
+
+export type ErrorCategory = 'temporary' | 'rate_limited' | 'auth' | 'permanent';
+
+/** A platform's refusal, already classified; any other thrown error counts as temporary. */
+export class ConnectorError extends Error {
+  constructor(
+    readonly category: ErrorCategory,
+    message: string,
+    readonly code?: string,
+    /** Seconds the platform asked us to wait, for rate limits. */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+    this.name = 'ConnectorError';
+  }
+}
+
+export interface WebhookCapability<C> {
+  /** How the body must parse before anything is queued (400 otherwise). */
+  bodyFormat: 'json' | 'form';
+  verify(req: WebhookRequest, credentials: C): VerifyResult;
+  /** The platform's id for this delivery, so a redelivery is the same job; default: a hash of the body. */
+  deliveryId?(req: WebhookRequest): string | undefined;
+}
+
+export interface PullHandle {
+  stop(): Promise<void>;
+}
+
+export interface PullContext<C> extends ConnectorContext {
+  channelId: string;
+  credentials: C;
+  /** Where the connector resumes from (IMAP UIDVALIDITY/UID, Telegram offset). */
+  cursor: Record<string, unknown> | null;
+  /** Queue one raw payload for ingest; resolves once it is safely queued, then the cursor is saved. */
+  emit(raw: RawInbound, deliveryId: string, cursor?: Record<string, unknown>): Promise<void>;
+  /** Report health (connected, reconnecting, needs_auth) for admins. */
+  setState(state: 'active' | 'error' | 'needs_auth', reason?: string): void;
+  log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
+}
+
+export interface PullCapability<C> {
+  start(ctx: PullContext<C>): Promise<PullHandle>;
+}
+
+export interface SendCapability<C> {
+  send(message: OutboundMessage, credentials: C, ctx: ConnectorContext): Promise<{ externalId: string }>;
+  /** Platforms that refuse free text after a quiet period (Meta: 24 h since the last inbound). */
+  windowHours?: number;
+}
+
+export interface MediaCapability<C> {
+  fetch(source: string, credentials: C, ctx: ConnectorContext): Promise<{ data: Buffer; mimeType?: string; fileName?: string }>;
+}
+
+export interface Connector<C = any> {
+  kind: ChannelKind;
+  platform: Platform;
+  /** Link to the platform's documentation. */
+  docs: string;
+  credentials: z.ZodType<C>;
+  /** Credential fields that are secrets: write-only, masked in every answer. */
+  secretFields: readonly string[];
+  parse(raw: RawInbound, credentials: C): NormalizedEvent[] | Promise<NormalizedEvent[]>;
+  webhook?: WebhookCapability<C>;
+  pull?: PullCapability<C>;
+  send?: SendCapability<C>;
+  media?: MediaCapability<C>;
+  /** Called when a channel is created or its credentials change (Telegram setWebhook). */
+  activate?(credentials: C, ctx: ConnectorContext): Promise<void>;
+  /** Maps a thrown error to what the pipeline should do; ConnectorError carries its own. */
+  classifyError?(e: unknown): ErrorCategory;
+}

