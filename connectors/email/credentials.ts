@@ -17,6 +17,11 @@ export const EmailCredentials = z.object({
   smtpPassword: z.string().min(1),
   fromAddress: z.email(),
   fromName: z.string().optional(),
+  /** Turn off only for a server with a self-signed certificate (a test or lab server). */
+  imapTlsRejectUnauthorized: flag.default(true),
+  smtpTlsRejectUnauthorized: flag.default(true),
+  /** How many of the newest messages the first pull imports, so the inbox does not start empty. */
+  initialImportCount: z.coerce.number().int().min(0).max(1000).default(50),
 });
 export type EmailCredentials = z.infer<typeof EmailCredentials>;
 export const EMAIL_SECRET_FIELDS = ['imapPassword', 'smtpPassword'] as const;

@@ -1,12 +1,24 @@
+/**
+ * Instagram Direct messages through the Messenger Platform (an Instagram professional account).
+ * https://developers.facebook.com/docs/messenger-platform/instagram
+ */
 import type { Connector } from '../types.js';
 import { InstagramCredentials, META_SECRET_FIELDS } from './credentials.js';
+import { classifyMetaError } from './errors.js';
+import { attachmentUrlMedia } from './media.js';
+import { parseMessaging } from './parse-messaging.js';
+import { sendMessaging } from './send.js';
+import { metaWebhook } from './signature.js';
 
-/** Placeholder until this connector's parse/send land: configuration only. */
 export const instagram: Connector<InstagramCredentials> = {
   kind: 'instagram',
   platform: 'instagram',
-  docs: '',
+  docs: 'https://developers.facebook.com/docs/messenger-platform/instagram',
   credentials: InstagramCredentials,
   secretFields: META_SECRET_FIELDS,
-  parse: () => [{ type: 'unsupported', reason: 'instagram inbound is not implemented yet' }],
+  parse: (raw) => parseMessaging(raw),
+  webhook: metaWebhook(),
+  send: { send: sendMessaging, windowHours: 24 },
+  media: attachmentUrlMedia,
+  classifyError: classifyMetaError,
 };

@@ -1,12 +1,24 @@
+/**
+ * Facebook Messenger through the Messenger Platform (a Facebook Page's inbox).
+ * https://developers.facebook.com/docs/messenger-platform
+ */
 import type { Connector } from '../types.js';
 import { MessengerCredentials, META_SECRET_FIELDS } from './credentials.js';
+import { classifyMetaError } from './errors.js';
+import { attachmentUrlMedia } from './media.js';
+import { parseMessaging } from './parse-messaging.js';
+import { sendMessaging } from './send.js';
+import { metaWebhook } from './signature.js';
 
-/** Placeholder until this connector's parse/send land: configuration only. */
 export const messenger: Connector<MessengerCredentials> = {
   kind: 'messenger',
   platform: 'facebook',
-  docs: '',
+  docs: 'https://developers.facebook.com/docs/messenger-platform',
   credentials: MessengerCredentials,
   secretFields: META_SECRET_FIELDS,
-  parse: () => [{ type: 'unsupported', reason: 'messenger inbound is not implemented yet' }],
+  parse: (raw) => parseMessaging(raw),
+  webhook: metaWebhook(),
+  send: { send: sendMessaging, windowHours: 24 },
+  media: attachmentUrlMedia,
+  classifyError: classifyMetaError,
 };

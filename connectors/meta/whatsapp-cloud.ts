@@ -1,12 +1,25 @@
+/**
+ * WhatsApp Business Platform, Cloud API.
+ * https://developers.facebook.com/docs/whatsapp/cloud-api
+ */
 import type { Connector } from '../types.js';
 import { WhatsAppCloudCredentials, META_SECRET_FIELDS } from './credentials.js';
+import { classifyMetaError } from './errors.js';
+import { whatsappMedia } from './media.js';
+import { parseWhatsApp } from './parse-whatsapp.js';
+import { sendWhatsApp } from './send.js';
+import { metaWebhook } from './signature.js';
 
-/** Placeholder until this connector's parse/send land: configuration only. */
 export const whatsappCloud: Connector<WhatsAppCloudCredentials> = {
   kind: 'whatsapp_cloud',
   platform: 'whatsapp',
-  docs: '',
+  docs: 'https://developers.facebook.com/docs/whatsapp/cloud-api',
   credentials: WhatsAppCloudCredentials,
   secretFields: META_SECRET_FIELDS,
-  parse: () => [{ type: 'unsupported', reason: 'whatsapp_cloud inbound is not implemented yet' }],
+  // Payloads for another phone number of the same app are parsed too: routing is the hub's call.
+  parse: (raw) => parseWhatsApp(raw),
+  webhook: metaWebhook(),
+  send: { send: sendWhatsApp, windowHours: 24 },
+  media: whatsappMedia,
+  classifyError: classifyMetaError,
 };

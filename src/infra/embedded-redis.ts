@@ -35,6 +35,7 @@ export async function startEmbeddedRedis(dataDir: string, log: Logger): Promise<
   child.stderr.on('data', (d) => log.debug({ redis: String(d).trim() }, 'embedded redis'));
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
+  probe.on('error', () => undefined); // refused until the server listens
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {

@@ -1,0 +1,24 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { SecretBox } from './security/crypto.js';
+import type { TokenService } from './security/tokens.js';
+import type { Queues } from './queue/queues.js';
+import type { Metrics } from './metrics.js';
+import type { Publisher } from './realtime/publisher.js';
+
+/** What the hub's parts are built from; passed explicitly, never read from globals. */
+export interface Deps {
+  config: Config;
+  /** The origin webhook addresses are built on. */
+  publicUrl: string;
+  log: Logger;
+  orm: MikroORM;
+  redis: Redis;
+  box: SecretBox;
+  tokens: TokenService;
+  queues: Queues;
+  metrics: Metrics;
+  publisher: Publisher;
+}

@@ -1,0 +1,104 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { connectorFor } from '../../connectors/registry.js';
+import type { ChannelKind } from '../../connectors/types.js';
+import type { SecretBox } from '../security/crypto.js';
+import { badRequest, notFound } from '../http/errors.js';
+import { Channel } from './channel.entity.js';
+
+export const MASK = '********';
+
+export function webhookUrlFor(publicUrl: string, channelId: string): string {
+  return `${publicUrl}/webhooks/${channelId}`;
+}
+
+export function openCredentials<C = Record<string, unknown>>(box: SecretBox, channel: Channel): C {
+  return box.openJson<C>(channel.credentials);
+}
+
+/** Validates credentials for a kind; zod's messages name the field. */
+function validateCredentials(kind: ChannelKind, input: unknown): Record<string, unknown> {
+  const parsed = connectorFor(kind).credentials.safeParse(input ?? {});
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'credentials'}: ${i.message}`).join('; ');
+    throw badRequest(`Invalid ${kind} credentials: ${detail}`, 'invalid_credentials');
+  }
+  return parsed.data as Record<string, unknown>;
+}
+
+/** Secrets replaced by a mask; other fields (ids, hosts, the verify token to paste) as they are. */
+export function maskCredentials(kind: ChannelKind, creds: Record<string, unknown>): Record<string, unknown> {
+  const secret = new Set(connectorFor(kind).secretFields);
+  return Object.fromEntries(Object.entries(creds).map(([k, v]) => [k, secret.has(k) && v ? MASK : v]));
+}
+
+export function channelView(channel: Channel, box: SecretBox, publicUrl: string) {
+  const kind = channel.kind as ChannelKind;
+  const connector = connectorFor(kind);
+  return {
+    id: channel.id,
+    kind,
+    platform: channel.platform,
+    name: channel.name,
+    status: channel.status,
+    statusReason: channel.statusReason ?? undefined,
+    webhookUrl: connector.webhook ? webhookUrlFor(publicUrl, channel.id) : undefined,
+    credentials: maskCredentials(kind, openCredentials(box, channel)),
+    botEnabledDefault: channel.botEnabledDefault,
+    bestEffort: kind === 'whatsapp_web' || undefined,
+    createdAt: channel.createdAt.toISOString(),
+    updatedAt: channel.updatedAt.toISOString(),
+  };
+}
+
+export const ChannelCreateInput = z.object({
+  kind: z.enum(['whatsapp_cloud', 'whatsapp_web', 'messenger', 'instagram', 'telegram', 'email', 'twilio_sms']),
+  name: z.string().trim().min(1).max(120),
+  credentials: z.record(z.string(), z.unknown()).default({}),
+  botEnabledDefault: z.boolean().optional(),
+});
+export const ChannelUpdateInput = z.object({
+  name: z.string().trim().min(1).max(120).optional(),
+  credentials: z.record(z.string(), z.unknown()).optional(),
+  botEnabledDefault: z.boolean().optional(),
+  status: z.enum(['active', 'disabled']).optional(),
+});
+
+export async function createChannel(em: EntityManager, box: SecretBox, orgId: string, input: z.infer<typeof ChannelCreateInput>) {
+  const creds = validateCredentials(input.kind, input.credentials);
+  const channel = em.create(Channel, {
+    organization: orgId,
+    kind: input.kind,
+    platform: connectorFor(input.kind).platform,
+    name: input.name,
+    credentials: box.sealJson(creds),
+    botEnabledDefault: input.botEnabledDefault ?? false,
+  } as any);
+  await em.flush();
+  return channel;
+}
+
+export async function findChannel(em: EntityManager, orgId: string, id: string): Promise<Channel> {
+  const channel = z.uuid().safeParse(id).success ? await em.findOne(Channel, { id, organization: orgId }) : null;
+  if (!channel) throw notFound('Channel');
+  return channel;
+}
+
+/** Secrets left out, or sent back masked, keep their stored value: they are write-only. */
+export async function updateChannel(em: EntityManager, box: SecretBox, channel: Channel, input: z.infer<typeof ChannelUpdateInput>) {
+  if (input.credentials) {
+    const current = openCredentials<Record<string, unknown>>(box, channel);
+    const incoming = Object.fromEntries(Object.entries(input.credentials).filter(([, v]) => v !== MASK));
+    const creds = validateCredentials(channel.kind as ChannelKind, { ...current, ...incoming });
+    channel.credentials = box.sealJson(creds);
+    if (channel.status === 'needs_auth') {
+      channel.status = 'active';
+      channel.statusReason = null;
+    }
+  }
+  if (input.name !== undefined) channel.name = input.name;
+  if (input.botEnabledDefault !== undefined) channel.botEnabledDefault = input.botEnabledDefault;
+  if (input.status !== undefined) channel.status = input.status;
+  await em.flush();
+  return channel;
+}

@@ -1,0 +1,54 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import { routePath } from 'hono/route';
+import type { Deps } from '../context.js';
+import type { Channel } from '../domain/channel.entity.js';
+import { AppError, errorHandler } from './errors.js';
+import type { AppEnv } from './env.js';
+import { healthRoutes } from './routes/health.js';
+import { authRoutes } from './routes/auth.js';
+import { userRoutes } from './routes/users.js';
+import { organizationRoutes } from './routes/organizations.js';
+import { channelRoutes } from './routes/channels.js';
+
+export type AppHooks = { channelChanged(channel: Channel): Promise<void> };
+
+/** The hub's HTTP surface; tests call `app.request()` on it without a server. */
+export function createApp(deps: Deps, hooks: AppHooks) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.onError(errorHandler(deps.log));
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    c.set('em', deps.orm.em.fork());
+    await next();
+    deps.metrics.httpRequests.observe(
+      { method: c.req.method, route: routePath(c), status: String(c.res.status) },
+      (performance.now() - started) / 1000,
+    );
+  });
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
+  const limit = bodyLimit({
+    maxSize: deps.config.bodyLimitBytes,
+    onError: () => {
+      throw new AppError(413, 'payload_too_large', `Body larger than ${deps.config.bodyLimitBytes} bytes`);
+    },
+  });
+  app.use('/api/*', limit);
+  app.use('/webhooks/*', limit);
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', authRoutes(deps));
+  app.route('/', userRoutes(deps));
+  app.route('/', organizationRoutes(deps));
+  app.route('/', channelRoutes(deps, { changed: hooks.channelChanged }));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Omnichannel Inbox Hub', version: '0.1.0' } });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  return app;
+}
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,24 @@
+import { Hono } from 'hono';
+import type { Deps } from '../../context.js';
+
+const within = <T>(ms: number, p: Promise<T>) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+
+/** Liveness, readiness (Postgres and Redis answer) and Prometheus metrics. */
+export function healthRoutes(deps: Deps) {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const [db, redis] = await Promise.allSettled([
+      within(1000, deps.orm.em.getConnection().execute('select 1')),
+      deps.redis.status === 'ready' ? within(1000, deps.redis.ping()) : Promise.reject(new Error(deps.redis.status)),
+    ]);
+    const checks = { database: db.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down' };
+    const ready = checks.database === 'ok' && checks.redis === 'ok';
+    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+  });
+  app.get('/metrics', async (c) =>
+    c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
+  );
+  return app;
+}

@@ -1,0 +1,84 @@
+import type { AddressInfo } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import { serve } from '@hono/node-server';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Redis } from 'ioredis';
+import { ormConfig } from '../mikro-orm.config.js';
+import type { Config } from './config.js';
+import type { Deps } from './context.js';
+import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { SecretBox } from './security/crypto.js';
+import { TokenService } from './security/tokens.js';
+import { createQueues } from './queue/queues.js';
+import { Publisher } from './realtime/publisher.js';
+import { createSocketServer, type HubServer } from './realtime/socket-server.js';
+import { createApp, type App } from './http/app.js';
+import { migrateAndSeed } from './bootstrap/migrate.js';
+import { firstStart } from './bootstrap/first-start.js';
+import { startWorkers } from './pipeline/workers.js';
+
+export type Hub = {
+  deps: Deps;
+  app?: App;
+  io?: HubServer;
+  /** The HTTP origin the hub listens on (api role). */
+  url?: string;
+  stop(): Promise<void>;
+};
+
+/** Starts the hub's roles on a database and a Redis that are already up. */
+export async function startHub(opts: { config: Config; log: Logger; databaseUrl: string; redisUrl: string }): Promise<Hub> {
+  const { config, log } = opts;
+  const orm = await MikroORM.init(ormConfig(opts.databaseUrl));
+  const box = new SecretBox(config.secretKey);
+  await migrateAndSeed(orm, () => firstStart(orm.em.fork(), config, box, log));
+
+  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const deps: Deps = {
+    config,
+    log,
+    orm,
+    redis,
+    box,
+    publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+    tokens: new TokenService(config.jwtSecret, config.jwtTtl),
+    queues: createQueues(opts.redisUrl, config.queuePrefix),
+    metrics: createMetrics(),
+    publisher: new Publisher(redis),
+  };
+
+  const stops: (() => Promise<void>)[] = [];
+  const hub: Hub = { deps, stop: async () => undefined };
+
+  if (config.role !== 'api') {
+    const workers = await startWorkers(deps);
+    stops.push(() => workers.close());
+    log.info('worker role started');
+  }
+
+  if (config.role !== 'worker') {
+    const app = createApp(deps, { channelChanged: async () => undefined });
+    const server = await new Promise<HttpServer>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as HttpServer));
+    });
+    const { port } = server.address() as AddressInfo;
+    if (!config.publicUrl) deps.publicUrl = `http://localhost:${port}`;
+    const sockets = createSocketServer(server, deps, () => undefined);
+    hub.app = app;
+    hub.io = sockets.io;
+    hub.url = `http://127.0.0.1:${port}`;
+    // Sockets first (closes the HTTP server too), so no request arrives while the rest stops.
+    stops.unshift(() => sockets.close());
+    log.info({ port, publicUrl: deps.publicUrl }, 'api role listening');
+  }
+
+  hub.stop = async () => {
+    for (const stop of stops) await stop();
+    await deps.queues.close();
+    redis.disconnect();
+    await orm.close();
+  };
+  return hub;
+}

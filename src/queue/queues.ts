@@ -1,0 +1,36 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+
+/** Every queue the hub uses, by name. Workers live in src/pipeline. */
+export const QUEUE_NAMES = ['ingest', 'outbound', 'media', 'maintenance'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+const defaults: Record<QueueName, JobsOptions> = {
+  ingest: { attempts: 8, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } },
+  outbound: { attempts: 6, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } },
+  media: { attempts: 6, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 86400 } },
+  maintenance: { removeOnComplete: 100, removeOnFail: 100 },
+};
+
+export type Queues = Record<QueueName, Queue> & {
+  prefix: string;
+  /** A new connection for a worker (BullMQ blocks on it). */
+  connection(): ConnectionOptions;
+  close(): Promise<void>;
+};
+
+export function createQueues(redisUrl: string, prefix: string): Queues {
+  const shared = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queues = Object.fromEntries(
+    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: shared, prefix, defaultJobOptions: defaults[name] })]),
+  ) as Record<QueueName, Queue>;
+  return {
+    ...queues,
+    prefix,
+    connection: () => new Redis(redisUrl, { maxRetriesPerRequest: null }),
+    async close() {
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      shared.disconnect();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { Emitter } from '@socket.io/redis-emitter';
+import type { Redis } from 'ioredis';
+import type { ServerEvents } from './events.js';
+
+export const rooms = {
+  org: (id: string) => `org:${id}`,
+  conversation: (id: string) => `conv:${id}`,
+  user: (id: string) => `user:${id}`,
+};
+
+/**
+ * Sends live events to agents through Redis, so any process (API or worker) can publish and
+ * every API process's sockets receive them (the Socket.IO Redis adapter on the other end).
+ */
+export class Publisher {
+  private readonly emitter: Emitter;
+
+  constructor(redis: Redis) {
+    this.emitter = new Emitter(redis);
+  }
+
+  to<E extends keyof ServerEvents>(roomsList: string[], event: E, ...args: Parameters<ServerEvents[E]>): void {
+    if (roomsList.length === 0) return;
+    this.emitter.to(roomsList).emit(event, ...(args as any[]));
+  }
+}

@@ -1,0 +1,56 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Deps } from '../context.js';
+import { User } from '../domain/user.entity.js';
+import type { ClientEvents, ServerEvents } from './events.js';
+import { rooms } from './publisher.js';
+import type { AuthInfo } from '../http/env.js';
+
+export type SocketData = { auth: Omit<AuthInfo, 'user'> & { name: string } };
+export type HubServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
+export type HubSocket = Parameters<Parameters<HubServer['on']>[1]>[0];
+
+/**
+ * Socket.IO on the hub's HTTP server. The token is checked at the handshake; each socket
+ * joins its organization's and its user's rooms. The Redis adapter lets several hub
+ * processes share rooms.
+ */
+export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnection: (socket: HubSocket) => void): { io: HubServer; close(): Promise<void> } {
+  const pub = deps.redis.duplicate();
+  const sub = deps.redis.duplicate();
+  const io: HubServer = new Server(httpServer, {
+    adapter: createAdapter(pub, sub),
+    cors: { origin: true, credentials: true },
+    maxHttpBufferSize: deps.config.bodyLimitBytes,
+  });
+
+  io.use(async (socket, next) => {
+    try {
+      const token = (socket.handshake.auth as { token?: unknown })?.token;
+      if (typeof token !== 'string' || !token) throw new Error('missing token');
+      const claims = await deps.tokens.verify(token);
+      const user = await deps.orm.em.fork().findOne(User, { id: claims.userId, organization: claims.orgId });
+      if (!user || user.disabled) throw new Error('unknown user');
+      socket.data.auth = { userId: user.id, orgId: claims.orgId, role: user.role, name: user.name };
+      next();
+    } catch {
+      next(Object.assign(new Error('unauthorized'), { data: { code: 'unauthorized', message: 'Invalid or expired token' } }));
+    }
+  });
+
+  io.on('connection', (socket) => {
+    const { orgId, userId } = socket.data.auth;
+    socket.join([rooms.org(orgId), rooms.user(userId)]);
+    onConnection(socket);
+  });
+
+  return {
+    io,
+    close: async () => {
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}
