@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /** Keys whose values never reach a log line, at any of the depths the hub logs. */
 const SECRET_KEYS = [
@@ -8,8 +8,8 @@ const SECRET_KEYS = [
 ];
 const redactPaths = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `headers["${k}"]`]);
 
-export function createLogger(level: string, name = 'hub'): Logger {
-  return pino({ name, level, redact: { paths: redactPaths, censor: '[redacted]' } });
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino({ name: 'hub', level, redact: { paths: redactPaths, censor: '[redacted]' } }, destination);
 }
 
 export type { Logger };

@@ -18,7 +18,7 @@ export const Message = defineEntity({
   properties: {
     ...baseColumns(),
     /** Insertion order: breaks ties between messages of the same platform second. */
-    seq: p.bigint('number').columnType('bigserial').returning().nullable(),
+    seq: p.bigint('number').autoincrement().returning(),
     organization: () => p.manyToOne(Organization).index(),
     channel: () => p.manyToOne(Channel).deleteRule('cascade'),
     conversation: () => p.manyToOne(Conversation).deleteRule('cascade'),
