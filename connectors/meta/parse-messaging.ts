@@ -32,15 +32,15 @@ export function parseMessaging(raw: RawInbound): NormalizedEvent[] {
   const object = str(body?.object) ?? 'none';
   if (!body || !OBJECTS.has(object)) return [unsupported(`not a Messenger or Instagram payload (object: ${object})`)];
   const events = list(body.entry).flatMap((entry) => {
-    const at = (flags: Json): EventContext => ({ object, receivedAt: raw.receivedAt, flags });
+    const withFlags = (flags: Json): EventContext => ({ object, receivedAt: raw.receivedAt, flags });
     const found = [
-      ...list(entry.messaging).flatMap((ev) => parseEvent(ev, at({}))),
+      ...list(entry.messaging).flatMap((ev) => parseEvent(ev, withFlags({}))),
       // Events for a conversation another app controls (handover protocol).
-      ...list(entry.standby).flatMap((ev) => parseEvent(ev, at({ standby: true }))),
+      ...list(entry.standby).flatMap((ev) => parseEvent(ev, withFlags({ standby: true }))),
       // The dashboard's "Test" button sends a messaging event wrapped as a change.
       ...list(entry.changes).flatMap((change) =>
         change.field === 'messages' && change.value && typeof change.value === 'object'
-          ? parseEvent(change.value, at({ test: true }))
+          ? parseEvent(change.value, withFlags({ test: true }))
           : [unsupported(`${object} webhook field "${str(change.field) ?? 'none'}" is not handled`)],
       ),
     ];

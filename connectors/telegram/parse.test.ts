@@ -1,3 +1,4 @@
+// Fixtures follow https://core.telegram.org/bots/api#update; secret token: https://core.telegram.org/bots/api#setwebhook
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MessageEvent, WebhookRequest } from '../types.js';

@@ -20,8 +20,14 @@ async function pollLoop(ctx: PullContext<TelegramCredentials>, signal: AbortSign
   const saved = ctx.cursor?.offset;
   let offset = typeof saved === 'number' ? saved : undefined;
   let failures = 0;
-  let healthy = false;
   let webhookDeleted = false;
+  // Admins see transitions; a long outage does not repeat the same state on every retry.
+  let reported: string | undefined;
+  const report = (state: 'active' | 'error' | 'needs_auth', reason?: string) => {
+    if (reported === state) return;
+    reported = state;
+    ctx.setState(state, reason);
+  };
 
   while (!signal.aborted) {
     try {
@@ -32,8 +38,7 @@ async function pollLoop(ctx: PullContext<TelegramCredentials>, signal: AbortSign
         { offset, timeout: cfg.timeoutSeconds, allowed_updates: ALLOWED_UPDATES },
         { signal, timeoutMs: (cfg.timeoutSeconds + 15) * 1000 },
       );
-      if (!healthy) ctx.setState('active');
-      healthy = true;
+      report('active');
       failures = 0;
       for (const update of updates) {
         // What is not emitted yet is not confirmed to Telegram either: it comes back next time.
@@ -53,8 +58,7 @@ async function pollLoop(ctx: PullContext<TelegramCredentials>, signal: AbortSign
       const reason = (e as Error).message;
       let delay = Math.min(cfg.maxMs, cfg.initialMs * 2 ** (failures - 1));
       if (err?.category === 'auth') {
-        ctx.setState('needs_auth', reason);
-        healthy = false;
+        report('needs_auth', reason);
         delay = cfg.maxMs;
       } else if (err && isWebhookConflict(err) && !webhookDeleted) {
         // A webhook set elsewhere blocks getUpdates; polling mode means it should go.
@@ -64,8 +68,7 @@ async function pollLoop(ctx: PullContext<TelegramCredentials>, signal: AbortSign
       } else if (err?.category === 'rate_limited' && err.retryAfter) {
         delay = err.retryAfter * 1000;
       } else if (failures >= cfg.failuresBeforeError) {
-        ctx.setState('error', reason);
-        healthy = false;
+        report('error', reason);
       }
       ctx.log.warn({ failures, delayMs: delay, reason }, 'telegram getUpdates failed');
       await sleep(delay, undefined, { signal }).catch(() => {});

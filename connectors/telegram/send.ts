@@ -22,8 +22,8 @@ type Attachment = NonNullable<OutboundMessage['attachments']>[number];
 function mediaKind(att: Attachment, messageType: OutboundMessage['messageType']): MediaKind {
   // sendPhoto rejects vector images; a document keeps them intact.
   if (att.mimeType === 'image/svg+xml') return 'file';
-  const byMime = att.mimeType ? KIND_BY_MIME_PREFIX[att.mimeType.split('/')[0]] : undefined;
-  return byMime ?? (messageType in MEDIA_METHOD ? (messageType as MediaKind) : 'file');
+  if (att.mimeType) return KIND_BY_MIME_PREFIX[att.mimeType.split('/')[0]] ?? 'file';
+  return messageType in MEDIA_METHOD ? (messageType as MediaKind) : 'file';
 }
 
 /** Splits on UTF-16 length (what Telegram counts) without cutting a surrogate pair. */

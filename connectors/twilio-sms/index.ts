@@ -1,12 +1,20 @@
+// Twilio Programmable Messaging connector (SMS/MMS, and WhatsApp through Twilio): https://www.twilio.com/docs/messaging
 import type { Connector } from '../types.js';
 import { TwilioSmsCredentials, TWILIO_SECRET_FIELDS } from './credentials.js';
+import { media } from './media.js';
+import { parse } from './parse.js';
+import { send, toConnectorError } from './send.js';
+import { webhook } from './verify.js';
 
-/** Placeholder until this connector's parse/send land: configuration only. */
 export const twilioSms: Connector<TwilioSmsCredentials> = {
   kind: 'twilio_sms',
   platform: 'sms',
-  docs: '',
+  docs: 'https://www.twilio.com/docs/messaging',
   credentials: TwilioSmsCredentials,
   secretFields: TWILIO_SECRET_FIELDS,
-  parse: () => [{ type: 'unsupported', reason: 'twilio_sms inbound is not implemented yet' }],
+  parse,
+  webhook,
+  send,
+  media,
+  classifyError: (e) => toConnectorError(e).category,
 };
