@@ -16,7 +16,7 @@ const ALLOWED_TAGS = new Set([
 ]);
 /** Dropped with everything inside them. */
 const DROP_WITH_CONTENT = new Set([
-  'script', 'style', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'noscript',
+  'script', 'style', 'iframe', 'frame', 'frameset', 'object', 'applet', 'noscript',
   'template', 'head', 'title', 'svg', 'math', 'select', 'textarea', 'button', 'noembed', 'noframes',
   'xmp', 'plaintext',
 ]);
@@ -145,9 +145,12 @@ export function htmlToText(html: string): string {
   let pre = 0;
 
   const addText = (raw: string) => {
-    const t = pre ? decodeEntities(raw) : decodeEntities(raw.replace(/\s+/g, ' '));
-    if (!out.length || out.endsWith('\n')) out += t.replace(/^ +/, '');
-    else out += t;
+    let t = pre ? decodeEntities(raw) : decodeEntities(raw.replace(/\s+/g, ' '));
+    if (!out.length || out.endsWith('\n')) {
+      t = t.replace(/^ +/, '');
+      if (t && quoteDepth) t = '> '.repeat(quoteDepth) + t;
+    }
+    out += t;
   };
   const newline = () => {
     out = out.replace(/ +$/, '');
@@ -182,9 +185,8 @@ export function htmlToText(html: string): string {
       if (!out.endsWith('\n') && out.length) newline();
       if (tagName === 'blockquote') quoteDepth = Math.max(0, quoteDepth + (closing ? -1 : 1));
       if (tagName === 'pre') pre = Math.max(0, pre + (closing ? -1 : 1));
-      if (tagName === 'li' && !closing) out += '- ';
+      if (tagName === 'li' && !closing) addText('- ');
     } else if ((tagName === 'td' || tagName === 'th') && closing) out += ' ';
-    if (quoteDepth && out.endsWith('\n')) out += '> '.repeat(quoteDepth);
   }
   if (!dropping) addText(html.slice(last));
 
@@ -192,7 +194,6 @@ export function htmlToText(html: string): string {
     .split('\n')
     .map((l) => l.replace(/[ \t\u00a0]+$/, ''))
     .join('\n')
-    .replace(/^(> ?)+$/gm, (q) => q.trim())
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
