@@ -7,6 +7,10 @@ import type { TokenService } from './security/tokens.js';
 import type { Queues } from './queue/queues.js';
 import type { Metrics } from './metrics.js';
 import type { Publisher } from './realtime/publisher.js';
+import type { ChannelCache } from './pipeline/channel-cache.js';
+import type { LiveUpdates } from './realtime/live.js';
+import type { MediaStore } from './media/store.js';
+import type { MediaSigner } from './media/signer.js';
 
 /** What the hub's parts are built from; passed explicitly, never read from globals. */
 export interface Deps {
@@ -21,4 +25,8 @@ export interface Deps {
   queues: Queues;
   metrics: Metrics;
   publisher: Publisher;
+  channels: ChannelCache;
+  live: LiveUpdates;
+  media: MediaStore;
+  signer: MediaSigner;
 }

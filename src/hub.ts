@@ -17,6 +17,11 @@ import { createApp, type App } from './http/app.js';
 import { migrateAndSeed } from './bootstrap/migrate.js';
 import { firstStart } from './bootstrap/first-start.js';
 import { startWorkers } from './pipeline/workers.js';
+import { ChannelCache } from './pipeline/channel-cache.js';
+import { LiveUpdates } from './realtime/live.js';
+import { MediaStore } from './media/store.js';
+import { MediaSigner } from './media/signer.js';
+import { join } from 'node:path';
 
 export type Hub = {
   deps: Deps;
@@ -36,6 +41,10 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
 
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const publisher = new Publisher(redis);
+  const signer = new MediaSigner(config.jwtSecret);
+  const channels = new ChannelCache(orm, box, redis);
+  await channels.listen();
   const deps: Deps = {
     config,
     log,
@@ -46,7 +55,11 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     tokens: new TokenService(config.jwtSecret, config.jwtTtl),
     queues: createQueues(opts.redisUrl, config.queuePrefix),
     metrics: createMetrics(),
-    publisher: new Publisher(redis),
+    publisher,
+    channels,
+    live: new LiveUpdates({ orm, publisher }, signer),
+    media: new MediaStore(join(config.dataDir, 'media')),
+    signer,
   };
 
   const stops: (() => Promise<void>)[] = [];
@@ -59,7 +72,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
   }
 
   if (config.role !== 'worker') {
-    const app = createApp(deps, { channelChanged: async () => undefined });
+    const app = createApp(deps);
     const server = await new Promise<HttpServer>((resolve) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as HttpServer));
     });
@@ -76,6 +89,8 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
 
   hub.stop = async () => {
     for (const stop of stops) await stop();
+    deps.live.close();
+    await channels.close();
     await deps.queues.close();
     redis.disconnect();
     await orm.close();

@@ -4,7 +4,6 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { routePath } from 'hono/route';
 import type { Deps } from '../context.js';
-import type { Channel } from '../domain/channel.entity.js';
 import { AppError, errorHandler } from './errors.js';
 import type { AppEnv } from './env.js';
 import { healthRoutes } from './routes/health.js';
@@ -12,11 +11,11 @@ import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { channelRoutes } from './routes/channels.js';
-
-export type AppHooks = { channelChanged(channel: Channel): Promise<void> };
+import { webhookRoutes } from './routes/webhooks.js';
+import { mediaRoutes } from './routes/media.js';
 
 /** The hub's HTTP surface; tests call `app.request()` on it without a server. */
-export function createApp(deps: Deps, hooks: AppHooks) {
+export function createApp(deps: Deps) {
   const app = new OpenAPIHono<AppEnv>();
   app.onError(errorHandler(deps.log));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
@@ -44,7 +43,9 @@ export function createApp(deps: Deps, hooks: AppHooks) {
   app.route('/', authRoutes(deps));
   app.route('/', userRoutes(deps));
   app.route('/', organizationRoutes(deps));
-  app.route('/', channelRoutes(deps, { changed: hooks.channelChanged }));
+  app.route('/', channelRoutes(deps));
+  app.route('/', webhookRoutes(deps));
+  app.route('/', mediaRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Omnichannel Inbox Hub', version: '0.1.0' } });

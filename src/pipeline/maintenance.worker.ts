@@ -1,16 +1,48 @@
 import { Worker } from 'bullmq';
 import type { Deps } from '../context.js';
+import { enqueueMedia } from './media.worker.js';
 
-/** Deletes kept webhook payloads past their retention, on a repeatable job. */
-export async function startMaintenanceWorker(deps: Deps): Promise<Worker> {
-  await deps.queues.maintenance.upsertJobScheduler('purge-webhook-events', { every: 10 * 60_000 }, { name: 'purge-webhook-events' });
-  return new Worker(
-    'maintenance',
-    async (job) => {
-      if (job.name !== 'purge-webhook-events') return;
-      const purged = await deps.orm.em.getConnection().execute('delete from webhook_events where expires_at < now()', [], 'run');
-      return { purged: (purged as { affectedRows?: number }).affectedRows ?? 0 };
+type Task = (deps: Deps) => Promise<unknown>;
+
+/** Housekeeping that makes the pipeline converge even when a process died at a bad moment. */
+const TASKS: Record<string, { every: number; run: Task }> = {
+  'purge-webhook-events': {
+    every: 10 * 60_000,
+    run: (deps) => deps.orm.em.getConnection().execute('delete from webhook_events where expires_at < now()', [], 'run'),
+  },
+  // A status and its message committed at the same moment in two processes: apply it now.
+  'apply-pending-statuses': {
+    every: 60_000,
+    run: (deps) =>
+      deps.orm.em.getConnection().execute(
+        `with applied as (
+           delete from pending_statuses ps using messages m
+           where m.channel_id = ps.channel_id and m.external_id = ps.external_id
+           returning ps.channel_id, ps.external_id, ps.status, ps.error)
+         update messages m set status = a.status, error = coalesce(a.error, m.error), updated_at = now()
+         from applied a where m.channel_id = a.channel_id and m.external_id = a.external_id
+           and message_status_rank(a.status) > message_status_rank(m.status)`,
+        [], 'run'),
+  },
+  // Media whose job was never queued (the process stopped right after commit): queue it.
+  'requeue-stuck-media': {
+    every: 5 * 60_000,
+    run: async (deps) => {
+      const rows = await deps.orm.em.getConnection().execute(
+        "select id from attachments where status = 'pending' and source not like 'inline:%' and updated_at < now() - interval '5 minutes' limit 500",
+      );
+      for (const r of rows) await enqueueMedia(deps, r.id);
     },
-    { connection: deps.queues.connection(), prefix: deps.queues.prefix, concurrency: 1 },
-  );
+  },
+};
+
+export async function startMaintenanceWorker(deps: Deps): Promise<Worker> {
+  for (const [name, task] of Object.entries(TASKS)) {
+    await deps.queues.maintenance.upsertJobScheduler(name, { every: task.every }, { name });
+  }
+  return new Worker('maintenance', (job) => TASKS[job.name]?.run(deps), {
+    connection: deps.queues.connection(),
+    prefix: deps.queues.prefix,
+    concurrency: 1,
+  });
 }

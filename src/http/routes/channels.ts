@@ -10,7 +10,8 @@ const sec = [{ bearer: [] }];
 const json = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
 
 /** Channels of the caller's organization (admins only); secrets are write-only. */
-export function channelRoutes(deps: Deps, hooks: { changed(channel: Channel): Promise<void> }) {
+export function channelRoutes(deps: Deps) {
+  const changed = (ch: Channel) => deps.channels.changed(ch.id);
   const app = router();
   app.use('/api/channels', requireAuth(deps), requireRole('admin'));
   app.use('/api/channels/*', requireAuth(deps), requireRole('admin'));
@@ -25,7 +26,7 @@ export function channelRoutes(deps: Deps, hooks: { changed(channel: Channel): Pr
     createRoute({ method: 'post', path: '/api/channels', tags: ['channels'], security: sec, request: json(ChannelCreateInput.openapi('CreateChannel')), responses: { 201: { description: 'The channel, with its webhookUrl' } } }),
     async (c) => {
       const channel = await createChannel(c.var.em, deps.box, c.var.auth.orgId, c.req.valid('json'));
-      await hooks.changed(channel);
+      await changed(channel);
       return c.json(view(channel), 201);
     },
   );
@@ -40,7 +41,7 @@ export function channelRoutes(deps: Deps, hooks: { changed(channel: Channel): Pr
     async (c) => {
       const channel = await findChannel(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
       await updateChannel(c.var.em, deps.box, channel, c.req.valid('json'));
-      await hooks.changed(channel);
+      await changed(channel);
       return c.json(view(channel), 200);
     },
   );
@@ -50,7 +51,7 @@ export function channelRoutes(deps: Deps, hooks: { changed(channel: Channel): Pr
     async (c) => {
       const channel = await findChannel(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
       await c.var.em.remove(channel).flush();
-      await hooks.changed(channel);
+      await changed(channel);
       return c.body(null, 204);
     },
   );

@@ -1,0 +1,35 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { PoolClient, QueryResultRow } from 'pg';
+
+export type Sql = {
+  query<R extends QueryResultRow = any>(text: string, params?: unknown[]): Promise<R[]>;
+};
+
+/**
+ * Raw SQL on one of MikroORM's pooled pg connections, for the hot paths (batched ingest,
+ * inbox lists) where arrays as parameters (`= any($1)`, `unnest`) beat the ORM's unit of work.
+ */
+export async function withSql<T>(orm: MikroORM, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const client = orm.em.getConnection().getKnex().client;
+  const conn = (await client.acquireConnection()) as PoolClient;
+  try {
+    return await fn({ query: async (text, params) => (await conn.query(text, params as any[])).rows });
+  } finally {
+    await client.releaseConnection(conn);
+  }
+}
+
+/** One transaction on one connection; rolls back on any error. */
+export function inTransaction<T>(orm: MikroORM, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  return withSql(orm, async (sql) => {
+    await sql.query('begin');
+    try {
+      const result = await fn(sql);
+      await sql.query('commit');
+      return result;
+    } catch (e) {
+      await sql.query('rollback').catch(() => undefined);
+      throw e;
+    }
+  });
+}

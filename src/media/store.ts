@@ -1,0 +1,31 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+
+/** The hub's media store: a local folder by default (shared between API and worker processes). */
+export class MediaStore {
+  constructor(private readonly root: string) {}
+
+  private path(orgId: string, attachmentId: string) {
+    return join(this.root, orgId, attachmentId);
+  }
+
+  /** Written to a temporary name first, so a reader never sees half a file. */
+  async put(orgId: string, attachmentId: string, data: Buffer): Promise<string> {
+    const dir = join(this.root, orgId);
+    await mkdir(dir, { recursive: true });
+    const final = this.path(orgId, attachmentId);
+    const tmp = `${final}.${randomUUID()}.tmp`;
+    await writeFile(tmp, data);
+    await rename(tmp, final);
+    return `${orgId}/${attachmentId}`;
+  }
+
+  async open(storagePath: string): Promise<{ stream: NodeJS.ReadableStream; size: number } | null> {
+    const full = join(this.root, storagePath);
+    const info = await stat(full).catch(() => null);
+    if (!info) return null;
+    return { stream: createReadStream(full), size: info.size };
+  }
+}

@@ -1,0 +1,71 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { connectorFor } from '../../connectors/registry.js';
+import type { Connector } from '../../connectors/types.js';
+import type { SecretBox } from '../security/crypto.js';
+import type { ChannelInfo } from './persist.js';
+
+export type ChannelRuntime = ChannelInfo & { status: string; name: string; credentials: any; connector: Connector };
+
+const CHANGED = 'hub:channel-changed';
+
+/**
+ * Channels with their credentials opened, kept briefly in memory: webhooks and workers look a
+ * channel up on every delivery. A change anywhere is announced on Redis and drops the entry
+ * in every process.
+ */
+export class ChannelCache {
+  private readonly entries = new Map<string, { value: ChannelRuntime | null; expires: number }>();
+  private sub?: Redis;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly box: SecretBox,
+    private readonly redis: Redis,
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  async listen(): Promise<void> {
+    this.sub = this.redis.duplicate();
+    this.sub.on('message', (_channel: string, id: string) => this.entries.delete(id));
+    await this.sub.subscribe(CHANGED);
+  }
+
+  /** Tells every process that a channel changed (credentials, status, deletion). */
+  async changed(id: string): Promise<void> {
+    this.entries.delete(id);
+    await this.redis.publish(CHANGED, id);
+  }
+
+  async get(id: string): Promise<ChannelRuntime | null> {
+    const hit = this.entries.get(id);
+    if (hit && hit.expires > Date.now()) return hit.value;
+    const value = z.uuid().safeParse(id).success ? await this.load(id) : null;
+    this.entries.set(id, { value, expires: Date.now() + this.ttlMs });
+    return value;
+  }
+
+  private async load(id: string): Promise<ChannelRuntime | null> {
+    const rows = await this.orm.em.getConnection().execute(
+      'select id, organization_id, kind, platform, name, status, credentials from channels where id = ?',
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      orgId: row.organization_id,
+      kind: row.kind,
+      platform: row.platform,
+      name: row.name,
+      status: row.status,
+      credentials: this.box.openJson(row.credentials),
+      connector: connectorFor(row.kind),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.sub?.disconnect();
+  }
+}

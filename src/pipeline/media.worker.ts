@@ -1,0 +1,56 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Deps } from '../context.js';
+import { connectorContext } from './connector-context.js';
+import { categorize, errorMessage } from './errors.js';
+
+export type MediaJob = { attachmentId: string; inline?: string };
+
+export async function enqueueMedia(deps: Pick<Deps, 'queues'>, attachmentId: string, inline?: string, attempt = 0) {
+  const data: MediaJob = { attachmentId, inline };
+  await deps.queues.media.add('fetch', data, { jobId: attempt ? `media-${attachmentId}-r${attempt}` : `media-${attachmentId}` });
+}
+
+/**
+ * Fetches an attachment from its platform into the media store, retrying with backoff; one
+ * that keeps failing is marked failed (visible, retryable) and its message stays as it is.
+ */
+export function startMediaWorker(deps: Deps) {
+  const { channels, media: store, live } = deps;
+  const conn = deps.orm.em.getConnection();
+  const finish = async (id: string, sqlText: string, params: unknown[]) => {
+    const rows = await conn.execute(`${sqlText} returning message_id`, params);
+    if (rows[0]) await live.messages([rows[0].message_id], 'message_updated');
+  };
+  return new Worker<MediaJob>(
+    'media',
+    async (job: Job<MediaJob>) => {
+      const [att] = await conn.execute(
+        `select a.id, a.organization_id, a.source, a.file_name, a.mime_type, a.status, m.channel_id
+         from attachments a join messages m on m.id = a.message_id where a.id = ?`,
+        [job.data.attachmentId],
+      );
+      if (!att || att.status === 'ready') return;
+      const channel = await channels.get(att.channel_id);
+      try {
+        if (!channel) throw new UnrecoverableError('the channel no longer exists');
+        let file: { data: Buffer; mimeType?: string; fileName?: string };
+        if (job.data.inline !== undefined) file = { data: Buffer.from(job.data.inline, 'base64') };
+        else if (channel.connector.media) file = await channel.connector.media.fetch(att.source, channel.credentials, connectorContext(deps.publicUrl, channel.id));
+        else throw new UnrecoverableError(`${channel.kind} cannot download media`);
+        const storagePath = await store.put(att.organization_id, att.id, file.data);
+        await finish(att.id,
+          `update attachments set status = 'ready', storage_path = ?, file_size = ?, mime_type = coalesce(mime_type, ?),
+             file_name = coalesce(file_name, ?), error = null, attempts = attempts + 1, updated_at = now() where id = ?`,
+          [storagePath, file.data.length, file.mimeType ?? null, file.fileName ?? null, att.id]);
+      } catch (err) {
+        const permanent = err instanceof UnrecoverableError || (channel && ['permanent', 'auth'].includes(categorize(channel.connector, err)));
+        const lastTry = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        await finish(att.id,
+          `update attachments set attempts = attempts + 1, error = ?, updated_at = now()${lastTry ? ", status = 'failed'" : ''} where id = ?`,
+          [errorMessage(err), att.id]);
+        throw permanent && !(err instanceof UnrecoverableError) ? new UnrecoverableError(errorMessage(err)) : err;
+      }
+    },
+    { connection: deps.queues.connection(), prefix: deps.queues.prefix, concurrency: 8 },
+  );
+}

@@ -1,0 +1,403 @@
+import { randomUUID } from 'node:crypto';
+import type { Sql } from '../db/sql.js';
+import type {
+  Contact, EditEvent, InboundAttachment, MessageEvent, NormalizedEvent, ReactionEvent, StatusEvent, WatermarkEvent,
+} from '../../connectors/types.js';
+
+export type ChannelInfo = { id: string; orgId: string; kind: string; platform: string };
+
+/** One queue job's worth of normalized events, and its raw payload to keep. */
+export type IngestItem = {
+  channel: ChannelInfo;
+  events: NormalizedEvent[];
+  record: { jobId: string; payload: string; retentionHours: number };
+};
+
+export type IngestOutcome = { created: number; duplicates: number; updated: number; unsupported: number };
+
+/** What changed, for publishing after commit. */
+export type Changes = {
+  newMessages: string[];
+  updatedMessages: string[];
+  conversations: string[];
+  newProspects: string[];
+  /** New attachments to fetch; `inline` carries bytes the payload itself held (email parts). */
+  attachments: { id: string; channelId: string; inline?: string }[];
+  /** New inbound messages from people (not echoes, not automated): the bot's input. */
+  inbound: string[];
+};
+
+const RANK = ['pending', 'sent', 'delivered', 'read', 'failed'];
+const rank = (s: string) => RANK.indexOf(s);
+
+type PlannedMessage = {
+  item: number;
+  channel: ChannelInfo;
+  event: MessageEvent;
+  contactKey: string;
+  threadKey: string;
+  /** Set when email threading found the conversation already. */
+  conversationId?: string;
+};
+
+const key = (...parts: string[]) => parts.join('\u0000');
+
+/**
+ * Persists a batch of ingest items in one transaction (the caller's), set-wise: prospects
+ * upserted, conversations found, reopened or opened, messages inserted once (a duplicate is a
+ * no-op on the unique (channel, external id)), conversations' activity, last message and unread
+ * count moved on, statuses applied only forward (or kept until their message arrives).
+ */
+export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ outcomes: IngestOutcome[]; changes: Changes }> {
+  const outcomes: IngestOutcome[] = items.map(() => ({ created: 0, duplicates: 0, updated: 0, unsupported: 0 }));
+  const changes: Changes = { newMessages: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [] };
+  const byType = <T extends NormalizedEvent>(type: T['type']) =>
+    items.flatMap((it, i) => it.events.filter((e): e is T => e.type === type).map((event) => ({ item: i, channel: it.channel, event })));
+
+  const messages = byType<MessageEvent>('message');
+  for (const { item } of byType('unsupported')) outcomes[item]!.unsupported++;
+
+  // Email-style threading: a message that refers to one we have joins its conversation.
+  const refs = messages.filter((m) => m.event.threadRefs?.length);
+  const threadOf = new Map<string, string>();
+  if (refs.length) {
+    const rows = await sql.query(
+      `select m.channel_id, m.external_id, m.conversation_id from messages m
+        join unnest($1::uuid[], $2::text[]) r(channel_id, external_id) on m.channel_id = r.channel_id and m.external_id = r.external_id`,
+      [refs.flatMap((m) => m.event.threadRefs!.map(() => m.channel.id)), refs.flatMap((m) => m.event.threadRefs!)],
+    );
+    for (const r of rows) threadOf.set(key(r.channel_id, r.external_id), r.conversation_id);
+  }
+
+  const planned: PlannedMessage[] = [];
+  for (const m of messages) {
+    const e = m.event;
+    let conversationId: string | undefined;
+    let threadKey = '';
+    if (e.threadRefs) {
+      const found = e.threadRefs.map((r) => threadOf.get(key(m.channel.id, r))).find(Boolean);
+      const sameBatch = planned.find((p) => p.channel.id === m.channel.id && e.threadRefs!.includes(p.event.externalId));
+      conversationId = found;
+      threadKey = sameBatch?.threadKey ?? (found ? '' : e.externalId);
+      if (sameBatch?.conversationId) conversationId = sameBatch.conversationId;
+    }
+    if (e.automated && !conversationId && !(e.threadRefs && threadKey !== e.externalId)) {
+      // An auto-reply outside any thread we know is not someone writing in.
+      outcomes[m.item]!.unsupported++;
+      continue;
+    }
+    planned.push({ ...m, contactKey: key(m.channel.id, e.contact.externalId), threadKey, conversationId });
+  }
+
+  // Prospects: one upsert for every contact in the batch.
+  const contacts = new Map<string, { channel: ChannelInfo; contact: Contact; lastSeen: number | null }>();
+  const reactions = byType<ReactionEvent>('reaction');
+  for (const p of planned) {
+    const prev = contacts.get(p.contactKey);
+    const seen = p.event.direction === 'in' ? p.event.timestamp : null;
+    contacts.set(p.contactKey, {
+      channel: p.channel,
+      contact: { ...prev?.contact, ...p.event.contact, name: p.event.contact.name ?? prev?.contact.name },
+      lastSeen: Math.max(prev?.lastSeen ?? 0, seen ?? 0) || null,
+    });
+  }
+  const prospectId = new Map<string, string>();
+  if (contacts.size) {
+    const list = [...contacts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
+    const rows = await sql.query(
+      `insert into prospects (id, created_at, updated_at, organization_id, channel_id, platform, external_id, identifier, identifier_type, name, avatar, last_seen)
+       select gen_random_uuid(), now(), now(), u.* from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) u
+       on conflict (channel_id, external_id) do update set
+         name = coalesce(excluded.name, prospects.name),
+         avatar = coalesce(excluded.avatar, prospects.avatar),
+         last_seen = greatest(prospects.last_seen, excluded.last_seen),
+         updated_at = now()
+       returning id, channel_id, external_id, (xmax = 0) as inserted`,
+      [
+        list.map((c) => c.channel.orgId), list.map((c) => c.channel.id), list.map((c) => c.channel.platform),
+        list.map((c) => c.contact.externalId), list.map((c) => c.contact.identifier), list.map((c) => c.contact.identifierType),
+        list.map((c) => c.contact.name ?? null), list.map((c) => c.contact.avatar ?? null),
+        list.map((c) => (c.lastSeen ? new Date(c.lastSeen) : null)),
+      ],
+    );
+    for (const r of rows) {
+      prospectId.set(key(r.channel_id, r.external_id), r.id);
+      if (r.inserted) changes.newProspects.push(r.id);
+    }
+  }
+
+  // Conversations: reopen the latest closed one of a thread, open one where none is active.
+  const wanted = new Map<string, PlannedMessage>();
+  for (const p of planned) if (!p.conversationId) wanted.set(key(prospectId.get(p.contactKey)!, p.threadKey), p);
+  const conversationOf = new Map<string, string>();
+  if (wanted.size) {
+    const list = [...wanted.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, p]) => p);
+    const prospects = list.map((p) => prospectId.get(p.contactKey)!);
+    const threads = list.map((p) => p.threadKey);
+    await sql.query(
+      `update conversations c set status = 'active', updated_at = now()
+       from (select distinct on (c2.prospect_id, c2.thread_key) c2.id, c2.status
+             from conversations c2 join unnest($1::uuid[], $2::text[]) w(prospect_id, thread_key)
+               on c2.prospect_id = w.prospect_id and c2.thread_key = w.thread_key
+             order by c2.prospect_id, c2.thread_key, (c2.status = 'active') desc, c2.last_activity desc) latest
+       where c.id = latest.id and latest.status <> 'active'`,
+      [prospects, threads],
+    );
+    await sql.query(
+      `insert into conversations (id, created_at, updated_at, organization_id, channel_id, prospect_id, client_id, platform, thread_key, subject, last_activity, bot_enabled)
+       select gen_random_uuid(), now(), now(), ch.organization_id, ch.id, p.id, p.client_id, p.platform, w.thread_key, w.subject, w.ts, ch.bot_enabled_default
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) w(prospect_id, thread_key, subject, ts)
+       join prospects p on p.id = w.prospect_id join channels ch on ch.id = p.channel_id
+       on conflict (prospect_id, thread_key) where status = 'active' do nothing`,
+      [prospects, threads, list.map((p) => p.event.subject ?? null), list.map((p) => new Date(p.event.timestamp))],
+    );
+    const rows = await sql.query(
+      `select c.id, c.prospect_id, c.thread_key from conversations c
+       join unnest($1::uuid[], $2::text[]) w(prospect_id, thread_key) on c.prospect_id = w.prospect_id and c.thread_key = w.thread_key
+       where c.status = 'active'`,
+      [prospects, threads],
+    );
+    for (const r of rows) conversationOf.set(key(r.prospect_id, r.thread_key), r.id);
+  }
+  for (const p of planned) p.conversationId ??= conversationOf.get(key(prospectId.get(p.contactKey)!, p.threadKey));
+
+  // Messages: inserted once; what comes back is what is new.
+  const inserted = new Map<string, { id: string; conversationId: string }>();
+  if (planned.length) {
+    const senderType = (e: MessageEvent) => (e.direction === 'in' ? 'prospect' : 'agent');
+    const rows = await sql.query(
+      `insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status, metadata)
+       select gen_random_uuid(), now(), now(), u.* from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::jsonb[]) u
+       on conflict (channel_id, external_id) do nothing
+       returning id, channel_id, external_id, conversation_id`,
+      [
+        planned.map((p) => p.channel.orgId), planned.map((p) => p.channel.id), planned.map((p) => p.conversationId),
+        planned.map((p) => p.event.externalId), planned.map((p) => p.event.direction), planned.map((p) => senderType(p.event)),
+        planned.map((p) => (p.event.direction === 'in' ? prospectId.get(p.contactKey)! : 'external')),
+        planned.map((p) => p.event.content), planned.map((p) => (p.event.automated ? 'system' : p.event.messageType)),
+        planned.map((p) => p.channel.platform), planned.map((p) => new Date(p.event.timestamp)),
+        planned.map((p) => (p.event.direction === 'in' ? 'delivered' : 'sent')),
+        planned.map((p) => JSON.stringify(messageMetadata(p.event))),
+      ],
+    );
+    for (const r of rows) inserted.set(key(r.channel_id, r.external_id), { id: r.id, conversationId: r.conversation_id });
+  }
+  const fresh = planned.filter((p) => {
+    const row = inserted.get(key(p.channel.id, p.event.externalId));
+    if (!row) outcomes[p.item]!.duplicates++;
+    return row;
+  });
+  for (const p of fresh) {
+    const row = inserted.get(key(p.channel.id, p.event.externalId))!;
+    outcomes[p.item]!.created++;
+    changes.newMessages.push(row.id);
+    if (p.event.direction === 'in' && !p.event.automated) changes.inbound.push(row.id);
+  }
+
+  // Attachments of new messages: recorded now, fetched by the media job.
+  const files = fresh.flatMap((p) => (p.event.attachments ?? []).map((a) => ({ p, a, id: randomUUID() })));
+  if (files.length) {
+    await sql.query(
+      `insert into attachments (id, created_at, updated_at, organization_id, message_id, kind, file_name, file_size, mime_type, source)
+       select u.id, now(), now(), u.org, u.message_id, u.kind, u.file_name, u.file_size, u.mime_type, u.source
+       from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[])
+         u(id, org, message_id, kind, file_name, file_size, mime_type, source)`,
+      [
+        files.map((f) => f.id), files.map(({ p }) => p.channel.orgId),
+        files.map(({ p }) => inserted.get(key(p.channel.id, p.event.externalId))!.id),
+        files.map(({ a }) => a.kind), files.map(({ a }) => a.fileName ?? null), files.map(({ a }) => a.fileSize ?? null),
+        files.map(({ a }) => a.mimeType ?? null), files.map(({ a }) => attachmentSource(a)),
+      ],
+    );
+    for (const f of files) changes.attachments.push({ id: f.id, channelId: f.p.channel.id, inline: f.a.inline?.base64 });
+  }
+
+  // Statuses that arrived before their (outgoing) message now apply.
+  const outgoing = fresh.filter((p) => p.event.direction === 'out');
+  if (outgoing.length) await applyPendingStatuses(sql, outgoing.map((p) => p.channel.id), outgoing.map((p) => p.event.externalId));
+
+  // Conversations move on: activity, last message, unread count, last inbound time.
+  const perConversation = new Map<string, { ts: number; last: PlannedMessage; unread: number; inboundTs: number | null; lastId: string }>();
+  for (const p of fresh) {
+    const row = inserted.get(key(p.channel.id, p.event.externalId))!;
+    const agg = perConversation.get(row.conversationId);
+    const isIn = p.event.direction === 'in' && !p.event.automated;
+    if (!agg) {
+      perConversation.set(row.conversationId, { ts: p.event.timestamp, last: p, lastId: row.id, unread: isIn ? 1 : 0, inboundTs: isIn ? p.event.timestamp : null });
+      continue;
+    }
+    if (p.event.timestamp >= agg.ts) Object.assign(agg, { ts: p.event.timestamp, last: p, lastId: row.id });
+    if (isIn) {
+      agg.unread++;
+      agg.inboundTs = Math.max(agg.inboundTs ?? 0, p.event.timestamp);
+    }
+  }
+  if (perConversation.size) {
+    const list = [...perConversation.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    await sql.query(
+      `update conversations c set
+         last_activity = greatest(c.last_activity, u.ts),
+         last_message = case when u.ts >= c.last_activity or c.last_message is null then u.last_message else c.last_message end,
+         unread_count = c.unread_count + u.unread,
+         last_inbound_at = greatest(c.last_inbound_at, u.inbound_ts),
+         updated_at = now()
+       from unnest($1::uuid[], $2::timestamptz[], $3::jsonb[], $4::int[], $5::timestamptz[]) u(id, ts, last_message, unread, inbound_ts)
+       where c.id = u.id`,
+      [
+        list.map(([id]) => id), list.map(([, a]) => new Date(a.ts)),
+        list.map(([, a]) => JSON.stringify(lastMessageSummary(a.lastId, a.last.event))),
+        list.map(([, a]) => a.unread), list.map(([, a]) => (a.inboundTs ? new Date(a.inboundTs) : null)),
+      ],
+    );
+    changes.conversations.push(...list.map(([id]) => id));
+  }
+
+  await applyStatuses(sql, byType<StatusEvent>('status'), outcomes, changes);
+  await applyWatermarks(sql, byType<WatermarkEvent>('watermark'), outcomes, changes);
+  await applyReactions(sql, reactions, outcomes, changes);
+  await applyEdits(sql, byType<EditEvent>('edit'), outcomes, changes);
+
+  // The raw payloads, kept for replay and debugging.
+  await sql.query(
+    `insert into webhook_events (id, created_at, updated_at, organization_id, channel_id, job_id, payload, outcome, detail, expires_at)
+     select gen_random_uuid(), now(), now(), u.org, u.channel, u.job, u.payload, u.outcome, u.detail, now() + make_interval(hours => u.hours)
+     from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[]) u(org, channel, job, payload, outcome, detail, hours)
+     on conflict (job_id) do nothing`,
+    [
+      items.map((it) => it.channel.orgId), items.map((it) => it.channel.id), items.map((it) => it.record.jobId),
+      items.map((it) => it.record.payload), items.map((_, i) => outcomeLabel(outcomes[i]!)),
+      items.map((it) => it.events.filter((e) => e.type === 'unsupported').map((e) => (e as { reason: string }).reason).join('; ') || null),
+      items.map((it) => Math.ceil(it.record.retentionHours)),
+    ],
+  );
+
+  changes.updatedMessages = [...new Set(changes.updatedMessages)].filter((id) => !changes.newMessages.includes(id));
+  changes.conversations = [...new Set(changes.conversations)];
+  return { outcomes, changes };
+}
+
+function outcomeLabel(o: IngestOutcome) {
+  if (o.created) return 'stored';
+  if (o.updated) return 'updated';
+  if (o.duplicates) return 'duplicate';
+  if (o.unsupported) return 'unsupported';
+  return 'ignored';
+}
+
+function messageMetadata(e: MessageEvent): Record<string, unknown> | null {
+  const meta = { ...e.metadata, ...(e.direction === 'out' ? { echo: true } : {}), ...(e.automated ? { automated: e.automated } : {}), ...(e.subject ? { subject: e.subject } : {}) };
+  return Object.keys(meta).length ? meta : null;
+}
+
+function attachmentSource(a: InboundAttachment): string {
+  return a.inline ? `inline:${a.inline.contentId ?? ''}` : a.source;
+}
+
+export function lastMessageSummary(id: string, e: Pick<MessageEvent, 'content' | 'messageType' | 'direction' | 'timestamp'> & { automated?: string }) {
+  return {
+    id,
+    content: e.content.slice(0, 280),
+    messageType: e.automated ? 'system' : e.messageType,
+    senderType: e.direction === 'in' ? 'prospect' : 'agent',
+    timestamp: new Date(e.timestamp).toISOString(),
+  };
+}
+
+async function applyPendingStatuses(sql: Sql, channelIds: string[], externalIds: string[]) {
+  await sql.query(
+    `with applied as (
+       delete from pending_statuses ps using unnest($1::uuid[], $2::text[]) n(channel_id, external_id)
+       where ps.channel_id = n.channel_id and ps.external_id = n.external_id
+       returning ps.channel_id, ps.external_id, ps.status, ps.error)
+     update messages m set status = a.status, error = coalesce(a.error, m.error), updated_at = now()
+     from applied a where m.channel_id = a.channel_id and m.external_id = a.external_id
+       and message_status_rank(a.status) > message_status_rank(m.status)`,
+    [channelIds, externalIds],
+  );
+}
+
+type Located<T> = { item: number; channel: ChannelInfo; event: T };
+
+async function applyStatuses(sql: Sql, statuses: Located<StatusEvent>[], outcomes: IngestOutcome[], changes: Changes) {
+  if (!statuses.length) return;
+  // Several statuses of one message in a batch: the furthest wins.
+  const best = new Map<string, Located<StatusEvent>>();
+  for (const s of statuses) {
+    const k = key(s.channel.id, s.event.externalId);
+    const prev = best.get(k);
+    if (!prev || rank(s.event.status) > rank(prev.event.status)) best.set(k, s);
+  }
+  const list = [...best.values()].sort((a, b) => (key(a.channel.id, a.event.externalId) < key(b.channel.id, b.event.externalId) ? -1 : 1));
+  const params = [list.map((s) => s.channel.id), list.map((s) => s.event.externalId), list.map((s) => s.event.status), list.map((s) => s.event.error ?? null)];
+  const rows = await sql.query(
+    `with s as (select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) s(channel_id, external_id, status, error)),
+     found as (select m.id, m.channel_id, m.external_id, m.status from messages m join s on m.channel_id = s.channel_id and m.external_id = s.external_id),
+     moved as (
+       update messages m set status = s.status, error = coalesce(s.error, m.error), updated_at = now()
+       from s where m.channel_id = s.channel_id and m.external_id = s.external_id
+         and message_status_rank(s.status) > message_status_rank(m.status)
+       returning m.id, m.conversation_id)
+     select f.channel_id, f.external_id, f.id, (mv.id is not null) as moved, mv.conversation_id
+     from found f left join moved mv on mv.id = f.id`,
+    params,
+  );
+  const found = new Set(rows.map((r) => key(r.channel_id, r.external_id)));
+  for (const r of rows) if (r.moved) changes.updatedMessages.push(r.id);
+  const missing = list.filter((s) => !found.has(key(s.channel.id, s.event.externalId)));
+  if (missing.length) {
+    await sql.query(
+      `insert into pending_statuses (id, created_at, updated_at, channel_id, external_id, status, error)
+       select gen_random_uuid(), now(), now(), u.* from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) u
+       on conflict (channel_id, external_id) do update set status = excluded.status, error = excluded.error, updated_at = now()
+       where message_status_rank(excluded.status) > message_status_rank(pending_statuses.status)`,
+      [missing.map((s) => s.channel.id), missing.map((s) => s.event.externalId), missing.map((s) => s.event.status), missing.map((s) => s.event.error ?? null)],
+    );
+  }
+  for (const s of statuses) outcomes[s.item]!.updated++;
+}
+
+async function applyWatermarks(sql: Sql, marks: Located<WatermarkEvent>[], outcomes: IngestOutcome[], changes: Changes) {
+  if (!marks.length) return;
+  const rows = await sql.query(
+    `update messages m set status = w.status, updated_at = now()
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) w(channel_id, contact, status, up_to)
+     join prospects p on p.channel_id = w.channel_id and p.external_id = w.contact
+     join conversations c on c.prospect_id = p.id
+     where m.conversation_id = c.id and m.direction = 'out' and m.timestamp <= w.up_to
+       and message_status_rank(w.status) > message_status_rank(m.status)
+     returning m.id`,
+    [marks.map((w) => w.channel.id), marks.map((w) => w.event.contactExternalId), marks.map((w) => w.event.status), marks.map((w) => new Date(w.event.upTo))],
+  );
+  changes.updatedMessages.push(...rows.map((r) => r.id));
+  for (const w of marks) outcomes[w.item]!.updated++;
+}
+
+async function applyReactions(sql: Sql, reactions: Located<ReactionEvent>[], outcomes: IngestOutcome[], changes: Changes) {
+  for (const r of reactions) {
+    const rows = await sql.query(
+      `update messages set updated_at = now(), metadata = case when $4 = ''
+           then jsonb_set(coalesce(metadata, '{}'), '{reactions}', coalesce(metadata->'reactions', '{}') - $3)
+           else jsonb_set(coalesce(metadata, '{}'), '{reactions}', coalesce(metadata->'reactions', '{}') || jsonb_build_object($3::text, $4::text)) end
+       where channel_id = $1 and external_id = $2 returning id`,
+      [r.channel.id, r.event.targetExternalId, r.event.contact.externalId, r.event.emoji],
+    );
+    if (rows.length) {
+      changes.updatedMessages.push(rows[0].id);
+      outcomes[r.item]!.updated++;
+    } else outcomes[r.item]!.unsupported++;
+  }
+}
+
+async function applyEdits(sql: Sql, edits: Located<EditEvent>[], outcomes: IngestOutcome[], changes: Changes) {
+  for (const e of edits) {
+    const rows = await sql.query(
+      `update messages set content = $3, updated_at = now(), metadata = coalesce(metadata, '{}') || jsonb_build_object('edited', true, 'editedAt', $4::text)
+       where channel_id = $1 and external_id = $2 returning id`,
+      [e.channel.id, e.event.externalId, e.event.content, new Date(e.event.timestamp).toISOString()],
+    );
+    if (rows.length) {
+      changes.updatedMessages.push(rows[0].id);
+      outcomes[e.item]!.updated++;
+    } else outcomes[e.item]!.unsupported++;
+  }
+}

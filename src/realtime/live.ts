@@ -1,0 +1,90 @@
+import type { Deps } from '../context.js';
+import { withSql } from '../db/sql.js';
+import { loadConversations, loadMessages, loadProspects, type ConversationView } from '../domain/read-models.js';
+import type { MediaSigner } from '../media/signer.js';
+import { rooms } from './publisher.js';
+
+/**
+ * Pushes committed changes to agents. Every agent of the organization gets
+ * `conversation_updated` (coalesced: the first change goes at once, later ones within the
+ * window go together as an array); full messages go only to the agents who have the
+ * conversation open and to its assignee.
+ */
+export class LiveUpdates {
+  private readonly pending = new Map<string, Map<string, ConversationView>>();
+  private readonly windows = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly deps: Pick<Deps, 'orm' | 'publisher'>,
+    private readonly media: MediaSigner,
+    private readonly windowMs = 50,
+  ) {}
+
+  async messages(ids: string[], event: 'new_message' | 'message_updated'): Promise<void> {
+    if (!ids.length) return;
+    const { messages, routes } = await withSql(this.deps.orm, async (sql) => {
+      const messages = await loadMessages(sql, ids, this.media);
+      const routes = await sql.query(
+        'select id, organization_id, assigned_to_id from conversations where id = any($1::uuid[])',
+        [[...new Set(messages.map((m) => m.conversationId))]],
+      );
+      return { messages, routes: new Map(routes.map((r) => [r.id as string, r])) };
+    });
+    for (const m of messages) {
+      const route = routes.get(m.conversationId);
+      const to = [rooms.conversation(m.conversationId)];
+      if (route?.assigned_to_id) to.push(rooms.user(route.assigned_to_id));
+      this.deps.publisher.to(to, event, m);
+    }
+  }
+
+  async conversations(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    const views = await withSql(this.deps.orm, (sql) => loadConversations(sql, ids));
+    for (const v of views) this.queueConversation(v);
+  }
+
+  async prospects(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    const rows = await withSql(this.deps.orm, async (sql) => {
+      const list = await loadProspects(sql, ids);
+      const orgs = await sql.query('select id, organization_id from prospects where id = any($1::uuid[])', [ids]);
+      return { list, org: new Map(orgs.map((r) => [r.id as string, r.organization_id as string])) };
+    });
+    for (const p of rows.list) this.deps.publisher.to([rooms.org(rows.org.get(p.id)!)], 'prospect_updated', p);
+  }
+
+  private queueConversation(v: ConversationView) {
+    const org = v.organizationId;
+    if (!this.windows.has(org)) {
+      this.deps.publisher.to([rooms.org(org)], 'conversation_updated', v);
+      this.windows.set(org, setTimeout(() => this.flush(org), this.windowMs));
+      return;
+    }
+    let batch = this.pending.get(org);
+    if (!batch) this.pending.set(org, (batch = new Map()));
+    batch.set(v.id, v);
+  }
+
+  private flush(org: string) {
+    const batch = this.pending.get(org);
+    this.pending.delete(org);
+    if (!batch?.size) {
+      this.windows.delete(org);
+      return;
+    }
+    const list = [...batch.values()];
+    this.deps.publisher.to([rooms.org(org)], 'conversation_updated', list.length === 1 ? list[0]! : list);
+    this.windows.set(org, setTimeout(() => this.flush(org), this.windowMs));
+  }
+
+  close(): void {
+    for (const org of [...this.windows.keys()]) {
+      clearTimeout(this.windows.get(org));
+      this.windows.delete(org);
+      const batch = this.pending.get(org);
+      if (batch?.size) this.deps.publisher.to([rooms.org(org)], 'conversation_updated', [...batch.values()]);
+    }
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentSocket, until } from '../support/agent.js';
+import { startTestHub, type TestHub } from '../support/hub.js';
+import { createWhatsAppChannel, postWebhook, sign, statusWebhook, textWebhook, waId, wamid } from '../support/whatsapp.js';
+
+let hub: TestHub;
+let token: string;
+let channelId: string;
+let agent: AgentSocket;
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  token = await hub.login();
+  channelId = (await createWhatsAppChannel(hub, token)).id;
+  agent = await AgentSocket.connect(hub.url!, token);
+});
+afterAll(async () => {
+  agent?.close();
+  await hub?.close();
+});
+
+const q = (text: string, params: unknown[] = []) => hub.deps.orm.em.getConnection().execute(text, params);
+const count = async (table: string, where = 'true', params: unknown[] = []) => (await q(`select count(*)::int as n from ${table} where ${where}`, params))[0].n as number;
+
+describe('inbound WhatsApp messages', () => {
+  it('lands a message once as prospect, conversation and message, and tells the agents live', async () => {
+    const body = textWebhook({ waId: '351912345678', name: 'Kerry Fisher', id: wamid('first'), body: 'Olá! Do you ship to Lisbon? 🚚', timestamp: 1731700800 });
+    const started = performance.now();
+    const res = await postWebhook(hub, channelId, body);
+    const ackMs = performance.now() - started;
+    expect(res.status).toBe(200);
+    expect(ackMs).toBeLessThan(1000);
+
+    const conv = await agent.waitFor('conversation_updated', (c) => c.lastMessage?.content?.startsWith('Olá'));
+    expect(conv).toMatchObject({ channelId, platform: 'whatsapp', status: 'active', unreadCount: 1, prospect: { name: 'Kerry Fisher', identifier: '+351912345678' } });
+    expect(conv.lastActivity).toBe('2024-11-15T20:00:00.000Z');
+    const prospect = await agent.waitFor('prospect_updated', (p) => p.identifier === '+351912345678');
+    expect(prospect).toMatchObject({ identifierType: 'phone', name: 'Kerry Fisher', platform: 'whatsapp', isClient: false });
+
+    const [msg] = await q('select * from messages where external_id = ?', [wamid('first')]);
+    expect(msg).toMatchObject({ content: 'Olá! Do you ship to Lisbon? 🚚', direction: 'in', sender_type: 'prospect', message_type: 'text', status: 'delivered', conversation_id: conv.id });
+    expect(new Date(msg.timestamp).toISOString()).toBe('2024-11-15T20:00:00.000Z');
+    const [kept] = await q('select outcome, payload from webhook_events where channel_id = ?', [channelId]);
+    expect(kept.outcome).toBe('stored');
+    expect(JSON.parse(kept.payload).entry[0].changes[0].value.messages[0].id).toBe(wamid('first'));
+  });
+
+  it('survives a duplicate storm: 300 messages delivered 3 times each, concurrently and shuffled, land exactly once', async () => {
+    const bodies = Array.from({ length: 300 }, (_, i) => textWebhook({ waId: waId(i % 40), id: wamid(`storm-${i}`), body: `storm ${i}`, timestamp: 1731710000 + i }));
+    const deliveries = [...bodies, ...bodies, ...bodies].sort(() => Math.random() - 0.5);
+    const statuses: number[] = [];
+    for (let i = 0; i < deliveries.length; i += 100) {
+      const answers = await Promise.all(deliveries.slice(i, i + 100).map((b) => postWebhook(hub, channelId, b)));
+      statuses.push(...answers.map((a) => a.status));
+    }
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    await until(() => count('messages', "content like 'storm %'"), (n) => n >= 300);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await count('messages', "content like 'storm %'")).toBe(300);
+    const perProspect = await q(
+      `select p.external_id, count(distinct c.id)::int as conversations, max(c.unread_count)::int as unread, count(m.id)::int as messages
+       from prospects p join conversations c on c.prospect_id = p.id join messages m on m.conversation_id = c.id
+       where m.content like 'storm %' group by p.external_id`);
+    expect(perProspect).toHaveLength(40);
+    for (const row of perProspect) {
+      expect(row.conversations).toBe(1);
+      expect(row.unread).toBe(row.messages);
+    }
+    // Ordered by the platform's time: the list for one prospect reads storm 0, 40, 80, ...
+    const ordered = await q(`select m.content from messages m join prospects p on p.id = (select prospect_id from conversations where id = m.conversation_id)
+      where p.external_id = ? order by m.timestamp, m.seq`, [waId(0)]);
+    expect(ordered.map((r: any) => r.content)).toEqual(Array.from({ length: 8 }, (_, k) => `storm ${k * 40}`));
+  });
+
+  it('moves statuses only forward, whatever order they arrive in, and keeps a status that comes before its message', async () => {
+    const conversation = (await q('select id, organization_id from conversations limit 1'))[0];
+    const insertOutbound = (ext: string) => q(
+      `insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status)
+       values (gen_random_uuid(), now(), now(), ?, ?, ?, ?, 'out', 'agent', 'agent', 'our reply', 'text', 'whatsapp', now(), 'sent')`,
+      [conversation.organization_id, channelId, conversation.id, ext]);
+    await insertOutbound(wamid('out-1'));
+    for (const status of ['read', 'sent', 'delivered'] as const) {
+      expect((await postWebhook(hub, channelId, statusWebhook({ id: wamid('out-1'), status, waId: waId(0) }))).status).toBe(200);
+    }
+    await until(async () => (await q('select status from messages where external_id = ?', [wamid('out-1')]))[0].status, (s) => s === 'read');
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await q('select status from messages where external_id = ?', [wamid('out-1')]))[0].status).toBe('read');
+
+    // A failure keeps the platform's reason.
+    await insertOutbound(wamid('out-2'));
+    await postWebhook(hub, channelId, statusWebhook({ id: wamid('out-2'), status: 'failed', waId: waId(0) }));
+    const failed = await until(async () => (await q('select status, error from messages where external_id = ?', [wamid('out-2')]))[0], (m) => m.status === 'failed');
+    expect(failed.error).toMatch(/\(\d+\)/);
+
+    // Delivered before the message exists: kept, then applied when it is stored.
+    await postWebhook(hub, channelId, statusWebhook({ id: wamid('out-3'), status: 'delivered', waId: waId(0) }));
+    await until(() => count('pending_statuses', 'external_id = ?', [wamid('out-3')]), (n) => n === 1);
+    await hub.deps.orm.em.getConnection().transactional(async () => undefined);
+    const { inTransaction } = await import('../../src/db/sql.js');
+    const { persistBatch } = await import('../../src/pipeline/persist.js');
+    const channel = (await hub.deps.channels.get(channelId))!;
+    // The message arrives the way an echo or a send result would: through the same persistence.
+    await inTransaction(hub.deps.orm, (sql) => persistBatch(sql, [{
+      channel,
+      events: [{ type: 'message', externalId: wamid('out-3'), direction: 'out', contact: { externalId: waId(0), identifier: `+${waId(0)}`, identifierType: 'phone' }, timestamp: Date.now(), messageType: 'text', content: 'sent elsewhere' }],
+      record: { jobId: 'test-out-3', payload: '{}', retentionHours: 1 },
+    }]));
+    expect((await q('select status from messages where external_id = ?', [wamid('out-3')]))[0].status).toBe('delivered');
+    expect(await count('pending_statuses', 'external_id = ?', [wamid('out-3')])).toBe(0);
+  });
+
+  it('acknowledges, keeps and counts what it does not understand, without retrying it', async () => {
+    const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'account_update', value: { phone_number: '15550783881', event: 'VERIFIED_ACCOUNT' } }] }] });
+    expect((await postWebhook(hub, channelId, body, sign(body))).status).toBe(200);
+    const kept = await until(async () => (await q("select outcome, detail from webhook_events where payload like '%account_update%'"))[0], Boolean);
+    expect(kept.outcome).toBe('unsupported');
+    expect(kept.detail).toMatch(/account_update/);
+    const failed = await hub.deps.queues.ingest.getFailedCount();
+    expect(failed).toBe(0);
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    expect(metrics).toMatch(/hub_ingested_events_total\{type="unsupported",outcome="kept"\} [1-9]/);
+  });
+
+  it('reopens a closed conversation when the prospect writes again', async () => {
+    const body1 = textWebhook({ waId: '4915112345678', id: wamid('reopen-1'), body: 'first' });
+    await postWebhook(hub, channelId, body1);
+    const conv = await agent.waitFor('conversation_updated', (c) => c.lastMessage?.content === 'first');
+    await q("update conversations set status = 'closed' where id = ?", [conv.id]);
+    await postWebhook(hub, channelId, textWebhook({ waId: '4915112345678', id: wamid('reopen-2'), body: 'second' }));
+    const again = await agent.waitFor('conversation_updated', (c) => c.lastMessage?.content === 'second');
+    expect(again.id).toBe(conv.id);
+    expect(again.status).toBe('active');
+  });
+});
