@@ -27,6 +27,11 @@ const EnvSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   WEBHOOK_RETENTION_HOURS: z.coerce.number().positive().default(72),
   JWT_TTL: z.string().default('12h'),
+  BOT_PROVIDER: z.enum(['rules', 'openai']).default('rules'),
+  BOT_OPENAI_BASE_URL: z.url().optional(),
+  BOT_OPENAI_API_KEY: z.string().optional(),
+  BOT_OPENAI_MODEL: z.string().optional(),
+  BOT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 
 export type Config = {
@@ -49,6 +54,7 @@ export type Config = {
   bodyLimitBytes: number;
   webhookRetentionHours: number;
   jwtTtl: string;
+  bot: { provider: 'rules' | 'openai'; timeoutMs: number; openai?: { baseUrl: string; apiKey: string; model: string } };
 };
 
 export class ConfigError extends Error {}
@@ -68,6 +74,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
   const secrets: Record<string, string | undefined> = { JWT_SECRET: e.JWT_SECRET, HUB_SECRET_KEY: e.HUB_SECRET_KEY };
+  if (e.BOT_PROVIDER === 'openai' && !(e.BOT_OPENAI_BASE_URL && e.BOT_OPENAI_API_KEY && e.BOT_OPENAI_MODEL)) {
+    throw new ConfigError('BOT_PROVIDER=openai needs BOT_OPENAI_BASE_URL, BOT_OPENAI_API_KEY and BOT_OPENAI_MODEL');
+  }
   const missing = SECRETS.filter((k) => !secrets[k]);
   if (missing.length) {
     if (e.NODE_ENV === 'production') {
@@ -94,6 +103,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     webhookRetentionHours: e.WEBHOOK_RETENTION_HOURS,
     jwtTtl: e.JWT_TTL,
+    bot: {
+      provider: e.BOT_PROVIDER,
+      timeoutMs: e.BOT_TIMEOUT_MS,
+      openai: e.BOT_OPENAI_BASE_URL && e.BOT_OPENAI_API_KEY && e.BOT_OPENAI_MODEL
+        ? { baseUrl: e.BOT_OPENAI_BASE_URL, apiKey: e.BOT_OPENAI_API_KEY, model: e.BOT_OPENAI_MODEL }
+        : undefined,
+    },
   };
 }
 

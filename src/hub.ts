@@ -13,6 +13,8 @@ import { TokenService } from './security/tokens.js';
 import { createQueues } from './queue/queues.js';
 import { Publisher } from './realtime/publisher.js';
 import { createSocketServer, type HubServer } from './realtime/socket-server.js';
+import { registerHandlers } from './realtime/handlers.js';
+import { Presence } from './realtime/presence.js';
 import { createApp, type App } from './http/app.js';
 import { migrateAndSeed } from './bootstrap/migrate.js';
 import { firstStart } from './bootstrap/first-start.js';
@@ -57,11 +59,12 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     metrics: createMetrics(),
     publisher,
     channels,
-    live: new LiveUpdates({ orm, publisher }, signer),
+    live: undefined as unknown as LiveUpdates,
     media: new MediaStore(join(config.dataDir, 'media')),
     signer,
   };
 
+  deps.live = new LiveUpdates(deps);
   const stops: (() => Promise<void>)[] = [];
   const hub: Hub = { deps, stop: async () => undefined };
 
@@ -78,7 +81,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     });
     const { port } = server.address() as AddressInfo;
     if (!config.publicUrl) deps.publicUrl = `http://localhost:${port}`;
-    const sockets = createSocketServer(server, deps, () => undefined);
+    const sockets = createSocketServer(server, deps, registerHandlers(deps, new Presence(redis, publisher)));
     hub.app = app;
     hub.io = sockets.io;
     hub.url = `http://127.0.0.1:${port}`;

@@ -13,6 +13,9 @@ import { organizationRoutes } from './routes/organizations.js';
 import { channelRoutes } from './routes/channels.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { mediaRoutes } from './routes/media.js';
+import { conversationRoutes } from './routes/conversations.js';
+import { crmRoutes } from './routes/crm.js';
+import { botPromptRoutes } from './routes/bot-prompts.js';
 
 /** The hub's HTTP surface; tests call `app.request()` on it without a server. */
 export function createApp(deps: Deps) {
@@ -46,6 +49,9 @@ export function createApp(deps: Deps) {
   app.route('/', channelRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/', mediaRoutes(deps));
+  app.route('/', conversationRoutes(deps));
+  app.route('/', crmRoutes(deps));
+  app.route('/', botPromptRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Omnichannel Inbox Hub', version: '0.1.0' } });

@@ -28,6 +28,7 @@ export class ChannelCache {
 
   async listen(): Promise<void> {
     this.sub = this.redis.duplicate();
+    this.sub.on('error', () => undefined); // reconnects by itself; the main connection logs
     this.sub.on('message', (_channel: string, id: string) => this.entries.delete(id));
     await this.sub.subscribe(CHANGED);
   }

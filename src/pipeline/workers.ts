@@ -4,8 +4,10 @@ import { startMaintenanceWorker } from './maintenance.worker.js';
 import { startIngestWorker } from './ingest.worker.js';
 import { startMediaWorker, enqueueMedia } from './media.worker.js';
 import type { Changes } from './persist.js';
+import { startOutboundWorker } from './outbound.worker.js';
+import { startBotWorker, enqueueBot } from './bot.worker.js';
 
-/** After an ingest batch commits: live updates, media downloads. */
+/** After an ingest batch commits: live updates, media downloads, the bot's turn. */
 export function afterIngest(deps: Deps) {
   return async (changes: Changes) => {
     await Promise.all([
@@ -14,8 +16,19 @@ export function afterIngest(deps: Deps) {
       deps.live.conversations(changes.conversations),
       deps.live.prospects(changes.newProspects),
       ...changes.attachments.map((a) => enqueueMedia(deps, a.id, a.inline)),
+      botTurns(deps, changes.inbound),
     ]);
   };
+}
+
+/** Only conversations whose bot is on get a bot job. */
+async function botTurns(deps: Deps, inbound: string[]) {
+  if (!inbound.length) return;
+  const rows = await deps.orm.em.getConnection().execute(
+    'select m.id from messages m join conversations c on c.id = m.conversation_id where m.id in (?) and c.bot_enabled',
+    [inbound],
+  );
+  if (rows.length) await enqueueBot(deps, rows.map((r) => r.id as string));
 }
 
 /** The worker role: every queue's consumer. close() lets in-flight jobs finish. */
@@ -23,6 +36,8 @@ export async function startWorkers(deps: Deps): Promise<{ close(): Promise<void>
   const workers: Worker[] = [
     startIngestWorker(deps, { afterCommit: afterIngest(deps) }),
     startMediaWorker(deps),
+    startOutboundWorker(deps),
+    startBotWorker(deps),
     await startMaintenanceWorker(deps),
   ];
   for (const w of workers) {

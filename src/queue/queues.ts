@@ -2,13 +2,14 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 
 /** Every queue the hub uses, by name. Workers live in src/pipeline. */
-export const QUEUE_NAMES = ['ingest', 'outbound', 'media', 'maintenance'] as const;
+export const QUEUE_NAMES = ['ingest', 'outbound', 'media', 'bot', 'maintenance'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const defaults: Record<QueueName, JobsOptions> = {
   ingest: { attempts: 8, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } },
   outbound: { attempts: 6, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } },
   media: { attempts: 6, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 86400 } },
+  bot: { attempts: 2, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86400 } },
   maintenance: { removeOnComplete: 100, removeOnFail: 100 },
 };
 
@@ -21,13 +22,14 @@ export type Queues = Record<QueueName, Queue> & {
 
 export function createQueues(redisUrl: string, prefix: string): Queues {
   const shared = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  shared.on('error', () => undefined); // BullMQ retries; the hub's main connection logs outages
   const queues = Object.fromEntries(
     QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: shared, prefix, defaultJobOptions: defaults[name] })]),
   ) as Record<QueueName, Queue>;
   return {
     ...queues,
     prefix,
-    connection: () => new Redis(redisUrl, { maxRetriesPerRequest: null }),
+    connection: () => new Redis(redisUrl, { maxRetriesPerRequest: null }).on('error', () => undefined),
     async close() {
       await Promise.all(Object.values(queues).map((q) => q.close()));
       shared.disconnect();

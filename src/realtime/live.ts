@@ -3,6 +3,8 @@ import { withSql } from '../db/sql.js';
 import { loadConversations, loadMessages, loadProspects, type ConversationView } from '../domain/read-models.js';
 import type { MediaSigner } from '../media/signer.js';
 import { rooms } from './publisher.js';
+import { Channel } from '../domain/channel.entity.js';
+import { channelView } from '../domain/channels.js';
 
 /**
  * Pushes committed changes to agents. Every agent of the organization gets
@@ -15,10 +17,19 @@ export class LiveUpdates {
   private readonly windows = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly deps: Pick<Deps, 'orm' | 'publisher'>,
-    private readonly media: MediaSigner,
+    private readonly deps: Deps,
     private readonly windowMs = 50,
   ) {}
+
+  private get media(): MediaSigner {
+    return this.deps.signer;
+  }
+
+  /** A channel's state changed (needs new credentials, say): its organization hears of it. */
+  async channel(channelId: string, orgId: string): Promise<void> {
+    const channel = await this.deps.orm.em.fork().findOne(Channel, { id: channelId, organization: orgId });
+    if (channel) this.deps.publisher.to([rooms.org(orgId)], 'channel_updated', channelView(channel, this.deps.box, this.deps.publicUrl));
+  }
 
   async messages(ids: string[], event: 'new_message' | 'message_updated'): Promise<void> {
     if (!ids.length) return;

@@ -19,6 +19,8 @@ export type HubSocket = Parameters<Parameters<HubServer['on']>[1]>[0];
 export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnection: (socket: HubSocket) => void): { io: HubServer; close(): Promise<void> } {
   const pub = deps.redis.duplicate();
   const sub = deps.redis.duplicate();
+  // They reconnect by themselves; the main connection logs the outage.
+  for (const r of [pub, sub]) r.on('error', () => undefined);
   const io: HubServer = new Server(httpServer, {
     adapter: createAdapter(pub, sub),
     cors: { origin: true, credentials: true },

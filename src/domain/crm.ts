@@ -1,0 +1,210 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import type { Deps } from '../context.js';
+import { withSql } from '../db/sql.js';
+import { conflict, notFound } from '../http/errors.js';
+import { Client } from './client.entity.js';
+import { Note } from './note.entity.js';
+import { Prospect } from './prospect.entity.js';
+import { Quote } from './quote.entity.js';
+import type { Actor } from './conversations.js';
+import { listConversations } from './conversations.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { loadProspects } from './read-models.js';
+
+const uuid = z.uuid();
+const iso = (d: Date) => d.toISOString();
+
+export const ClientFields = z.object({
+  firstName: z.string().trim().min(1).max(120),
+  lastName: z.string().trim().max(120).default(''),
+  email: z.union([z.email(), z.literal('')]).default(''),
+  phone: z.string().trim().max(40).default(''),
+  company: z.string().trim().max(200).nullish(),
+  status: z.enum(['active', 'inactive']).optional(),
+  tags: z.array(z.string().trim().min(1).max(40)).max(30).optional(),
+});
+export const ClientPatch = ClientFields.partial();
+export const NoteInput = z.object({ content: z.string().trim().min(1).max(10_000) });
+export const QuoteInput = z.object({
+  title: z.string().trim().min(1).max(200),
+  amount: z.coerce.number().nonnegative().max(1e12),
+  currency: z.string().trim().length(3).transform((s) => s.toUpperCase()),
+  status: z.enum(['draft', 'sent', 'accepted', 'rejected']).default('draft'),
+});
+export const QuotePatch = QuoteInput.partial();
+
+export const noteView = (n: Note) => ({
+  id: n.id,
+  clientId: n.client.id,
+  content: n.content,
+  author: n.author ? { id: n.author.id, name: (n.author as any).name ?? undefined } : undefined,
+  createdAt: iso(n.createdAt),
+});
+export const quoteView = (q: Quote) => ({
+  id: q.id, clientId: q.client.id, title: q.title, amount: Number(q.amount), currency: q.currency, status: q.status,
+  createdAt: iso(q.createdAt), updatedAt: iso(q.updatedAt),
+});
+export const clientView = (c: Client) => ({
+  id: c.id, firstName: c.firstName, lastName: c.lastName, email: c.email, phone: c.phone, company: c.company ?? undefined,
+  status: c.status, tags: c.tags, totalValue: Number(c.totalValue), createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt),
+});
+
+async function findClient(em: EntityManager, actor: Actor, id: string): Promise<Client> {
+  const client = uuid.safeParse(id).success ? await em.findOne(Client, { id, organization: actor.orgId }) : null;
+  if (!client) throw notFound('Client');
+  return client;
+}
+
+async function findProspect(em: EntityManager, actor: Actor, id: string): Promise<Prospect> {
+  const prospect = uuid.safeParse(id).success ? await em.findOne(Prospect, { id, organization: actor.orgId }) : null;
+  if (!prospect) throw notFound('Prospect');
+  return prospect;
+}
+
+/** A client with everything its panel shows: notes, quotes and every linked conversation. */
+export async function getClient(deps: Deps, actor: Actor, id: string) {
+  const em = deps.orm.em.fork();
+  const client = await findClient(em, actor, id);
+  const [notes, quotes, conversations] = await Promise.all([
+    em.find(Note, { client }, { orderBy: { createdAt: 'desc' }, populate: ['author'] }),
+    em.find(Quote, { client }, { orderBy: { createdAt: 'desc' } }),
+    listConversations(deps, actor, { clientId: client.id, limit: 100 }),
+  ]);
+  return { ...clientView(client), notes: notes.map(noteView), quotes: quotes.map(quoteView), conversations: conversations.items };
+}
+
+export async function listClients(deps: Deps, actor: Actor, q: { search?: string; cursor?: string; limit?: number }) {
+  const limit = q.limit ?? 30;
+  const where: Record<string, unknown> = { organization: actor.orgId };
+  if (q.search) {
+    const like = `%${q.search.replace(/[%_\\]/g, '\\$&')}%`;
+    where.$or = [{ firstName: { $ilike: like } }, { lastName: { $ilike: like } }, { email: { $ilike: like } }, { phone: { $ilike: like } }, { company: { $ilike: like } }];
+  }
+  const cursor = decodeCursor(q.cursor);
+  if (cursor) where.$and = [{ $or: [{ createdAt: { $lt: cursor[0] } }, { createdAt: cursor[0], id: { $lt: cursor[1] } }] }];
+  const rows = await deps.orm.em.fork().find(Client, where as any, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: limit + 1 });
+  const items = rows.slice(0, limit).map(clientView);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt, last.id]) : undefined };
+}
+
+export async function listProspects(deps: Deps, actor: Actor, q: { search?: string; cursor?: string; limit?: number }) {
+  const limit = q.limit ?? 30;
+  const params: unknown[] = [actor.orgId];
+  const where = ['organization_id = $1'];
+  if (q.search) {
+    params.push(`%${q.search.replace(/[%_\\]/g, '\\$&')}%`);
+    where.push(`(name ilike $${params.length} or identifier ilike $${params.length})`);
+  }
+  const cursor = decodeCursor(q.cursor);
+  if (cursor) {
+    params.push(cursor[0], cursor[1]);
+    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  params.push(limit + 1);
+  return withSql(deps.orm, async (sql) => {
+    const ids = (await sql.query(`select id from prospects where ${where.join(' and ')} order by created_at desc, id desc limit $${params.length}`, params)).map((r) => r.id);
+    const byId = new Map((await loadProspects(sql, ids)).map((p) => [p.id, p]));
+    const items = ids.slice(0, limit).map((id) => byId.get(id)!);
+    const last = items.at(-1);
+    return { items, nextCursor: ids.length > limit && last ? encodeCursor([last.createdAt, last.id]) : undefined };
+  });
+}
+
+export async function createClient(deps: Deps, actor: Actor, input: z.infer<typeof ClientFields>) {
+  const em = deps.orm.em.fork();
+  const client = em.create(Client, { ...input, organization: actor.orgId } as any);
+  await em.flush();
+  return clientView(client);
+}
+
+export async function updateClient(deps: Deps, actor: Actor, id: string, patch: z.infer<typeof ClientPatch>) {
+  const em = deps.orm.em.fork();
+  const client = await findClient(em, actor, id);
+  em.assign(client, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
+  await em.flush();
+  return clientView(client);
+}
+
+/** Links a prospect (and its conversations) to a client, then tells the agents. */
+async function attach(deps: Deps, em: EntityManager, prospect: Prospect, client: Client) {
+  prospect.client = client;
+  await em.flush();
+  const ids = await withSql(deps.orm, async (sql) =>
+    (await sql.query('update conversations set client_id = $2, updated_at = now() where prospect_id = $1 returning id', [prospect.id, client.id])).map((r) => r.id as string),
+  );
+  await Promise.all([deps.live.prospects([prospect.id]), deps.live.conversations(ids)]);
+  const [view] = await withSql(deps.orm, (sql) => loadProspects(sql, [prospect.id]));
+  return view!;
+}
+
+/** Turns a prospect into a client, prefilled from what the channel knows; converting twice is a conflict. */
+export async function convertProspect(deps: Deps, actor: Actor, prospectId: string, fields: z.infer<typeof ClientFields>) {
+  const em = deps.orm.em.fork();
+  return em.transactional(async (tx) => {
+    const prospect = await findProspect(tx, actor, prospectId);
+    await tx.lock(prospect, LockMode.PESSIMISTIC_WRITE);
+    if (prospect.client) throw conflict('already_converted', 'This prospect is already a client');
+    const client = tx.create(Client, { ...fields, organization: actor.orgId } as any);
+    await tx.flush();
+    return { client: clientView(client), prospect: await attach(deps, tx, prospect, client) };
+  });
+}
+
+/** The same person on another channel: link the prospect to an existing client. */
+export async function linkProspect(deps: Deps, actor: Actor, prospectId: string, clientId: string) {
+  const em = deps.orm.em.fork();
+  const prospect = await findProspect(em, actor, prospectId);
+  const client = await findClient(em, actor, clientId);
+  if (prospect.client && prospect.client.id !== client.id) throw conflict('already_converted', 'This prospect is linked to another client');
+  return { client: clientView(client), prospect: await attach(deps, em, prospect, client) };
+}
+
+export async function addNote(deps: Deps, actor: Actor, clientId: string, input: z.infer<typeof NoteInput>) {
+  const em = deps.orm.em.fork();
+  const client = await findClient(em, actor, clientId);
+  const note = em.create(Note, { organization: actor.orgId, client, author: actor.userId, content: input.content } as any);
+  await em.flush();
+  await em.populate(note, ['author']);
+  return noteView(note);
+}
+
+export async function deleteNote(deps: Deps, actor: Actor, clientId: string, noteId: string) {
+  const em = deps.orm.em.fork();
+  const client = await findClient(em, actor, clientId);
+  const note = uuid.safeParse(noteId).success ? await em.findOne(Note, { id: noteId, client }) : null;
+  if (!note) throw notFound('Note');
+  await em.remove(note).flush();
+}
+
+/** totalValue is the sum of accepted quotes, recomputed in the same transaction as the change. */
+async function recomputeTotal(em: EntityManager, client: Client) {
+  const [{ total }] = await em.getConnection().execute(
+    "select coalesce(sum(amount), 0)::numeric as total from quotes where client_id = ? and status = 'accepted'", [client.id]);
+  client.totalValue = Number(total);
+}
+
+export async function addQuote(deps: Deps, actor: Actor, clientId: string, input: z.infer<typeof QuoteInput>) {
+  return deps.orm.em.fork().transactional(async (em) => {
+    const client = await findClient(em, actor, clientId);
+    const quote = em.create(Quote, { organization: actor.orgId, client, ...input } as any);
+    await em.flush();
+    await recomputeTotal(em, client);
+    return { quote: quoteView(quote), client: clientView(client) };
+  });
+}
+
+export async function updateQuote(deps: Deps, actor: Actor, clientId: string, quoteId: string, patch: z.infer<typeof QuotePatch>) {
+  return deps.orm.em.fork().transactional(async (em) => {
+    const client = await findClient(em, actor, clientId);
+    const quote = uuid.safeParse(quoteId).success ? await em.findOne(Quote, { id: quoteId, client }) : null;
+    if (!quote) throw notFound('Quote');
+    em.assign(quote, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
+    await em.flush();
+    await recomputeTotal(em, client);
+    return { quote: quoteView(quote), client: clientView(client) };
+  });
+}
+

@@ -1,0 +1,63 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Deps } from '../../context.js';
+import { BotPrompt } from '../../domain/bot-prompt.entity.js';
+import { requireAuth, requireRole } from '../auth.js';
+import { badRequest, notFound } from '../errors.js';
+import { router } from '../env.js';
+import { IdParam, bearer, described, jsonBody } from '../openapi.js';
+
+const PromptInput = z.object({
+  kind: z.enum(['greeting', 'keyword', 'handoff', 'system']),
+  keyword: z.string().trim().max(200).nullish(),
+  response: z.string().max(4000).default(''),
+  enabled: z.boolean().default(true),
+  channelId: z.uuid().nullish(),
+});
+
+const view = (p: BotPrompt) => ({
+  id: p.id, kind: p.kind, keyword: p.keyword ?? undefined, response: p.response, enabled: p.enabled,
+  channelId: p.channel?.id ?? undefined, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString(),
+});
+
+/** The rules bot's admin-editable prompts (and the system prompt of a model-backed bot). */
+export function botPromptRoutes(deps: Deps) {
+  const app = router();
+  app.use('/api/bot/prompts', requireAuth(deps), requireRole('admin'));
+  app.use('/api/bot/prompts/*', requireAuth(deps), requireRole('admin'));
+  const tags = ['bot'];
+  const find = async (c: any, id: string) => {
+    const p = z.uuid().safeParse(id).success ? await c.var.em.findOne(BotPrompt, { id, organization: c.var.auth.orgId }) : null;
+    if (!p) throw notFound('Prompt');
+    return p as BotPrompt;
+  };
+  const checkChannel = async (c: any, channelId?: string | null) => {
+    if (channelId && !(await c.var.em.count('Channel', { id: channelId, organization: c.var.auth.orgId }))) throw badRequest('Unknown channel');
+  };
+
+  app.openapi(createRoute({ method: 'get', path: '/api/bot/prompts', tags, security: bearer, responses: described(200, 'Prompts') }), async (c) =>
+    c.json((await c.var.em.find(BotPrompt, { organization: c.var.auth.orgId }, { orderBy: { createdAt: 'asc' } })).map(view), 200));
+
+  app.openapi(createRoute({ method: 'post', path: '/api/bot/prompts', tags, security: bearer, request: jsonBody(PromptInput), responses: described(201, 'The prompt') }), async (c) => {
+    const { channelId, ...input } = c.req.valid('json');
+    await checkChannel(c, channelId);
+    if (input.kind === 'keyword' && !input.keyword) throw badRequest('A keyword prompt needs a keyword');
+    const p = c.var.em.create(BotPrompt, { ...input, channel: channelId ?? null, organization: c.var.auth.orgId } as any);
+    await c.var.em.flush();
+    return c.json(view(p), 201);
+  });
+
+  app.openapi(createRoute({ method: 'patch', path: '/api/bot/prompts/{id}', tags, security: bearer, request: { params: IdParam, ...jsonBody(PromptInput.partial()) }, responses: described(200, 'The prompt') }), async (c) => {
+    const p = await find(c, c.req.valid('param').id);
+    const { channelId, ...patch } = c.req.valid('json');
+    await checkChannel(c, channelId);
+    c.var.em.assign(p, { ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)), ...(channelId !== undefined ? { channel: channelId } : {}) });
+    await c.var.em.flush();
+    return c.json(view(p), 200);
+  });
+
+  app.openapi(createRoute({ method: 'delete', path: '/api/bot/prompts/{id}', tags, security: bearer, request: { params: IdParam }, responses: described(204, 'Deleted') }), async (c) => {
+    await c.var.em.remove(await find(c, c.req.valid('param').id)).flush();
+    return c.body(null, 204);
+  });
+  return app;
+}

@@ -1,0 +1,51 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Deps } from '../../context.js';
+import { withSql } from '../../db/sql.js';
+import {
+  ConversationFilter, ConversationPatch, MessagePage, getConversation, listConversations, loadThread, markAsRead, updateConversation, type Actor,
+} from '../../domain/conversations.js';
+import { SendInput, retryMessage, sendMessage } from '../../domain/outbound.js';
+import { requireAuth } from '../auth.js';
+import { router, type AuthInfo } from '../env.js';
+import { IdParam, bearer, described, jsonBody } from '../openapi.js';
+
+export const actorOf = (a: AuthInfo): Actor => ({ userId: a.userId, orgId: a.orgId, role: a.role, name: a.user.name });
+
+/** The inbox over REST: the same services the socket events use. */
+export function conversationRoutes(deps: Deps) {
+  const app = router();
+  for (const path of ['/api/conversations', '/api/conversations/*', '/api/messages/*', '/api/agents']) app.use(path, requireAuth(deps));
+  const tags = ['inbox'];
+
+  app.openapi(createRoute({ method: 'get', path: '/api/conversations', tags, security: bearer, request: { query: ConversationFilter }, responses: described(200, 'A page of conversations') }),
+    async (c) => c.json(await listConversations(deps, actorOf(c.var.auth), c.req.valid('query')), 200));
+
+  app.openapi(createRoute({ method: 'get', path: '/api/conversations/{id}', tags, security: bearer, request: { params: IdParam }, responses: described(200, 'The conversation') }),
+    async (c) => c.json(await withSql(deps.orm, (sql) => getConversation(sql, actorOf(c.var.auth), c.req.valid('param').id)), 200));
+
+  app.openapi(createRoute({ method: 'patch', path: '/api/conversations/{id}', tags, security: bearer, request: { params: IdParam, ...jsonBody(ConversationPatch) }, responses: described(200, 'The conversation') }),
+    async (c) => c.json(await updateConversation(deps, actorOf(c.var.auth), c.req.valid('param').id, c.req.valid('json')), 200));
+
+  app.openapi(createRoute({ method: 'get', path: '/api/conversations/{id}/messages', tags, security: bearer, request: { params: IdParam, query: MessagePage.omit({ conversationId: true }) }, responses: described(200, 'Messages, oldest first') }),
+    async (c) => {
+      const page = await loadThread(deps, actorOf(c.var.auth), { ...c.req.valid('query'), conversationId: c.req.valid('param').id });
+      return c.json({ items: page.items, hasMore: page.hasMore }, 200);
+    });
+
+  app.openapi(createRoute({ method: 'post', path: '/api/conversations/{id}/messages', tags, security: bearer, request: { params: IdParam, ...jsonBody(SendInput.omit({ conversationId: true })) }, responses: described(201, 'The message, pending') }),
+    async (c) => c.json(await sendMessage(deps, actorOf(c.var.auth), { ...c.req.valid('json'), conversationId: c.req.valid('param').id }), 201));
+
+  app.openapi(createRoute({ method: 'post', path: '/api/conversations/{id}/read', tags, security: bearer, request: { params: IdParam }, responses: described(200, 'The conversation') }),
+    async (c) => c.json(await markAsRead(deps, actorOf(c.var.auth), c.req.valid('param').id), 200));
+
+  app.openapi(createRoute({ method: 'post', path: '/api/messages/{id}/retry', tags, security: bearer, request: { params: IdParam }, responses: described(200, 'The message, pending again') }),
+    async (c) => c.json(await retryMessage(deps, actorOf(c.var.auth), c.req.valid('param').id), 200));
+
+  app.openapi(createRoute({ method: 'get', path: '/api/agents', tags, security: bearer, responses: described(200, 'The organization\'s agents, for assignment') }),
+    async (c) => {
+      const rows = await withSql(deps.orm, (sql) => sql.query('select id, name, role from users where organization_id = $1 and not disabled order by name', [c.var.auth.orgId]));
+      return c.json(rows, 200);
+    });
+  return app;
+}
+

@@ -1,0 +1,103 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Deps } from '../context.js';
+import { withSql } from '../db/sql.js';
+import type { OutboundMessage } from '../../connectors/types.js';
+import { ConnectorError } from '../../connectors/types.js';
+import { connectorContext } from './connector-context.js';
+import { categorize, errorMessage } from './errors.js';
+
+type OutboundJob = { messageId: string };
+
+/**
+ * Delivers pending outgoing messages through their channel's connector: `sent` with the
+ * platform's id; temporary and rate-limit errors retried with exponential backoff; a permanent
+ * error ends `failed` with the platform's reason; an authorization error also flags the channel
+ * as needing new credentials and tells the organization's agents.
+ */
+export function startOutboundWorker(deps: Deps) {
+  return new Worker<OutboundJob>(
+    'outbound',
+    async (job: Job<OutboundJob>) => {
+      const loaded = await withSql(deps.orm, async (sql) => {
+        const [m] = await sql.query(
+          `select m.id, m.status, m.external_id, m.content, m.message_type, m.conversation_id, m.channel_id,
+                  c.subject, p.external_id as contact_id, p.identifier, p.identifier_type, p.name
+           from messages m join conversations c on c.id = m.conversation_id join prospects p on p.id = c.prospect_id
+           where m.id = $1`,
+          [job.data.messageId],
+        );
+        if (!m) return null;
+        // Email threading: reply to the latest message we received, referencing the whole thread.
+        const refs = m.identifier_type === 'email'
+          ? await sql.query(
+              `select external_id, direction from messages where conversation_id = $1 and external_id is not null and id <> $2 order by timestamp, seq`,
+              [m.conversation_id, m.id])
+          : [];
+        return { m, refs };
+      });
+      // Already delivered (a retry after a crash past the send) or gone: nothing to do.
+      if (!loaded || loaded.m.status !== 'pending' || loaded.m.external_id) return;
+      const { m, refs } = loaded;
+      const channel = await deps.channels.get(m.channel_id);
+      if (!channel) throw new UnrecoverableError('the channel no longer exists');
+      const send = channel.connector.send;
+      const outbound: OutboundMessage = {
+        messageId: m.id,
+        to: { externalId: m.contact_id, identifier: m.identifier, identifierType: m.identifier_type, name: m.name ?? undefined },
+        content: m.content,
+        messageType: m.message_type,
+        thread: refs.length || m.subject
+          ? {
+              subject: m.subject ?? undefined,
+              inReplyTo: refs.filter((r: any) => r.direction === 'in').at(-1)?.external_id ?? refs.at(-1)?.external_id,
+              references: refs.map((r: any) => r.external_id),
+            }
+          : undefined,
+      };
+      try {
+        if (!send) throw new ConnectorError('permanent', `${channel.kind} cannot send messages`);
+        const { externalId } = await send.send(outbound, channel.credentials, connectorContext(deps.publicUrl, channel.id));
+        await withSql(deps.orm, async (sql) => {
+          await sql.query(
+            `update messages set external_id = $2, status = case when message_status_rank(status) < message_status_rank('sent') then 'sent' else status end,
+               error = null, updated_at = now() where id = $1`,
+            [m.id, externalId],
+          );
+          // A status webhook can beat our own bookkeeping: apply what was waiting.
+          await sql.query(
+            `with applied as (delete from pending_statuses where channel_id = $1 and external_id = $2 returning status, error)
+             update messages m set status = a.status, error = coalesce(a.error, m.error), updated_at = now()
+             from applied a where m.id = $3 and message_status_rank(a.status) > message_status_rank(m.status)`,
+            [m.channel_id, externalId, m.id],
+          );
+        });
+        deps.metrics.outbound.inc({ kind: channel.kind, outcome: 'sent' });
+        await deps.live.messages([m.id], 'message_updated');
+      } catch (err) {
+        const category = categorize(channel.connector, err);
+        const lastTry = category === 'permanent' || category === 'auth' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        deps.metrics.outbound.inc({ kind: channel.kind, outcome: lastTry ? 'failed' : category });
+        if (!lastTry) throw err;
+        await markFailed(deps, m.id, errorMessage(err));
+        if (category === 'auth') await flagNeedsAuth(deps, channel.id, channel.orgId, errorMessage(err));
+        throw new UnrecoverableError(errorMessage(err));
+      }
+    },
+    { connection: deps.queues.connection(), prefix: deps.queues.prefix, concurrency: 32 },
+  );
+}
+
+async function markFailed(deps: Deps, messageId: string, reason: string) {
+  await withSql(deps.orm, (sql) =>
+    sql.query("update messages set status = 'failed', error = $2, updated_at = now() where id = $1 and status = 'pending'", [messageId, reason]),
+  );
+  await deps.live.messages([messageId], 'message_updated');
+}
+
+async function flagNeedsAuth(deps: Deps, channelId: string, orgId: string, reason: string) {
+  await withSql(deps.orm, (sql) =>
+    sql.query("update channels set status = 'needs_auth', status_reason = $2, updated_at = now() where id = $1", [channelId, `The platform refused the credentials: ${reason}`]),
+  );
+  await deps.channels.changed(channelId);
+  await deps.live.channel(channelId, orgId);
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import type { Deps } from '../context.js';
+import { withSql } from '../db/sql.js';
+import { toErrorBody } from '../http/errors.js';
+import {
+  ConversationFilter, ConversationPatch, MessagePage, getConversation, listConversations, loadThread, markAsRead, updateConversation, type Actor,
+} from '../domain/conversations.js';
+import { SendInput, sendMessage } from '../domain/outbound.js';
+import { ClientFields, NoteInput, addNote, convertProspect, listClients, listProspects } from '../domain/crm.js';
+import type { Ack, ClientEventName } from './events.js';
+import { rooms } from './publisher.js';
+import type { HubSocket } from './socket-server.js';
+import type { Presence } from './presence.js';
+
+type Ctx = { deps: Deps; socket: HubSocket; actor: Actor };
+type Handler<S extends z.ZodType> = { schema: S; run(ctx: Ctx, input: z.infer<S>): Promise<unknown> };
+const handler = <S extends z.ZodType>(schema: S, run: Handler<S>['run']): Handler<S> => ({ schema, run });
+
+const Page = z.object({ search: z.string().trim().max(200).optional(), cursor: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(100).optional() });
+const ConversationRef = z.object({ conversationId: z.string() });
+const TYPING_INTERVAL_MS = 1500;
+
+/** Every client event of the contract, validated, answered through its acknowledgement. */
+const HANDLERS: Record<ClientEventName, Handler<any>> = {
+  load_conversations: handler(ConversationFilter, ({ deps, actor }, f) => listConversations(deps, actor, f)),
+  load_prospects: handler(Page, ({ deps, actor }, q) => listProspects(deps, actor, q)),
+  load_clients: handler(Page, ({ deps, actor }, q) => listClients(deps, actor, q)),
+  // Joining the conversation's room only after the organization check: from now on this socket gets its messages.
+  load_messages: handler(MessagePage, async ({ deps, socket, actor }, q) => {
+    const page = await loadThread(deps, actor, q);
+    await socket.join(rooms.conversation(page.conversation.id));
+    return { items: page.items, hasMore: page.hasMore };
+  }),
+  send_message: handler(SendInput, ({ deps, actor }, input) => sendMessage(deps, actor, input)),
+  mark_as_read: handler(ConversationRef, ({ deps, actor }, { conversationId }) => markAsRead(deps, actor, conversationId)),
+  convert_prospect: handler(ClientFields.extend({ prospectId: z.string() }), ({ deps, actor }, { prospectId, ...fields }) =>
+    convertProspect(deps, actor, prospectId, fields)),
+  add_client_note: handler(NoteInput.extend({ clientId: z.string() }), ({ deps, actor }, { clientId, ...input }) => addNote(deps, actor, clientId, input)),
+  update_chat_settings: handler(ConversationPatch.extend({ conversationId: z.string() }), ({ deps, actor }, { conversationId, ...patch }) =>
+    updateConversation(deps, actor, conversationId, patch)),
+  typing: handler(ConversationRef.extend({ isTyping: z.boolean().default(true) }), async ({ deps, socket, actor }, { conversationId, isTyping }) => {
+    const key = `typing:${conversationId}`;
+    const last = (socket.data as any)[key] as number | undefined;
+    // Rate limited: a keystroke stream becomes one event per interval (stopping always goes through).
+    if (isTyping && last && Date.now() - last < TYPING_INTERVAL_MS) return { throttled: true };
+    (socket.data as any)[key] = isTyping ? Date.now() : undefined;
+    const conversation = await withSql(deps.orm, (sql) => getConversation(sql, actor, conversationId));
+    const to = [rooms.conversation(conversation.id), ...(conversation.assignedTo ? [rooms.user(conversation.assignedTo)] : [])];
+    socket.to(to).emit('typing', { conversationId: conversation.id, userId: actor.userId, name: actor.name ?? '', isTyping });
+    return { throttled: false };
+  }),
+};
+
+export function registerHandlers(deps: Deps, presence: Presence) {
+  return (socket: HubSocket) => {
+    const { userId, orgId, role, name } = socket.data.auth;
+    const actor: Actor = { userId, orgId, role, name };
+    for (const [event, h] of Object.entries(HANDLERS)) {
+      socket.on(event as ClientEventName, async (payload: unknown, ack?: Ack) => {
+        const reply = typeof ack === 'function' ? ack : () => undefined;
+        const parsed = h.schema.safeParse(payload ?? {});
+        if (!parsed.success) {
+          const message = parsed.error.issues.map((i: z.core.$ZodIssue) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+          return reply({ ok: false, error: { code: 'validation_error', message } });
+        }
+        try {
+          reply({ ok: true, data: await h.run({ deps, socket, actor }, parsed.data) });
+        } catch (err) {
+          const { status, body } = toErrorBody(err);
+          if (status >= 500) deps.log.error({ err, event }, 'socket handler failed');
+          reply({ ok: false, error: body.error });
+        }
+      });
+    }
+    socket.on('set_presence' as any, (status: unknown) => {
+      if (status === 'online' || status === 'away') void presence.set(orgId, userId, status);
+    });
+    void presence.connected(orgId, userId);
+    socket.on('disconnect', () => void presence.disconnected(orgId, userId));
+  };
+}
