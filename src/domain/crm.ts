@@ -128,38 +128,46 @@ export async function updateClient(deps: Deps, actor: Actor, id: string, patch: 
   return clientView(client);
 }
 
-/** Links a prospect (and its conversations) to a client, then tells the agents. */
-async function attach(deps: Deps, em: EntityManager, prospect: Prospect, client: Client) {
+/** Links a prospect and its conversations to a client, inside the caller's transaction. */
+async function attach(em: EntityManager, prospect: Prospect, client: Client): Promise<string[]> {
   prospect.client = client;
   await em.flush();
-  const ids = await withSql(deps.orm, async (sql) =>
-    (await sql.query('update conversations set client_id = $2, updated_at = now() where prospect_id = $1 returning id', [prospect.id, client.id])).map((r) => r.id as string),
+  const rows = await em.getConnection().execute(
+    'update conversations set client_id = ?, updated_at = now() where prospect_id = ? returning id',
+    [client.id, prospect.id], 'all', em.getTransactionContext(),
   );
-  await Promise.all([deps.live.prospects([prospect.id]), deps.live.conversations(ids)]);
-  const [view] = await withSql(deps.orm, (sql) => loadProspects(sql, [prospect.id]));
+  return rows.map((r) => r.id as string);
+}
+
+/** After commit: the agents see the prospect as a client and its conversations as converted. */
+async function announce(deps: Deps, prospectId: string, conversationIds: string[]) {
+  await Promise.all([deps.live.prospects([prospectId]), deps.live.conversations(conversationIds)]);
+  const [view] = await withSql(deps.orm, (sql) => loadProspects(sql, [prospectId]));
   return view!;
 }
 
 /** Turns a prospect into a client, prefilled from what the channel knows; converting twice is a conflict. */
 export async function convertProspect(deps: Deps, actor: Actor, prospectId: string, fields: z.infer<typeof ClientFields>) {
-  const em = deps.orm.em.fork();
-  return em.transactional(async (tx) => {
+  const { client, conversations } = await deps.orm.em.fork().transactional(async (tx) => {
     const prospect = await findProspect(tx, actor, prospectId);
     await tx.lock(prospect, LockMode.PESSIMISTIC_WRITE);
     if (prospect.client) throw conflict('already_converted', 'This prospect is already a client');
     const client = tx.create(Client, { ...fields, organization: actor.orgId } as any);
     await tx.flush();
-    return { client: clientView(client), prospect: await attach(deps, tx, prospect, client) };
+    return { client: clientView(client), conversations: await attach(tx, prospect, client) };
   });
+  return { client, prospect: await announce(deps, prospectId, conversations) };
 }
 
 /** The same person on another channel: link the prospect to an existing client. */
 export async function linkProspect(deps: Deps, actor: Actor, prospectId: string, clientId: string) {
-  const em = deps.orm.em.fork();
-  const prospect = await findProspect(em, actor, prospectId);
-  const client = await findClient(em, actor, clientId);
-  if (prospect.client && prospect.client.id !== client.id) throw conflict('already_converted', 'This prospect is linked to another client');
-  return { client: clientView(client), prospect: await attach(deps, em, prospect, client) };
+  const { client, conversations } = await deps.orm.em.fork().transactional(async (tx) => {
+    const prospect = await findProspect(tx, actor, prospectId);
+    const client = await findClient(tx, actor, clientId);
+    if (prospect.client && prospect.client.id !== client.id) throw conflict('already_converted', 'This prospect is linked to another client');
+    return { client: clientView(client), conversations: await attach(tx, prospect, client) };
+  });
+  return { client, prospect: await announce(deps, prospectId, conversations) };
 }
 
 export async function addNote(deps: Deps, actor: Actor, clientId: string, input: z.infer<typeof NoteInput>) {
@@ -182,7 +190,8 @@ export async function deleteNote(deps: Deps, actor: Actor, clientId: string, not
 /** totalValue is the sum of accepted quotes, recomputed in the same transaction as the change. */
 async function recomputeTotal(em: EntityManager, client: Client) {
   const [{ total }] = await em.getConnection().execute(
-    "select coalesce(sum(amount), 0)::numeric as total from quotes where client_id = ? and status = 'accepted'", [client.id]);
+    "select coalesce(sum(amount), 0)::numeric as total from quotes where client_id = ? and status = 'accepted'",
+    [client.id], 'all', em.getTransactionContext());
   client.totalValue = Number(total);
 }
 
