@@ -18,6 +18,7 @@ const CHANGED = 'hub:channel-changed';
 export class ChannelCache {
   private readonly entries = new Map<string, { value: ChannelRuntime | null; expires: number }>();
   private sub?: Redis;
+  private readonly listeners: ((id: string) => void)[] = [];
 
   constructor(
     private readonly orm: MikroORM,
@@ -29,8 +30,16 @@ export class ChannelCache {
   async listen(): Promise<void> {
     this.sub = this.redis.duplicate();
     this.sub.on('error', () => undefined); // reconnects by itself; the main connection logs
-    this.sub.on('message', (_channel: string, id: string) => this.entries.delete(id));
+    this.sub.on('message', (_channel: string, id: string) => {
+      this.entries.delete(id);
+      for (const l of this.listeners) l(id);
+    });
     await this.sub.subscribe(CHANGED);
+  }
+
+  /** Called in this process whenever any process announces a change. */
+  onChange(listener: (id: string) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Tells every process that a channel changed (credentials, status, deletion). */

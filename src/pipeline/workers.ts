@@ -6,6 +6,7 @@ import { startMediaWorker, enqueueMedia } from './media.worker.js';
 import type { Changes } from './persist.js';
 import { startOutboundWorker } from './outbound.worker.js';
 import { startBotWorker, enqueueBot } from './bot.worker.js';
+import { PullRunner } from './pull-runner.js';
 
 /** After an ingest batch commits: live updates, media downloads, the bot's turn. */
 export function afterIngest(deps: Deps) {
@@ -40,12 +41,15 @@ export async function startWorkers(deps: Deps): Promise<{ close(): Promise<void>
     startBotWorker(deps),
     await startMaintenanceWorker(deps),
   ];
+  const pullers = new PullRunner(deps);
+  await pullers.start();
   for (const w of workers) {
     w.on('failed', (job, err) => deps.log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
     w.on('error', (err) => deps.log.error({ queue: w.name, err: err.message }, 'worker error'));
   }
   return {
     close: async () => {
+      await pullers.stop();
       await Promise.all(workers.map((w) => w.close()));
     },
   };

@@ -1,6 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../context.js';
-import { ChannelCreateInput, ChannelUpdateInput, channelView, createChannel, findChannel, updateChannel } from '../../domain/channels.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { connectorFor } from '../../../connectors/registry.js';
+import { ChannelCreateInput, ChannelUpdateInput, channelView, createChannel, findChannel, openCredentials, updateChannel } from '../../domain/channels.js';
+import { connectorContext } from '../../pipeline/connector-context.js';
+import { errorMessage } from '../../pipeline/errors.js';
 import { Channel } from '../../domain/channel.entity.js';
 import { requireAuth, requireRole } from '../auth.js';
 import { router } from '../env.js';
@@ -12,6 +16,18 @@ const json = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'applicat
 /** Channels of the caller's organization (admins only); secrets are write-only. */
 export function channelRoutes(deps: Deps) {
   const changed = (ch: Channel) => deps.channels.changed(ch.id);
+  // Registers the hub with the platform where it needs to (Telegram setWebhook); a refusal is shown on the channel.
+  const activate = async (em: EntityManager, ch: Channel) => {
+    const connector = connectorFor(ch.kind);
+    if (!connector.activate || ch.status === 'disabled') return;
+    try {
+      await connector.activate(openCredentials(deps.box, ch), connectorContext(deps.publicUrl, ch.id));
+      if (ch.status === 'error') Object.assign(ch, { status: 'active', statusReason: null });
+    } catch (err) {
+      Object.assign(ch, { status: 'error', statusReason: `Activation failed: ${errorMessage(err)}` });
+    }
+    await em.flush();
+  };
   const app = router();
   app.use('/api/channels', requireAuth(deps), requireRole('admin'));
   app.use('/api/channels/*', requireAuth(deps), requireRole('admin'));
@@ -26,6 +42,7 @@ export function channelRoutes(deps: Deps) {
     createRoute({ method: 'post', path: '/api/channels', tags: ['channels'], security: sec, request: json(ChannelCreateInput.openapi('CreateChannel')), responses: { 201: { description: 'The channel, with its webhookUrl' } } }),
     async (c) => {
       const channel = await createChannel(c.var.em, deps.box, c.var.auth.orgId, c.req.valid('json'));
+      await activate(c.var.em, channel);
       await changed(channel);
       return c.json(view(channel), 201);
     },
@@ -40,7 +57,9 @@ export function channelRoutes(deps: Deps) {
     createRoute({ method: 'patch', path: '/api/channels/{id}', tags: ['channels'], security: sec, request: { params: Id, ...json(ChannelUpdateInput.openapi('UpdateChannel')) }, responses: { 200: { description: 'The channel' } } }),
     async (c) => {
       const channel = await findChannel(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
-      await updateChannel(c.var.em, deps.box, channel, c.req.valid('json'));
+      const input = c.req.valid('json');
+      await updateChannel(c.var.em, deps.box, channel, input);
+      if (input.credentials || input.status === 'active') await activate(c.var.em, channel);
       await changed(channel);
       return c.json(view(channel), 200);
     },

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { PullHandle } from '../../connectors/types.js';
+import type { Deps } from '../context.js';
+import { enqueueInbound } from './ingest.queue.js';
+import { connectorContext } from './connector-context.js';
+
+const LEASE_MS = 30_000;
+const SCAN_MS = 10_000;
+
+/**
+ * Runs pull-based channels (IMAP IDLE, Telegram long polling) in the worker role: exactly one
+ * poller per channel across every worker process, held by a renewed Redis lease; a channel
+ * whose credentials change is restarted, and a process that stops hands its channels over.
+ */
+export class PullRunner {
+  private readonly running = new Map<string, { handle: Promise<PullHandle | undefined>; renew: NodeJS.Timeout }>();
+  private readonly owner = randomUUID();
+  private scanTimer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(private readonly deps: Deps) {}
+
+  async start(): Promise<void> {
+    this.deps.channels.onChange((id) => void this.restart(id));
+    await this.scan();
+    this.scanTimer = setInterval(() => void this.scan().catch((err) => this.deps.log.warn({ err }, 'pull scan failed')), SCAN_MS);
+  }
+
+  private lease = (id: string) => `hub:pull-lease:${id}`;
+
+  private async scan(): Promise<void> {
+    const rows = await this.deps.orm.em.getConnection().execute("select id from channels where status <> 'disabled'");
+    const wanted = new Set<string>();
+    for (const { id } of rows) {
+      const channel = await this.deps.channels.get(id);
+      if (channel?.connector.pull) wanted.add(id);
+    }
+    for (const id of this.running.keys()) if (!wanted.has(id)) await this.stopOne(id);
+    for (const id of wanted) if (!this.running.has(id)) await this.tryStart(id);
+  }
+
+  private async tryStart(id: string): Promise<void> {
+    if (this.stopped) return;
+    const got = await this.deps.redis.set(this.lease(id), this.owner, 'PX', LEASE_MS, 'NX');
+    if (got !== 'OK') return;
+    const renew = setInterval(() => void this.renew(id), LEASE_MS / 3);
+    this.running.set(id, { handle: this.launch(id), renew });
+  }
+
+  private async renew(id: string) {
+    // Extend only a lease we still hold; otherwise another process took over: stop ours.
+    const held = await this.deps.redis.eval(
+      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end",
+      1, this.lease(id), this.owner, LEASE_MS,
+    );
+    if (!held) await this.stopOne(id, false);
+  }
+
+  private async launch(id: string): Promise<PullHandle | undefined> {
+    const channel = await this.deps.channels.get(id);
+    if (!channel?.connector.pull) return undefined;
+    const { deps } = this;
+    const [row] = await deps.orm.em.getConnection().execute('select cursor from channels where id = ?', [id]);
+    const log = deps.log.child({ channelId: id, kind: channel.kind });
+    try {
+      return await channel.connector.pull.start({
+        ...connectorContext(deps.publicUrl, id),
+        channelId: id,
+        credentials: channel.credentials,
+        cursor: row?.cursor ?? null,
+        log,
+        emit: async (raw, deliveryId, cursor) => {
+          await enqueueInbound(deps.queues, id, deliveryId, raw);
+          if (cursor) await deps.orm.em.getConnection().execute('update channels set cursor = ? where id = ?', [JSON.stringify(cursor), id]);
+        },
+        setState: (state, reason) => void this.setState(id, channel.orgId, state, reason),
+      });
+    } catch (err) {
+      log.warn({ err }, 'pull connector failed to start');
+      await this.setState(id, channel.orgId, 'error', (err as Error).message);
+      return undefined;
+    }
+  }
+
+  /** Health as admins see it; only a change is written and announced. */
+  private async setState(id: string, orgId: string, state: 'active' | 'error' | 'needs_auth', reason?: string) {
+    const rows = await this.deps.orm.em.getConnection().execute(
+      "update channels set status = ?, status_reason = ?, updated_at = now() where id = ? and status <> 'disabled' and (status <> ? or status_reason is distinct from ?) returning id",
+      [state, reason ?? null, id, state, reason ?? null],
+    );
+    if (rows.length) await this.deps.live.channel(id, orgId);
+  }
+
+  private async stopOne(id: string, release = true): Promise<void> {
+    const entry = this.running.get(id);
+    if (!entry) return;
+    this.running.delete(id);
+    clearInterval(entry.renew);
+    await (await entry.handle)?.stop().catch(() => undefined);
+    if (release) {
+      await this.deps.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, this.lease(id), this.owner);
+    }
+  }
+
+  private async restart(id: string): Promise<void> {
+    if (!this.running.has(id)) return this.scan();
+    await this.stopOne(id);
+    await this.scan();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.scanTimer);
+    await Promise.all([...this.running.keys()].map((id) => this.stopOne(id)));
+  }
+}
