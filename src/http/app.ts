@@ -16,6 +16,8 @@ import { mediaRoutes } from './routes/media.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { crmRoutes } from './routes/crm.js';
 import { botPromptRoutes } from './routes/bot-prompts.js';
+import { fileURLToPath } from 'node:url';
+import { webRoutes } from '../../web/serve.js';
 
 /** The hub's HTTP surface; tests call `app.request()` on it without a server. */
 export function createApp(deps: Deps) {
@@ -56,6 +58,8 @@ export function createApp(deps: Deps) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Omnichannel Inbox Hub', version: '0.1.0' } });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  // The browser app last: it answers only its own client routes and assets.
+  app.route('/', webRoutes(fileURLToPath(new URL('../../dist/web', import.meta.url))));
   return app;
 }
 export type App = ReturnType<typeof createApp>;

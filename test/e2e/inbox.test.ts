@@ -11,7 +11,6 @@ import { ADMIN, startTestHub, type TestHub } from '../support/hub.js';
 import { GraphDouble } from '../../connectors/meta/test-support.js';
 import { signBody } from '../../connectors/meta/signature.js';
 import { hasChromium, launchBrowser, type TestBrowser } from './support/browser.js';
-import { appOrigin } from './support/app-origin.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const PHONE_NUMBER_ID = '106540352242922';
@@ -22,13 +21,15 @@ const CUSTOMER = { waId: '16505551234', name: 'Kerry Fisher' };
 let hub: TestHub;
 let token: string;
 let graph: GraphDouble;
-let origin: { url: string; proxied: boolean; close(): Promise<void> };
+/** The hub serves the app at `/`. */
+let origin: { url: string };
 let tb: TestBrowser;
 let context: BrowserContext;
 let page: Page;
 let channelId: string;
 let conversationId: string;
 let outCount = 0;
+const failedOnce = new Set<string>();
 
 const rand = () => randomBytes(4).toString('hex');
 
@@ -90,12 +91,17 @@ describe.skipIf(skip)('browser app', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     graph = await new GraphDouble().start();
     graph.reset((req) => {
+      // A permanent Graph error for the first attempt at a message marked FAIL-ONCE.
+      if (req.body.includes('FAIL-ONCE') && !failedOnce.has(req.body)) {
+        failedOnce.add(req.body);
+        return { status: 400, body: { error: { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100, fbtrace_id: 'AbC' } } };
+      }
       if (req.method === 'POST' && req.path.endsWith(`/${PHONE_NUMBER_ID}/messages`)) return { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: CUSTOMER.waId, wa_id: CUSTOMER.waId }], messages: [{ id: `wamid.OUT.${++outCount}` }] } };
       return { status: 404, body: { error: { message: 'no route', code: 803 } } };
     });
     hub = await startTestHub();
     token = await hub.login();
-    origin = await appOrigin(hub.url!);
+    origin = { url: hub.url! };
     const ch = await hub.request('POST', '/api/channels', {
       token,
       body: { kind: 'whatsapp_cloud', name: 'Support WhatsApp', credentials: { phoneNumberId: PHONE_NUMBER_ID, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, apiBaseUrl: graph.url } },
@@ -112,7 +118,6 @@ describe.skipIf(skip)('browser app', () => {
   afterAll(async () => {
     await context?.close().catch(() => undefined);
     await tb?.close();
-    await origin?.close();
     await hub?.close();
     await graph?.stop();
   });
@@ -249,6 +254,47 @@ describe.skipIf(skip)('browser app', () => {
     const after = `After the reconnect ${rand()}`;
     await inbound(after);
     await bubble(after).waitFor({ timeout: 3000 });
+  });
+
+  it('shows a failed send with its reason and retries it', async () => {
+    const text = `FAIL-ONCE please confirm the address ${rand()}`;
+    await page.getByTestId('composer').fill(text);
+    await page.getByTestId('send-button').click();
+    const mine = bubble(text);
+    const state = async () => `bubble: ${await mine.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-status')} ${e.getAttribute('data-id')}`).join(', '))}; graph calls: ${graph.requests.filter((r) => r.body.includes(text)).length}`;
+    const step = async (what: string, p: Promise<unknown>) => p.catch(async (err) => { throw new Error(`${what}: ${err}\n${await state()}`); });
+    await step('failed tick', mine.locator('[data-testid="ticks"][data-status="failed"]').waitFor({ timeout: 10_000 }));
+    const row = page.locator('.bubble-row', { has: mine });
+    await step('failure reason', expect(row.getByTestId('message-failed').textContent({ timeout: 3000 })).resolves.toMatch(/\S/));
+    await step('retry click', row.getByTestId('retry-button').click({ timeout: 3000 }));
+    await step('sent tick', mine.locator('[data-testid="ticks"][data-status="sent"]').waitFor({ timeout: 10_000 }));
+    await expect(mine.count()).resolves.toBe(1);
+  });
+
+  it('moves through conversations with the keyboard and focuses the composer on Enter', async () => {
+    await inbound(`Hi, it is Ana ${rand()}`, { waId: '351912345678', name: 'Ana Costa' });
+    await page.locator('[data-testid="conversation-item"]', { hasText: 'Ana Costa' }).waitFor({ timeout: 3000 });
+    await page.getByTestId('composer').press('Escape', { timeout: 3000 });
+    const names = await page.getByTestId('conversation-name').allTextContents();
+    const [down, up] = names.indexOf('Ana Costa') > names.indexOf(CUSTOMER.name) ? ['j', 'k'] : ['k', 'j'];
+    await page.keyboard.press(down);
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+    expect(focused).toBe('conversation-item');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('thread-name').filter({ hasText: 'Ana Costa' }).waitFor({ timeout: 3000 });
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'composer', undefined, { timeout: 3000 });
+    await page.keyboard.press('Escape');
+    await page.keyboard.press(up);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`/chat/${conversationId}$`));
+  });
+
+  it('shows the closed 24-hour window and disables the composer', async () => {
+    await hub.deps.orm.em.getConnection().execute(`update conversations set last_inbound_at = now() - interval '25 hours' where id = ?`, [conversationId]);
+    await page.reload();
+    await page.getByTestId('window-banner').waitFor({ timeout: 5000 });
+    await expect(page.getByTestId('composer').isDisabled()).resolves.toBe(true);
+    await hub.deps.orm.em.getConnection().execute(`update conversations set last_inbound_at = now() where id = ?`, [conversationId]);
   });
 
   it('lets an admin add a channel whose secret is never shown back', async () => {

@@ -5,9 +5,11 @@ export class AgentSocket {
   readonly received: { event: string; data: any }[] = [];
   private waiters: { test: (e: string, d: any) => boolean; resolve: (d: any) => void }[] = [];
   readonly socket: Socket;
+  disconnectReason?: string;
 
   private constructor(url: string, token: string) {
     this.socket = connect(url, { auth: { token }, transports: ['websocket'], reconnection: false });
+    this.socket.on('disconnect', (reason) => (this.disconnectReason = reason));
     this.socket.onAny((event: string, data: any) => {
       // conversation_updated may arrive batched as an array: record each.
       for (const d of event === 'conversation_updated' && Array.isArray(data) ? data : [data]) {
@@ -31,7 +33,10 @@ export class AgentSocket {
     const past = this.received.find((r) => r.event === event && test(r.data));
     if (past) return Promise.resolve(past.data);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no ${event} within ${timeoutMs} ms (socket ${this.socket.connected ? 'connected' : `disconnected: ${this.disconnectReason}`}; last: ${JSON.stringify(this.received.at(-1))?.slice(0, 300)})`)),
+        timeoutMs,
+      );
       this.waiters.push({ test: (e, d) => e === event && test(d), resolve: (d) => (clearTimeout(timer), resolve(d)) });
     });
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -10,6 +11,7 @@ import { startHub, type Hub } from '../../src/hub.js';
 export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const ADMIN = { email: 'owner@hub.test', password: 'owner-password-1' };
+const LOG_DIR = new URL('../../test-artifacts/logs', import.meta.url).pathname;
 
 const rand = () => randomBytes(5).toString('hex');
 
@@ -74,7 +76,10 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { dat
     ...env,
   });
   let logged = '';
-  const sink = new Writable({ write(chunk, _enc, cb) { logged += chunk.toString(); cb(); } });
+  // Kept as a test artifact too, for reading after a failure.
+  mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = `${LOG_DIR}/${config.queuePrefix}.log`;
+  const sink = new Writable({ write(chunk, _enc, cb) { logged += chunk.toString(); appendFileSync(logFile, chunk); cb(); } });
   const log = createLogger(config.logLevel, sink);
   const hub = await startHub({ config, log, databaseUrl, redisUrl });
   const base = hub.url!;

@@ -1,0 +1,30 @@
+import { createRouter, createWebHistory } from 'vue-router';
+import { useAuthStore } from './stores/auth';
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes: [
+    { path: '/', redirect: '/chat' },
+    { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: 'Sign in' } },
+    { path: '/chat/:conversationId?', name: 'chat', component: () => import('./views/ChatView.vue'), meta: { title: 'Inbox' } },
+    { path: '/admin/:tab(channels|users|bot)?', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true, title: 'Admin' } },
+    { path: '/:pathMatch(.*)*', redirect: '/chat' },
+  ],
+});
+
+router.beforeEach(async (to) => {
+  const auth = useAuthStore();
+  if (to.meta.public) {
+    if (to.name === 'login' && auth.isAuthenticated && (await auth.verify())) return { path: (to.query.redirect as string) || '/chat' };
+    return true;
+  }
+  if (!auth.isAuthenticated || !(await auth.verify())) {
+    return { name: 'login', query: to.fullPath !== '/' && to.fullPath !== '/chat' ? { redirect: to.fullPath } : {} };
+  }
+  if (to.meta.admin && !auth.isAdmin) return { path: '/chat' };
+  return true;
+});
+
+router.afterEach((to) => {
+  document.title = `${(to.meta.title as string) ?? 'Inbox'} · Inbox hub`;
+});

@@ -1,0 +1,62 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { api, session } from '../api/http';
+import type { User } from '../api/types';
+
+const USER_KEY = 'hub.user';
+
+function cachedUser(): User | null {
+  try {
+    const raw = localStorage.getItem(USER_KEY);
+    return raw ? (JSON.parse(raw) as User) : null;
+  } catch {
+    return null;
+  }
+}
+
+export const useAuthStore = defineStore('auth', () => {
+  const token = ref<string | null>(session.token);
+  const user = ref<User | null>(token.value ? cachedUser() : null);
+  const verified = ref(false);
+
+  const isAuthenticated = computed(() => Boolean(token.value));
+  const isAdmin = computed(() => user.value?.role === 'admin' || user.value?.role === 'owner');
+
+  function setSession(t: string, u: User) {
+    token.value = t;
+    user.value = u;
+    session.token = t;
+    try { localStorage.setItem(USER_KEY, JSON.stringify(u)); } catch { /* ignore */ }
+    verified.value = true;
+  }
+
+  async function login(email: string, password: string) {
+    const res = await api<{ token: string; user: User }>('POST', '/api/auth/login', { email, password }, { auth: false });
+    setSession(res.token, res.user);
+    return res.user;
+  }
+
+  /** Checks the stored token once per page load (GET /api/me). */
+  async function verify(): Promise<boolean> {
+    if (!token.value) return false;
+    if (verified.value) return true;
+    try {
+      const me = await api<User>('GET', '/api/me');
+      setSession(token.value, me);
+      return true;
+    } catch (err) {
+      // Offline or the hub restarting: keep the session, the socket will retry.
+      return Boolean(token.value) && (err as { status?: number }).status !== 401;
+    }
+  }
+
+  function logout() {
+    token.value = null;
+    user.value = null;
+    verified.value = false;
+    session.token = null;
+    try { localStorage.removeItem(USER_KEY); } catch { /* ignore */ }
+  }
+
+  return { token, user, isAuthenticated, isAdmin, login, verify, logout };
+});
