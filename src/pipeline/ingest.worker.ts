@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
 import { inTransaction } from '../db/sql.js';
 import type { NormalizedEvent } from '../../connectors/types.js';
@@ -13,46 +13,48 @@ export type IngestHooks = { afterCommit(changes: Changes): Promise<void> };
  * Parses each queued payload with its channel's connector and persists many jobs' events in
  * one transaction; a job completes once its batch is committed, and is retried otherwise.
  */
-export function startIngestWorker(deps: Deps, hooks: IngestHooks, opts = { concurrency: 256, batchSize: 256, maxWaitMs: 4 }) {
+export function startIngestWorker(deps: Deps, hooks: IngestHooks, opts = { workers: 4, concurrency: 256, batchSize: 512, maxWaitMs: 4 }) {
+  // Live updates go out in commit order, but off the path that completes jobs.
+  let publishing = Promise.resolve();
   const batcher = new Batcher<IngestItem, IngestOutcome>(
     async (items) => {
       const { outcomes, changes } = await inTransaction(deps.orm, (sql) => persistBatch(sql, items));
       countOutcomes(deps, outcomes);
-      await hooks.afterCommit(changes).catch((err) => deps.log.warn({ err }, 'publishing after commit failed'));
+      publishing = publishing.then(() => hooks.afterCommit(changes)).catch((err) => deps.log.warn({ err }, 'publishing after commit failed'));
       return outcomes;
     },
     { maxSize: opts.batchSize, maxWaitMs: opts.maxWaitMs },
   );
 
-  const worker = new Worker<InboundJob, IngestOutcome>(
-    'ingest',
-    async (job) => {
-      const { channelId, raw } = job.data;
-      const channel = await deps.channels.get(channelId);
-      // The channel was deleted meanwhile: nothing to attach the payload to.
-      if (!channel) throw new UnrecoverableError(`channel ${channelId} no longer exists`);
-      let events: NormalizedEvent[];
-      try {
-        events = await channel.connector.parse(raw, channel.credentials);
-      } catch (err) {
-        // Valid for the platform but not for us: keep it (replayable) and never retry forever.
-        events = [{ type: 'unsupported', reason: `parse failed: ${(err as Error).message}` }];
-      }
-      return batcher.submit({
-        channel,
-        events,
-        record: { jobId: job.id!, payload: redactPayload(raw.body, raw.contentType), retentionHours: deps.config.webhookRetentionHours },
-      });
-    },
-    { connection: deps.queues.connection(), prefix: deps.queues.prefix, concurrency: opts.concurrency },
-  );
-  const close = worker.close.bind(worker);
-  return Object.assign(worker, {
+  const handle = async (job: Job<InboundJob>) => {
+    const { channelId, raw } = job.data;
+    const channel = await deps.channels.get(channelId);
+    // The channel was deleted meanwhile: nothing to attach the payload to.
+    if (!channel) throw new UnrecoverableError(`channel ${channelId} no longer exists`);
+    let events: NormalizedEvent[];
+    try {
+      events = await channel.connector.parse(raw, channel.credentials);
+    } catch (err) {
+      // Valid for the platform but not for us: keep it (replayable) and never retry forever.
+      events = [{ type: 'unsupported', reason: `parse failed: ${(err as Error).message}` }];
+    }
+    return batcher.submit({
+      channel,
+      events,
+      record: { jobId: job.id!, payload: redactPayload(raw.body, raw.contentType), retentionHours: deps.config.webhookRetentionHours },
+    });
+  };
+  // A BullMQ worker takes its jobs one at a time; several of them feed one batcher faster.
+  const workers = Array.from({ length: opts.workers }, () =>
+    new Worker<InboundJob, IngestOutcome>('ingest', handle, { connection: deps.queues.connection(), prefix: deps.queues.prefix, concurrency: opts.concurrency }));
+  return {
+    workers,
     close: async () => {
-      await close();
+      await Promise.all(workers.map((w) => w.close()));
       await batcher.close();
+      await publishing;
     },
-  });
+  };
 }
 
 function countOutcomes(deps: Deps, outcomes: IngestOutcome[]) {

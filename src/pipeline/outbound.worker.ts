@@ -30,7 +30,7 @@ export function startOutboundWorker(deps: Deps) {
         // Email threading: reply to the latest message we received, referencing the whole thread.
         const refs = m.identifier_type === 'email'
           ? await sql.query(
-              `select external_id, direction from messages where conversation_id = $1 and external_id is not null and id <> $2 order by timestamp, seq`,
+              `select external_id, direction, message_type from messages where conversation_id = $1 and external_id is not null and id <> $2 order by timestamp, seq`,
               [m.conversation_id, m.id])
           : [];
         return { m, refs };
@@ -49,7 +49,9 @@ export function startOutboundWorker(deps: Deps) {
         thread: refs.length || m.subject
           ? {
               subject: m.subject ?? undefined,
-              inReplyTo: refs.filter((r: any) => r.direction === 'in').at(-1)?.external_id ?? refs.at(-1)?.external_id,
+              // The customer's latest mail, not an auto-reply kept in the thread (a 'system' message).
+              inReplyTo: (refs.filter((r: any) => r.direction === 'in' && r.message_type !== 'system').at(-1)
+                ?? refs.filter((r: any) => r.direction === 'in').at(-1) ?? refs.at(-1))?.external_id,
               references: refs.map((r: any) => r.external_id),
             }
           : undefined,

@@ -34,8 +34,9 @@ async function botTurns(deps: Deps, inbound: string[]) {
 
 /** The worker role: every queue's consumer. close() lets in-flight jobs finish. */
 export async function startWorkers(deps: Deps): Promise<{ close(): Promise<void> }> {
+  const ingest = startIngestWorker(deps, { afterCommit: afterIngest(deps) });
   const workers: Worker[] = [
-    startIngestWorker(deps, { afterCommit: afterIngest(deps) }),
+    ...ingest.workers,
     startMediaWorker(deps),
     startOutboundWorker(deps),
     startBotWorker(deps),
@@ -50,7 +51,7 @@ export async function startWorkers(deps: Deps): Promise<{ close(): Promise<void>
   return {
     close: async () => {
       await pullers.stop();
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([ingest.close(), ...workers.filter((w) => !ingest.workers.includes(w)).map((w) => w.close())]);
     },
   };
 }
