@@ -126,7 +126,8 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
     }
   }
 
-  // Conversations: reopen the latest closed one of a thread, open one where none is active.
+  // Conversations, in one statement: the active one of each thread, else the latest closed one
+  // reopened, else a new one.
   const wanted = new Map<string, PlannedMessage>();
   for (const p of planned) if (!p.conversationId) wanted.set(key(prospectId.get(p.contactKey)!, p.threadKey), p);
   const conversationOf = new Map<string, string>();
@@ -134,55 +135,86 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
     const list = [...wanted.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, p]) => p);
     const prospects = list.map((p) => prospectId.get(p.contactKey)!);
     const threads = list.map((p) => p.threadKey);
-    await sql.query(
-      `update conversations c set status = 'active', updated_at = now()
-       from (select distinct on (c2.prospect_id, c2.thread_key) c2.id, c2.status
-             from conversations c2 join unnest($1::uuid[], $2::text[]) w(prospect_id, thread_key)
-               on c2.prospect_id = w.prospect_id and c2.thread_key = w.thread_key
-             order by c2.prospect_id, c2.thread_key, (c2.status = 'active') desc, c2.last_activity desc) latest
-       where c.id = latest.id and latest.status <> 'active'`,
-      [prospects, threads],
-    );
-    await sql.query(
-      `insert into conversations (id, created_at, updated_at, organization_id, channel_id, prospect_id, client_id, platform, thread_key, subject, last_activity, bot_enabled)
-       select gen_random_uuid(), now(), now(), ch.organization_id, ch.id, p.id, p.client_id, p.platform, w.thread_key, w.subject, w.ts, ch.bot_enabled_default
-       from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) w(prospect_id, thread_key, subject, ts)
-       join prospects p on p.id = w.prospect_id join channels ch on ch.id = p.channel_id
-       on conflict (prospect_id, thread_key) where status = 'active' do nothing`,
+    const rows = await sql.query(
+      `with w as (select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) w(prospect_id, thread_key, subject, ts)),
+       active as (select c.id, c.prospect_id, c.thread_key from conversations c join w using (prospect_id, thread_key) where c.status = 'active'),
+       latest as (select distinct on (c.prospect_id, c.thread_key) c.id from conversations c join w using (prospect_id, thread_key)
+                  where not exists (select 1 from active a where a.prospect_id = c.prospect_id and a.thread_key = c.thread_key)
+                  order by c.prospect_id, c.thread_key, c.last_activity desc),
+       reopened as (update conversations c set status = 'active', updated_at = now() from latest where c.id = latest.id
+                    returning c.id, c.prospect_id, c.thread_key),
+       created as (insert into conversations (id, created_at, updated_at, organization_id, channel_id, prospect_id, client_id, platform, thread_key, subject, last_activity, bot_enabled)
+                   select gen_random_uuid(), now(), now(), ch.organization_id, ch.id, p.id, p.client_id, p.platform, w.thread_key, w.subject, w.ts, ch.bot_enabled_default
+                   from w join prospects p on p.id = w.prospect_id join channels ch on ch.id = p.channel_id
+                   where not exists (select 1 from conversations c where c.prospect_id = w.prospect_id and c.thread_key = w.thread_key)
+                   on conflict (prospect_id, thread_key) where status = 'active' do nothing
+                   returning id, prospect_id, thread_key)
+       select * from active union all select * from reopened union all select * from created`,
       [prospects, threads, list.map((p) => p.event.subject ?? null), list.map((p) => new Date(p.event.timestamp))],
     );
-    const rows = await sql.query(
-      `select c.id, c.prospect_id, c.thread_key from conversations c
-       join unnest($1::uuid[], $2::text[]) w(prospect_id, thread_key) on c.prospect_id = w.prospect_id and c.thread_key = w.thread_key
-       where c.status = 'active'`,
-      [prospects, threads],
-    );
     for (const r of rows) conversationOf.set(key(r.prospect_id, r.thread_key), r.id);
+    // Another process opened one at the same moment: its row is visible now.
+    if (conversationOf.size < list.length) {
+      const late = await sql.query(
+        `select c.id, c.prospect_id, c.thread_key from conversations c join unnest($1::uuid[], $2::text[]) w(prospect_id, thread_key)
+           on c.prospect_id = w.prospect_id and c.thread_key = w.thread_key where c.status = 'active'`,
+        [prospects, threads],
+      );
+      for (const r of late) conversationOf.set(key(r.prospect_id, r.thread_key), r.id);
+    }
   }
   for (const p of planned) p.conversationId ??= conversationOf.get(key(prospectId.get(p.contactKey)!, p.threadKey));
 
-  // Messages: inserted once; what comes back is what is new.
+  // Messages inserted once (what comes back is what is new) and, in the same statement, their
+  // conversations moved on: activity, last message, unread count, last inbound time.
   const inserted = new Map<string, { id: string; conversationId: string }>();
-  if (planned.length) {
-    const senderType = (e: MessageEvent) => (e.direction === 'in' ? 'prospect' : 'agent');
+  const unique = new Map<string, PlannedMessage>();
+  for (const p of planned) {
+    const k = key(p.channel.id, p.event.externalId);
+    if (unique.has(k)) outcomes[p.item]!.duplicates++;
+    else unique.set(k, p);
+  }
+  const batch = [...unique.values()];
+  if (batch.length) {
+    const counts = (e: MessageEvent) => e.direction === 'in' && !e.automated;
     const rows = await sql.query(
-      `insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status, metadata)
-       select gen_random_uuid(), now(), now(), u.* from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::jsonb[]) u
-       on conflict (channel_id, external_id) do nothing
-       returning id, channel_id, external_id, conversation_id`,
+      `with u as (select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::jsonb[], $14::jsonb[], $15::boolean[])
+                  u(org, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, ts, status, metadata, summary, counts)),
+       ins as (insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status, metadata)
+               select gen_random_uuid(), now(), now(), org, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, ts, status, metadata from u
+               on conflict (channel_id, external_id) do nothing
+               returning id, channel_id, external_id, conversation_id, timestamp, seq),
+       agg as (select ins.conversation_id, max(ins.timestamp) as ts,
+                      count(*) filter (where u.counts)::int as unread,
+                      max(ins.timestamp) filter (where u.counts) as inbound_ts,
+                      (array_agg(u.summary || jsonb_build_object('id', ins.id) order by ins.timestamp desc, ins.seq desc))[1] as last_message
+               from ins join u on u.channel_id = ins.channel_id and u.external_id = ins.external_id
+               group by ins.conversation_id),
+       moved as (update conversations c set
+                   last_activity = greatest(c.last_activity, agg.ts),
+                   last_message = case when agg.ts >= c.last_activity or c.last_message is null then agg.last_message else c.last_message end,
+                   unread_count = c.unread_count + agg.unread,
+                   last_inbound_at = greatest(c.last_inbound_at, agg.inbound_ts),
+                   updated_at = now()
+                 from agg where c.id = agg.conversation_id)
+       select id, channel_id, external_id, conversation_id from ins`,
       [
-        planned.map((p) => p.channel.orgId), planned.map((p) => p.channel.id), planned.map((p) => p.conversationId),
-        planned.map((p) => p.event.externalId), planned.map((p) => p.event.direction), planned.map((p) => senderType(p.event)),
-        planned.map((p) => (p.event.direction === 'in' ? prospectId.get(p.contactKey)! : 'external')),
-        planned.map((p) => p.event.content), planned.map((p) => (p.event.automated ? 'system' : p.event.messageType)),
-        planned.map((p) => p.channel.platform), planned.map((p) => new Date(p.event.timestamp)),
-        planned.map((p) => (p.event.direction === 'in' ? 'delivered' : 'sent')),
-        planned.map((p) => JSON.stringify(messageMetadata(p.event))),
+        batch.map((p) => p.channel.orgId), batch.map((p) => p.channel.id), batch.map((p) => p.conversationId),
+        batch.map((p) => p.event.externalId), batch.map((p) => p.event.direction),
+        batch.map((p) => (p.event.direction === 'in' ? 'prospect' : 'agent')),
+        batch.map((p) => (p.event.direction === 'in' ? prospectId.get(p.contactKey)! : 'external')),
+        batch.map((p) => p.event.content), batch.map((p) => (p.event.automated ? 'system' : p.event.messageType)),
+        batch.map((p) => p.channel.platform), batch.map((p) => new Date(p.event.timestamp)),
+        batch.map((p) => (p.event.direction === 'in' ? 'delivered' : 'sent')),
+        batch.map((p) => JSON.stringify(messageMetadata(p.event))),
+        batch.map((p) => JSON.stringify(lastMessageSummary(undefined, p.event))),
+        batch.map((p) => counts(p.event)),
       ],
     );
     for (const r of rows) inserted.set(key(r.channel_id, r.external_id), { id: r.id, conversationId: r.conversation_id });
+    changes.conversations.push(...new Set(rows.map((r) => r.conversation_id as string)));
   }
-  const fresh = planned.filter((p) => {
+  const fresh = batch.filter((p) => {
     const row = inserted.get(key(p.channel.id, p.event.externalId));
     if (!row) outcomes[p.item]!.duplicates++;
     return row;
@@ -215,42 +247,6 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
   // Statuses that arrived before their (outgoing) message now apply.
   const outgoing = fresh.filter((p) => p.event.direction === 'out');
   if (outgoing.length) await applyPendingStatuses(sql, outgoing.map((p) => p.channel.id), outgoing.map((p) => p.event.externalId));
-
-  // Conversations move on: activity, last message, unread count, last inbound time.
-  const perConversation = new Map<string, { ts: number; last: PlannedMessage; unread: number; inboundTs: number | null; lastId: string }>();
-  for (const p of fresh) {
-    const row = inserted.get(key(p.channel.id, p.event.externalId))!;
-    const agg = perConversation.get(row.conversationId);
-    const isIn = p.event.direction === 'in' && !p.event.automated;
-    if (!agg) {
-      perConversation.set(row.conversationId, { ts: p.event.timestamp, last: p, lastId: row.id, unread: isIn ? 1 : 0, inboundTs: isIn ? p.event.timestamp : null });
-      continue;
-    }
-    if (p.event.timestamp >= agg.ts) Object.assign(agg, { ts: p.event.timestamp, last: p, lastId: row.id });
-    if (isIn) {
-      agg.unread++;
-      agg.inboundTs = Math.max(agg.inboundTs ?? 0, p.event.timestamp);
-    }
-  }
-  if (perConversation.size) {
-    const list = [...perConversation.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-    await sql.query(
-      `update conversations c set
-         last_activity = greatest(c.last_activity, u.ts),
-         last_message = case when u.ts >= c.last_activity or c.last_message is null then u.last_message else c.last_message end,
-         unread_count = c.unread_count + u.unread,
-         last_inbound_at = greatest(c.last_inbound_at, u.inbound_ts),
-         updated_at = now()
-       from unnest($1::uuid[], $2::timestamptz[], $3::jsonb[], $4::int[], $5::timestamptz[]) u(id, ts, last_message, unread, inbound_ts)
-       where c.id = u.id`,
-      [
-        list.map(([id]) => id), list.map(([, a]) => new Date(a.ts)),
-        list.map(([, a]) => JSON.stringify(lastMessageSummary(a.lastId, a.last.event))),
-        list.map(([, a]) => a.unread), list.map(([, a]) => (a.inboundTs ? new Date(a.inboundTs) : null)),
-      ],
-    );
-    changes.conversations.push(...list.map(([id]) => id));
-  }
 
   await applyStatuses(sql, byType<StatusEvent>('status'), outcomes, changes);
   await applyWatermarks(sql, byType<WatermarkEvent>('watermark'), outcomes, changes);
@@ -293,9 +289,9 @@ function attachmentSource(a: InboundAttachment): string {
   return a.inline ? `inline:${a.inline.contentId ?? ''}` : a.source;
 }
 
-export function lastMessageSummary(id: string, e: Pick<MessageEvent, 'content' | 'messageType' | 'direction' | 'timestamp'> & { automated?: string }) {
+export function lastMessageSummary(id: string | undefined, e: Pick<MessageEvent, 'content' | 'messageType' | 'direction' | 'timestamp'> & { automated?: string }) {
   return {
-    id,
+    ...(id ? { id } : {}),
     content: e.content.slice(0, 280),
     messageType: e.automated ? 'system' : e.messageType,
     senderType: e.direction === 'in' ? 'prospect' : 'agent',
