@@ -78,7 +78,7 @@ describe('channels', () => {
     expect(email.status).toBe(201);
     expect(email.body.credentials).toMatchObject({ imapPort: 993, mailbox: 'INBOX', imapPassword: '********', smtpPassword: '********' });
     everySecretAbsent(email.text);
-    const tg = await hub.request('POST', '/api/channels', { token, body: { kind: 'telegram', name: 'Bot', credentials: { botToken: '123456:ABCdef_ghi-jkl' } } });
+    const tg = await hub.request('POST', '/api/channels', { token, body: { kind: 'telegram', name: 'Bot', credentials: { botToken: '123456:ABCdef_ghi-jkl', apiBaseUrl: 'http://127.0.0.1:9' } } });
     expect(tg.status).toBe(201);
     expect(tg.body.credentials.botToken).toBe('********');
     expect(tg.body.credentials.secretToken).toBe('********');
