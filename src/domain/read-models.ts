@@ -83,12 +83,13 @@ export function conversationView(row: any) {
 }
 export type ConversationView = ReturnType<typeof conversationView>;
 
-export const PROSPECT_COLUMNS = `p.id, p.identifier, p.identifier_type, p.name, p.avatar, p.platform, p.client_id, p.last_seen,
+export const PROSPECT_COLUMNS = `p.id, p.organization_id, p.identifier, p.identifier_type, p.name, p.avatar, p.platform, p.client_id, p.last_seen,
   p.channel_id, p.created_at, p.updated_at`;
 
 export function prospectView(row: any) {
   return {
     id: row.id as string,
+    organizationId: row.organization_id as string,
     identifier: row.identifier as string,
     identifierType: row.identifier_type as string,
     name: row.name ?? undefined,

@@ -18,6 +18,8 @@ export type IngestOutcome = { created: number; duplicates: number; updated: numb
 /** What changed, for publishing after commit. */
 export type Changes = {
   newMessages: string[];
+  /** The new messages as stored (the columns of MESSAGE_COLUMNS), so they can be pushed without reading them back. */
+  newMessageRows: Record<string, any>[];
   updatedMessages: string[];
   conversations: string[];
   newProspects: string[];
@@ -50,7 +52,7 @@ const key = (...parts: string[]) => parts.join('\u0000');
  */
 export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ outcomes: IngestOutcome[]; changes: Changes }> {
   const outcomes: IngestOutcome[] = items.map(() => ({ created: 0, duplicates: 0, updated: 0, unsupported: 0 }));
-  const changes: Changes = { newMessages: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [] };
+  const changes: Changes = { newMessages: [], newMessageRows: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [] };
   const byType = <T extends NormalizedEvent>(type: T['type']) =>
     items.flatMap((it, i) => it.events.filter((e): e is T => e.type === type).map((event) => ({ item: i, channel: it.channel, event })));
 
@@ -183,7 +185,8 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
        ins as (insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status, metadata)
                select gen_random_uuid(), now(), now(), org, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, ts, status, metadata from u
                on conflict (channel_id, external_id) do nothing
-               returning id, channel_id, external_id, conversation_id, timestamp, seq),
+               returning id, channel_id, external_id, conversation_id, timestamp, seq, sender_id, sender_type, content,
+                         message_type, platform, status, error, client_message_id, metadata, direction),
        agg as (select ins.conversation_id, max(ins.timestamp) as ts,
                       count(*) filter (where u.counts)::int as unread,
                       max(ins.timestamp) filter (where u.counts) as inbound_ts,
@@ -197,7 +200,7 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
                    last_inbound_at = greatest(c.last_inbound_at, agg.inbound_ts),
                    updated_at = now()
                  from agg where c.id = agg.conversation_id)
-       select id, channel_id, external_id, conversation_id from ins`,
+       select * from ins`,
       [
         batch.map((p) => p.channel.orgId), batch.map((p) => p.channel.id), batch.map((p) => p.conversationId),
         batch.map((p) => p.event.externalId), batch.map((p) => p.event.direction),
@@ -211,7 +214,10 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
         batch.map((p) => counts(p.event)),
       ],
     );
-    for (const r of rows) inserted.set(key(r.channel_id, r.external_id), { id: r.id, conversationId: r.conversation_id });
+    for (const r of rows) {
+      inserted.set(key(r.channel_id, r.external_id), { id: r.id, conversationId: r.conversation_id });
+      changes.newMessageRows.push({ ...r, attachments: [] });
+    }
     changes.conversations.push(...new Set(rows.map((r) => r.conversation_id as string)));
   }
   const fresh = batch.filter((p) => {
@@ -241,7 +247,13 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
         files.map(({ a }) => a.mimeType ?? null), files.map(({ a }) => attachmentSource(a)),
       ],
     );
-    for (const f of files) changes.attachments.push({ id: f.id, channelId: f.p.channel.id, inline: f.a.inline?.base64 });
+    const rowOf = new Map(changes.newMessageRows.map((r) => [r.id as string, r]));
+    for (const f of files) {
+      changes.attachments.push({ id: f.id, channelId: f.p.channel.id, inline: f.a.inline?.base64 });
+      rowOf.get(inserted.get(key(f.p.channel.id, f.p.event.externalId))!.id)?.attachments.push({
+        id: f.id, kind: f.a.kind, fileName: f.a.fileName, fileSize: f.a.fileSize, mimeType: f.a.mimeType, status: 'pending',
+      });
+    }
   }
 
   // Statuses that arrived before their (outgoing) message now apply.

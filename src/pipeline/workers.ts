@@ -12,10 +12,7 @@ import { PullRunner } from './pull-runner.js';
 export function afterIngest(deps: Deps) {
   return async (changes: Changes) => {
     await Promise.all([
-      deps.live.messages(changes.newMessages, 'new_message'),
-      deps.live.messages(changes.updatedMessages, 'message_updated'),
-      deps.live.conversations(changes.conversations),
-      deps.live.prospects(changes.newProspects),
+      deps.live.ingested(changes),
       ...changes.attachments.map((a) => enqueueMedia(deps, a.id, a.inline)),
       botTurns(deps, changes.inbound),
     ]);

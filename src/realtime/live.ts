@@ -1,6 +1,7 @@
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
-import { loadConversations, loadMessages, loadProspects, type ConversationView } from '../domain/read-models.js';
+import { loadConversations, loadMessages, loadProspects, messageView, type ConversationView } from '../domain/read-models.js';
+import type { Changes } from '../pipeline/persist.js';
 import type { MediaSigner } from '../media/signer.js';
 import { rooms } from './publisher.js';
 import { Channel } from '../domain/channel.entity.js';
@@ -31,6 +32,19 @@ export class LiveUpdates {
     if (channel) this.deps.publisher.to([rooms.org(orgId)], 'channel_updated', channelView(channel, this.deps.box, this.deps.publicUrl));
   }
 
+  /** After an ingest batch: one read of the changed conversations serves both the list update and the routing of the new messages. */
+  async ingested(changes: Changes): Promise<void> {
+    const views = await withSql(this.deps.orm, (sql) => loadConversations(sql, changes.conversations));
+    const byId = new Map(views.map((v) => [v.id, v]));
+    for (const row of changes.newMessageRows) {
+      const m = messageView(row, this.media);
+      const assignee = byId.get(m.conversationId)?.assignedTo;
+      this.deps.publisher.to([rooms.conversation(m.conversationId), ...(assignee ? [rooms.user(assignee)] : [])], 'new_message', m);
+    }
+    for (const v of views) this.queueConversation(v);
+    await Promise.all([this.messages(changes.updatedMessages, 'message_updated'), this.prospects(changes.newProspects)]);
+  }
+
   async messages(ids: string[], event: 'new_message' | 'message_updated'): Promise<void> {
     if (!ids.length) return;
     const { messages, routes } = await withSql(this.deps.orm, async (sql) => {
@@ -57,12 +71,8 @@ export class LiveUpdates {
 
   async prospects(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    const rows = await withSql(this.deps.orm, async (sql) => {
-      const list = await loadProspects(sql, ids);
-      const orgs = await sql.query('select id, organization_id from prospects where id = any($1::uuid[])', [ids]);
-      return { list, org: new Map(orgs.map((r) => [r.id as string, r.organization_id as string])) };
-    });
-    for (const p of rows.list) this.deps.publisher.to([rooms.org(rows.org.get(p.id)!)], 'prospect_updated', p);
+    const list = await withSql(this.deps.orm, (sql) => loadProspects(sql, ids));
+    for (const p of list) this.deps.publisher.to([rooms.org(p.organizationId)], 'prospect_updated', p);
   }
 
   private queueConversation(v: ConversationView) {
