@@ -5,6 +5,7 @@ import type { NormalizedEvent } from '../../connectors/types.js';
 import { Batcher } from './batcher.js';
 import type { InboundJob } from './ingest.queue.js';
 import { persistBatch, type Changes, type IngestItem, type IngestOutcome } from './persist.js';
+import { ChangePublisher } from './change-publisher.js';
 import { redactPayload } from './redact.js';
 
 export type IngestHooks = { afterCommit(changes: Changes): Promise<void> };
@@ -14,13 +15,12 @@ export type IngestHooks = { afterCommit(changes: Changes): Promise<void> };
  * one transaction; a job completes once its batch is committed, and is retried otherwise.
  */
 export function startIngestWorker(deps: Deps, hooks: IngestHooks, opts = { workers: 4, concurrency: 256, batchSize: 512, maxWaitMs: 4 }) {
-  // Live updates go out in commit order, but off the path that completes jobs.
-  let publishing = Promise.resolve();
+  const publisher = new ChangePublisher(hooks.afterCommit, (err) => deps.log.warn({ err }, 'publishing after commit failed'));
   const batcher = new Batcher<IngestItem, IngestOutcome>(
     async (items) => {
       const { outcomes, changes } = await inTransaction(deps.orm, (sql) => persistBatch(sql, items));
       countOutcomes(deps, outcomes);
-      publishing = publishing.then(() => hooks.afterCommit(changes)).catch((err) => deps.log.warn({ err }, 'publishing after commit failed'));
+      publisher.push(changes);
       return outcomes;
     },
     { maxSize: opts.batchSize, maxWaitMs: opts.maxWaitMs },
@@ -52,7 +52,7 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, opts = { worke
     close: async () => {
       await Promise.all(workers.map((w) => w.close()));
       await batcher.close();
-      await publishing;
+      await publisher.idle();
     },
   };
 }

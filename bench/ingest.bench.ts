@@ -1,0 +1,298 @@
+/**
+ * `npm run bench:ingest`: the hub as its own process on the configured Postgres and Redis
+ * (DATABASE_URL's server gets a fresh database; REDIS_URL gets a fresh queue prefix), driven by
+ * signed WhatsApp webhooks and real Socket.IO agents. Prints each figure, then one JSON line.
+ * Figures are for this machine with load generator, hub, Postgres and Redis together.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { io, type Socket } from 'socket.io-client';
+import { freePort } from '../src/infra/free-port.js';
+import { atRate, httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
+
+const PG_URL = process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** BENCH_ONLY=e2e,sustained runs just those phases (for diagnosis). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'ack,e2e,sustained,fanout').split(','));
+const APP_SECRET = 'bench-app-secret';
+const PHONE_NUMBER_ID = '100000000000001';
+const log = (...a: unknown[]) => console.log(...a);
+
+function waBody(waId: string, id: string, text: string) {
+  return JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp',
+      metadata: { display_phone_number: '15550783881', phone_number_id: PHONE_NUMBER_ID },
+      contacts: [{ profile: { name: `Customer ${waId}` }, wa_id: waId }],
+      messages: [{ from: waId, id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }],
+    } }] }],
+  });
+}
+const sign = (body: string) => `sha256=${createHmac('sha256', APP_SECRET).update(body).digest('hex')}`;
+
+async function baseline(prefix: string, total = 20_000) {
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue('baseline', { connection, prefix });
+  let done = 0;
+  let resolveDone!: () => void;
+  const finished = new Promise<void>((r) => (resolveDone = r));
+  const worker = new Worker('baseline', async () => undefined, {
+    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, concurrency: 256,
+  });
+  worker.on('completed', () => ++done === total && resolveDone());
+  const started = performance.now();
+  // Added one by one from many concurrent producers, as webhook handlers do.
+  let next = 0;
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next < total) await queue.add('noop', { i: next++ }, { removeOnComplete: true });
+  }));
+  await finished;
+  const perSec = total / ((performance.now() - started) / 1000);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  return perSec;
+}
+
+/** A Graph API stand-in that accepts sends and counts them. */
+async function graphDouble() {
+  let count = 0;
+  const times: number[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      count++;
+      times.push(performance.now());
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ messaging_product: 'whatsapp', messages: [{ id: `wamid.bench.${count}.${randomId()}` }] }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count: () => count, times, close: () => server.close() };
+}
+
+function connectAgent(url: string, token: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    s.once('connect', () => resolve(s));
+    s.once('connect_error', reject);
+  });
+}
+
+async function main() {
+  const dbName = `hub_bench_${randomId()}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  const dbUrl = new URL(PG_URL);
+  dbUrl.pathname = `/${dbName}`;
+  const prefix = `bench-${randomId()}`;
+  const cleanups: (() => Promise<unknown> | unknown)[] = [async () => {
+    await admin.query(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+  }];
+  const results: Record<string, number> = {};
+  try {
+    log('baseline: bare BullMQ, no-op jobs added one by one and completed, on the same Redis …');
+    results.baselinePerSec = round(await baseline(`${prefix}-baseline`), 0);
+    log(`  ${results.baselinePerSec} jobs/s`);
+
+    const graph = await graphDouble();
+    cleanups.push(() => graph.close());
+    // The hub as it scales out: an API process and a worker process on the same Postgres and Redis.
+    const env = {
+      NODE_ENV: 'production', HOST: '127.0.0.1', DATABASE_URL: dbUrl.toString(), REDIS_URL,
+      JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789', HUB_SECRET_KEY: 'bench-secret-key-0123456789abcdef01234567',
+      HUB_ADMIN_EMAIL: 'bench@hub.test', HUB_ADMIN_PASSWORD: 'bench-password', HUB_DEMO: '0', LOG_LEVEL: 'warn', QUEUE_PREFIX: prefix,
+      DATA_DIR: `/tmp/hub-bench-${randomId()}`,
+    };
+    const hub = await startHubProcess({ ...env, ROLE: process.env.BENCH_ROLE ?? 'api', PORT: String(await freePort()) });
+    cleanups.push(() => hub.stop());
+    const worker = process.env.BENCH_ROLE === 'all' ? hub : await startHubProcess({ ...env, ROLE: 'worker', LOG_LEVEL: 'info', PORT: String(await freePort()) });
+    cleanups.push(() => worker.stop());
+    log(`hub: API process on ${hub.url}, worker process pid ${worker.child.pid}`);
+    const db = new pg.Client({ connectionString: dbUrl.toString() });
+    await db.connect();
+    cleanups.push(() => db.end());
+    const count = async (like: string) => Number((await db.query('select count(*) from messages where content like $1', [like])).rows[0].count);
+
+    const http = httpClient(hub.url, 128);
+    const api = async (method: string, path: string, body?: unknown, token?: string) => {
+      const r = await http(method, path, body ? JSON.stringify(body) : '', { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) });
+      return JSON.parse(r.body || '{}');
+    };
+    const { token } = await api('POST', '/api/auth/login', { email: 'bench@hub.test', password: 'bench-password' });
+    const channel = await api('POST', '/api/channels', { kind: 'whatsapp_cloud', name: 'Bench', credentials: { phoneNumberId: PHONE_NUMBER_ID, accessToken: 'bench', appSecret: APP_SECRET, apiBaseUrl: graph.url } }, token);
+    const post = (body: string) => http('POST', `/webhooks/${channel.id}`, body, { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) });
+    const waId = (n: number) => `1555${String(n).padStart(7, '0')}`;
+
+    // Warm-up: conversations for 50 prospects the agent keeps open, and JIT for the hub.
+    const agent = await connectAgent(hub.url, token);
+    cleanups.push(() => agent.close());
+    await atRate(200, 2, (i) => post(waBody(waId(i % 50), `wamid.open.${i}`, `open-${i}`)));
+    while ((await count('open-%')) < 400) await sleep(100);
+    const page = await agent.timeout(10_000).emitWithAck('load_conversations', { limit: 100 });
+    for (const c of page.data.items) await agent.timeout(10_000).emitWithAck('load_messages', { conversationId: c.id, limit: 1 });
+
+    if (ONLY.has('ack')) {
+    log(`acknowledgement latency at 1,000 webhooks/s for ${SECONDS} s (after a warm-up round at the same rate) …`);
+    let acks: number[] = [];
+    let ackRun = { sent: 0, errors: 0 };
+    for (const round of ['warm', 'ack']) {
+      acks = [];
+      ackRun = await atRate(1000, SECONDS, async (i) => {
+        const body = waBody(waId(1000 + (i % 1000)), `wamid.${round}.${i}`, `${round}-${i}`);
+        const t = performance.now();
+        const r = await post(body);
+        acks.push(performance.now() - t);
+        if (r.status !== 200) throw new Error(String(r.status));
+      });
+      while ((await count(`${round}-%`)) < ackRun.sent - ackRun.errors) await sleep(200);
+    }
+    results.ackP50Ms = round(percentile(acks, 50), 2);
+    results.ackP99Ms = round(percentile(acks, 99), 2);
+    log(`  p50 ${results.ackP50Ms} ms, p99 ${results.ackP99Ms} ms, errors ${ackRun.errors}`);
+    }
+
+    const e2eRate = Number(process.env.BENCH_E2E_RATE ?? 500);
+    if (ONLY.has('e2e')) {
+    log(`end-to-end latency (POST to new_message at the agent) at ${e2eRate} messages/s for ${SECONDS} s …`);
+    const sentAt = new Map<string, number>();
+    const e2e: number[] = [];
+    const onMessage = (m: { content: string }) => {
+      const t = sentAt.get(m.content);
+      if (t !== undefined) e2e.push(performance.now() - t);
+    };
+    agent.on('new_message', onMessage);
+    const e2eRun = await atRate(e2eRate, SECONDS, async (i) => {
+      const text = `e2e-${i}`;
+      sentAt.set(text, performance.now());
+      await post(waBody(waId(i % 50), `wamid.e2e.${i}`, text));
+    });
+    const deadline = Date.now() + 15_000;
+    while (e2e.length < e2eRun.sent && Date.now() < deadline) await sleep(100);
+    agent.off('new_message', onMessage);
+    results.e2eRate = e2eRate;
+    results.e2eP50Ms = round(percentile(e2e, 50), 1);
+    results.e2eP99Ms = round(percentile(e2e, 99), 1);
+    log(`  p50 ${results.e2eP50Ms} ms, p99 ${results.e2eP99Ms} ms (${e2e.length}/${e2eRun.sent} seen)`);
+    }
+
+    if (ONLY.has('sustained')) {
+    log(`highest sustained rate (every message stored within 3 s of the last POST, nothing lost or doubled; 5% redelivered) …`);
+    let sustained = 0;
+    let lost = 0;
+    let duplicated = 0;
+    for (const rate of [1000, 2000, 3000, 4000, 5000, 6000, 8000]) {
+      const tag = `sus${rate}-`;
+      let unique = 0;
+      const run = await atRate(rate, SECONDS, async (i) => {
+        // Every twentieth delivery repeats the previous one, as a platform retry would.
+        const n = i % 20 === 19 ? i - 1 : i;
+        if (n === i) unique++;
+        const r = await post(waBody(waId(5000 + (n % 5000)), `wamid.${tag}${n}`, `${tag}${n}`));
+        if (r.status !== 200) throw new Error(String(r.status));
+      });
+      const sendEnd = Date.now();
+      let stored = 0;
+      while (Date.now() - sendEnd < 20_000) {
+        stored = await count(`${tag}%`);
+        if (stored >= unique) break;
+        await sleep(100);
+      }
+      const drainMs = Date.now() - sendEnd;
+      await sleep(300);
+      stored = await count(`${tag}%`);
+      const runLost = Math.max(0, unique - stored);
+      const runDup = Math.max(0, stored - unique);
+      const ok = run.errors === 0 && runLost === 0 && runDup === 0 && drainMs <= 3000;
+      log(`  ${rate}/s: posted ${run.sent} (${unique} distinct), errors ${run.errors}, stored ${stored}, drained ${drainMs} ms after the last POST → ${ok ? 'sustained' : 'not sustained'}`);
+      lost += runLost;
+      duplicated += runDup;
+      if (!ok) break;
+      sustained = rate;
+    }
+    results.sustainedPerSec = sustained;
+    results.lost = lost;
+    results.duplicated = duplicated;
+    results.ratio = round(sustained / results.baselinePerSec, 2);
+    }
+
+    if (ONLY.has('fanout')) {
+    log('fan-out: 500 agent sockets, 100 inbound messages/s; every agent gets conversation_updated, viewers get new_message …');
+    const agents = await Promise.all(Array.from({ length: 500 }, () => connectAgent(hub.url, token)));
+    cleanups.push(() => agents.forEach((a) => a.close()));
+    const convs = (await agents[0]!.timeout(10_000).emitWithAck('load_conversations', { limit: 20 })).data.items as { id: string; prospect: { identifier: string } }[];
+    // One agent in ten has each of the 20 conversations open.
+    await Promise.all(agents.slice(0, 50).map((a, k) => a.timeout(10_000).emitWithAck('load_messages', { conversationId: convs[k % 20]!.id, limit: 1 })));
+    const fanSent = new Map<string, number>();
+    const listLat: number[] = [];
+    const viewLat: number[] = [];
+    for (const a of agents) {
+      a.on('conversation_updated', (c: any) => {
+        for (const x of Array.isArray(c) ? c : [c]) {
+          const t = fanSent.get(x.lastMessage?.content);
+          if (t !== undefined) listLat.push(performance.now() - t);
+        }
+      });
+      a.on('new_message', (m: any) => {
+        const t = fanSent.get(m.content);
+        if (t !== undefined) viewLat.push(performance.now() - t);
+      });
+    }
+    const fanRun = await atRate(100, SECONDS, async (i) => {
+      const text = `fan-${i}`;
+      fanSent.set(text, performance.now());
+      await post(waBody(convs[i % 20]!.prospect.identifier.slice(1), `wamid.fan.${i}`, text));
+    });
+    await sleep(3000);
+    results.fanoutListP99Ms = round(percentile(listLat, 99), 1);
+    results.fanoutViewerP99Ms = round(percentile(viewLat, 99), 1);
+    log(`  conversation_updated at every agent: p99 ${results.fanoutListP99Ms} ms over ${listLat.length} deliveries (coalescing merges some: ${fanRun.sent * 500} without it)`);
+    log(`  new_message at viewers: p99 ${results.fanoutViewerP99Ms} ms over ${viewLat.length} deliveries (expected ${fanRun.sent * 5})`);
+
+    log('send path: agents send replies; rate of messages reaching the platform …');
+    const before = graph.count();
+    const sendStart = performance.now();
+    const sendTotal = 2000;
+    let k = 0;
+    await Promise.all(agents.slice(0, 50).map(async (a) => {
+      while (k < sendTotal) {
+        const i = k++;
+        await a.timeout(10_000).emitWithAck('send_message', { conversationId: convs[i % 20]!.id, content: `reply-${i}`, clientMessageId: `bench-${i}` });
+      }
+    }));
+    while (graph.count() - before < sendTotal && performance.now() - sendStart < 60_000) await sleep(50);
+    results.sendPerSec = round((graph.count() - before) / ((graph.times.at(-1)! - sendStart) / 1000), 0);
+    log(`  ${results.sendPerSec} messages/s from send_message to the platform request (${graph.count() - before}/${sendTotal})`);
+
+    log('memory: the API process with 2,000 idle agent sockets …');
+    agents.forEach((a) => a.close());
+    await sleep(2000);
+    const rssBefore = hub.rssMb();
+    const idle: Socket[] = [];
+    for (let i = 0; i < 2000; i += 100) idle.push(...(await Promise.all(Array.from({ length: 100 }, () => connectAgent(hub.url, token)))));
+    cleanups.push(() => idle.forEach((a) => a.close()));
+    await sleep(3000);
+    results.rssIdleMb = round(rssBefore, 0);
+    results.rssWith2000SocketsMb = round(hub.rssMb(), 0);
+    log(`  API process RSS ${results.rssIdleMb} MB before, ${results.rssWith2000SocketsMb} MB with 2,000 sockets`);
+    }
+  } finally {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+  }
+  console.log(JSON.stringify(results));
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
