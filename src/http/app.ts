@@ -27,7 +27,6 @@ export function createApp(deps: Deps) {
 
   app.use('*', async (c, next) => {
     const started = performance.now();
-    c.set('em', deps.orm.em.fork());
     await next();
     deps.metrics.httpRequests.observe(
       { method: c.req.method, route: routePath(c), status: String(c.res.status) },
@@ -41,8 +40,12 @@ export function createApp(deps: Deps) {
       throw new AppError(413, 'payload_too_large', `Body larger than ${deps.config.bodyLimitBytes} bytes`);
     },
   });
+  // Webhooks read their raw body themselves, with the same limit (src/http/raw-body.ts).
   app.use('/api/*', limit);
-  app.use('/webhooks/*', limit);
+  app.use('/api/*', async (c, next) => {
+    c.set('em', deps.orm.em.fork());
+    await next();
+  });
 
   app.route('/', healthRoutes(deps));
   app.route('/', authRoutes(deps));

@@ -4,6 +4,7 @@ import type { Deps } from '../../context.js';
 import type { WebhookRequest } from '../../../connectors/types.js';
 import { enqueueInbound } from '../../pipeline/ingest.queue.js';
 import { AppError, notFound } from '../errors.js';
+import { readRawBody } from '../raw-body.js';
 
 /**
  * `GET|POST /webhooks/:channelId`: the channel's connector verifies the request on the raw
@@ -19,7 +20,7 @@ export function webhookRoutes(deps: Deps) {
     const kind = channel.kind;
 
     const url = new URL(c.req.url);
-    const rawBody = Buffer.from(await c.req.arrayBuffer());
+    const rawBody = await readRawBody(c, deps.config.bodyLimitBytes);
     const req: WebhookRequest = {
       method: c.req.method as 'GET' | 'POST',
       url: deps.publicUrl + url.pathname + url.search,

@@ -1,0 +1,28 @@
+import type { IncomingMessage } from 'node:http';
+import type { Context } from 'hono';
+import { AppError } from './errors.js';
+
+const tooLarge = (limit: number) => new AppError(413, 'payload_too_large', `Body larger than ${limit} bytes`);
+
+/**
+ * The request body as raw bytes, read once (signatures are computed over exactly these bytes)
+ * and refused past `limit`. Under Node it reads the socket directly: a webhook is the hottest
+ * route, and web streams cost more than the rest of its work.
+ */
+export async function readRawBody(c: Context, limit: number): Promise<Buffer> {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming) {
+    const body = Buffer.from(await c.req.arrayBuffer());
+    if (body.length > limit) throw tooLarge(limit);
+    return body;
+  }
+  if (Number(incoming.headers['content-length'] ?? 0) > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
