@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import type { RawInbound } from '../../connectors/types.js';
 import type { Queues } from '../queue/queues.js';
+import { Batcher } from './batcher.js';
 
 export type InboundJob = { channelId: string; deliveryId: string; raw: RawInbound };
 
@@ -8,8 +10,26 @@ export type InboundJob = { channelId: string; deliveryId: string; raw: RawInboun
 export const inboundJobId = (channelId: string, deliveryId: string) =>
   `in-${channelId}-${createHash('sha256').update(deliveryId).digest('base64url').slice(0, 32)}`;
 
-/** Queues one raw inbound payload; the same delivery twice is one job. */
-export async function enqueueInbound(queues: Queues, channelId: string, deliveryId: string, raw: RawInbound): Promise<void> {
-  const data: InboundJob = { channelId, deliveryId, raw };
-  await queues.ingest.add('inbound', data, { jobId: inboundJobId(channelId, deliveryId) });
+type Pending = { data: InboundJob; jobId: string };
+const adders = new WeakMap<Queue, Batcher<Pending, void>>();
+
+/** Webhooks arriving together are queued with one Redis round trip (addBulk). */
+function adderFor(queue: Queue): Batcher<Pending, void> {
+  let adder = adders.get(queue);
+  if (!adder) {
+    adder = new Batcher<Pending, void>(
+      async (items) => {
+        await queue.addBulk(items.map((i) => ({ name: 'inbound', data: i.data, opts: { jobId: i.jobId } })));
+        return items.map(() => undefined);
+      },
+      { maxSize: 500, maxWaitMs: 0 },
+    );
+    adders.set(queue, adder);
+  }
+  return adder;
+}
+
+/** Queues one raw inbound payload and resolves once Redis has it; the same delivery twice is one job. */
+export function enqueueInbound(queues: Queues, channelId: string, deliveryId: string, raw: RawInbound): Promise<void> {
+  return adderFor(queues.ingest).submit({ data: { channelId, deliveryId, raw }, jobId: inboundJobId(channelId, deliveryId) });
 }
