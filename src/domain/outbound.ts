@@ -5,7 +5,7 @@ import type { Deps } from '../context.js';
 import { inTransaction, withSql } from '../db/sql.js';
 import { AppError, notFound } from '../http/errors.js';
 import { lastMessageSummary } from '../pipeline/persist.js';
-import { MESSAGE_COLUMNS, messageView, type ChatMessage } from './read-models.js';
+import { MESSAGE_COLUMNS, MESSAGE_ROW, messageView, type ChatMessage } from './read-models.js';
 import type { Actor } from './conversations.js';
 
 export const SendInput = z.object({
@@ -29,14 +29,15 @@ export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeo
   const result = await inTransaction(deps.orm, async (sql) => {
     if (!z.uuid().safeParse(input.conversationId).success) throw notFound('Conversation');
     const [conv] = await sql.query(
-      `select c.id, c.channel_id, c.platform, c.last_inbound_at, c.bot_enabled, ch.kind, ch.status as channel_status
+      `select c.id, c.channel_id, c.platform, c.last_inbound_at, ch.kind, ch.status as channel_status
        from conversations c join channels ch on ch.id = c.channel_id
-       where c.id = $1 and c.organization_id = $2 for update of c`,
+       where c.id = $1 and c.organization_id = $2`,
       [input.conversationId, actor.orgId],
     );
     if (!conv) throw notFound('Conversation');
-    const [existing] = await sql.query(`select ${MESSAGE_COLUMNS} from messages m where m.conversation_id = $1 and m.client_message_id = $2`, [conv.id, clientMessageId]);
-    if (existing) return { message: existing, created: false };
+    const existing = () => sql.query(`select ${MESSAGE_COLUMNS} from messages m where m.conversation_id = $1 and m.client_message_id = $2`, [conv.id, clientMessageId]);
+    const [resent] = await existing();
+    if (resent) return { message: resent, created: false };
 
     const send = connectorFor(conv.kind).send;
     if (!send) throw new AppError(422, 'channel_cannot_send', `Sending on ${conv.kind} channels is not supported yet`);
@@ -48,25 +49,27 @@ export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeo
       }
     }
     const now = new Date();
+    // The unique (conversation, clientMessageId) settles a race between two identical resends.
     const [row] = await sql.query(
       `insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, client_message_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status)
        values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, 'out', $5, $6, $7, 'text', $8, $9, 'pending')
-       returning id`,
+       on conflict (conversation_id, client_message_id) do nothing
+       returning ${MESSAGE_ROW}`,
       [actor.orgId, conv.channel_id, conv.id, clientMessageId, senderType, senderType === 'bot' ? 'bot' : actor.userId, input.content, conv.platform, now],
     );
+    if (!row) return { message: (await existing())[0], created: false };
     await sql.query(
       `update conversations set last_activity = greatest(last_activity, $2), last_message = $3, updated_at = now()
          ${senderType === 'agent' ? ', bot_enabled = false, needs_human = false' : ''}
        where id = $1`,
       [conv.id, now, JSON.stringify({ ...lastMessageSummary(row.id, { content: input.content, messageType: 'text', direction: 'out', timestamp: now.getTime() }), senderType })],
     );
-    const [message] = await sql.query(`select ${MESSAGE_COLUMNS} from messages m where m.id = $1`, [row.id]);
-    return { message, created: true };
+    return { message: { ...row, attachments: [] }, created: true };
   });
   const view = messageView(result.message, deps.signer);
   if (result.created) {
     await enqueueOutbound(deps, view.id);
-    await Promise.all([deps.live.messages([view.id], 'new_message'), deps.live.conversations([view.conversationId])]);
+    await deps.live.publish({ newMessageRows: [result.message], conversations: [view.conversationId] });
   }
   return view;
 }
@@ -82,7 +85,7 @@ export async function retryMessage(deps: Deps, actor: Actor, id: string): Promis
   });
   // A new job id: the failed job of the first try is kept for inspection.
   await enqueueOutbound(deps, id, Date.now());
-  await deps.live.messages([id], 'message_updated');
+  await deps.live.messagesUpdated([id]);
   const [view] = await withSql(deps.orm, (sql) => sql.query(`select ${MESSAGE_COLUMNS} from messages m where m.id = $1`, [id]));
   return messageView(view, deps.signer);
 }

@@ -6,6 +6,10 @@ import type { MediaSigner } from '../media/signer.js';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : undefined);
 
+/** A message row's own columns (what INSERT ... RETURNING gives back; attachments come separately). */
+export const MESSAGE_ROW = `id, conversation_id, sender_id, sender_type, content, message_type, platform, timestamp, status, error,
+  client_message_id, metadata, direction, seq`;
+
 export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.sender_type, m.content, m.message_type, m.platform,
   m.timestamp, m.status, m.error, m.client_message_id, m.metadata, m.direction, m.seq,
   coalesce((select json_agg(json_build_object('id', a.id, 'kind', a.kind, 'fileName', a.file_name, 'fileSize', a.file_size,

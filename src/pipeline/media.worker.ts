@@ -19,7 +19,7 @@ export function startMediaWorker(deps: Deps) {
   const conn = deps.orm.em.getConnection();
   const finish = async (id: string, sqlText: string, params: unknown[]) => {
     const rows = await conn.execute(`${sqlText} returning message_id`, params);
-    if (rows[0]) await live.messages([rows[0].message_id], 'message_updated');
+    if (rows[0]) await live.messagesUpdated([rows[0].message_id]);
   };
   return new Worker<MediaJob>(
     'media',

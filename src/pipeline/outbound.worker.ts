@@ -74,7 +74,7 @@ export function startOutboundWorker(deps: Deps) {
           );
         });
         deps.metrics.outbound.inc({ kind: channel.kind, outcome: 'sent' });
-        await deps.live.messages([m.id], 'message_updated');
+        await deps.live.messagesUpdated([m.id]);
       } catch (err) {
         const category = categorize(channel.connector, err);
         const lastTry = category === 'permanent' || category === 'auth' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -93,7 +93,7 @@ async function markFailed(deps: Deps, messageId: string, reason: string) {
   await withSql(deps.orm, (sql) =>
     sql.query("update messages set status = 'failed', error = $2, updated_at = now() where id = $1 and status = 'pending'", [messageId, reason]),
   );
-  await deps.live.messages([messageId], 'message_updated');
+  await deps.live.messagesUpdated([messageId]);
 }
 
 async function flagNeedsAuth(deps: Deps, channelId: string, orgId: string, reason: string) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../db/sql.js';
+import { MESSAGE_ROW } from '../domain/read-models.js';
 import type {
   Contact, EditEvent, InboundAttachment, MessageEvent, NormalizedEvent, ReactionEvent, StatusEvent, WatermarkEvent,
 } from '../../connectors/types.js';
@@ -185,8 +186,7 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
        ins as (insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status, metadata)
                select gen_random_uuid(), now(), now(), org, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, ts, status, metadata from u
                on conflict (channel_id, external_id) do nothing
-               returning id, channel_id, external_id, conversation_id, timestamp, seq, sender_id, sender_type, content,
-                         message_type, platform, status, error, client_message_id, metadata, direction),
+               returning channel_id, external_id, ${MESSAGE_ROW}),
        agg as (select ins.conversation_id, max(ins.timestamp) as ts,
                       count(*) filter (where u.counts)::int as unread,
                       max(ins.timestamp) filter (where u.counts) as inbound_ts,

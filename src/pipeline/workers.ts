@@ -12,7 +12,7 @@ import { PullRunner } from './pull-runner.js';
 export function afterIngest(deps: Deps) {
   return async (changes: Changes) => {
     await Promise.all([
-      deps.live.ingested(changes),
+      deps.live.publish(changes),
       ...changes.attachments.map((a) => enqueueMedia(deps, a.id, a.inline)),
       botTurns(deps, changes.inbound),
     ]);

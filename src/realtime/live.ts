@@ -32,20 +32,25 @@ export class LiveUpdates {
     if (channel) this.deps.publisher.to([rooms.org(orgId)], 'channel_updated', channelView(channel, this.deps.box, this.deps.publicUrl));
   }
 
-  /** After an ingest batch: one read of the changed conversations serves both the list update and the routing of the new messages. */
-  async ingested(changes: Changes): Promise<void> {
-    const views = await withSql(this.deps.orm, (sql) => loadConversations(sql, changes.conversations));
+  /**
+   * Pushes committed changes: one read of the changed conversations serves both the list
+   * update and the routing of the new messages, which come as stored rows (no read back).
+   */
+  async publish(changes: Partial<Pick<Changes, 'newMessageRows' | 'conversations' | 'updatedMessages' | 'newProspects'>>): Promise<void> {
+    const { newMessageRows = [], conversations = [], updatedMessages = [], newProspects = [] } = changes;
+    const views = conversations.length ? await withSql(this.deps.orm, (sql) => loadConversations(sql, conversations)) : [];
     const byId = new Map(views.map((v) => [v.id, v]));
-    for (const row of changes.newMessageRows) {
+    for (const row of newMessageRows) {
       const m = messageView(row, this.media);
       const assignee = byId.get(m.conversationId)?.assignedTo;
       this.deps.publisher.to([rooms.conversation(m.conversationId), ...(assignee ? [rooms.user(assignee)] : [])], 'new_message', m);
     }
     for (const v of views) this.queueConversation(v);
-    await Promise.all([this.messages(changes.updatedMessages, 'message_updated'), this.prospects(changes.newProspects)]);
+    await Promise.all([this.messagesUpdated(updatedMessages), this.prospects(newProspects)]);
   }
 
-  async messages(ids: string[], event: 'new_message' | 'message_updated'): Promise<void> {
+  /** Messages that changed (status, attachment, reaction, edit): to their viewers and assignee. */
+  async messagesUpdated(ids: string[]): Promise<void> {
     if (!ids.length) return;
     const { messages, routes } = await withSql(this.deps.orm, async (sql) => {
       const messages = await loadMessages(sql, ids, this.media);
@@ -59,7 +64,7 @@ export class LiveUpdates {
       const route = routes.get(m.conversationId);
       const to = [rooms.conversation(m.conversationId)];
       if (route?.assigned_to_id) to.push(rooms.user(route.assigned_to_id));
-      this.deps.publisher.to(to, event, m);
+      this.deps.publisher.to(to, 'message_updated', m);
     }
   }
 
