@@ -11,7 +11,7 @@ export function ormConfig(clientUrl: string, debug = false) {
     extensions: [Migrator],
     debug,
     // Connections are shared by HTTP handlers and workers; keep enough for both.
-    pool: { min: 1, max: 20 },
+    pool: { min: 1, max: 40 },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: './src/db/migrations',

@@ -59,20 +59,18 @@ export function startOutboundWorker(deps: Deps) {
       try {
         if (!send) throw new ConnectorError('permanent', `${channel.kind} cannot send messages`);
         const { externalId } = await send.send(outbound, channel.credentials, connectorContext(deps.publicUrl, channel.id));
-        await withSql(deps.orm, async (sql) => {
-          await sql.query(
-            `update messages set external_id = $2, status = case when message_status_rank(status) < message_status_rank('sent') then 'sent' else status end,
-               error = null, updated_at = now() where id = $1`,
-            [m.id, externalId],
-          );
-          // A status webhook can beat our own bookkeeping: apply what was waiting.
-          await sql.query(
-            `with applied as (delete from pending_statuses where channel_id = $1 and external_id = $2 returning status, error)
-             update messages m set status = a.status, error = coalesce(a.error, m.error), updated_at = now()
-             from applied a where m.id = $3 and message_status_rank(a.status) > message_status_rank(m.status)`,
-            [m.channel_id, externalId, m.id],
-          );
-        });
+        // Sent, or further if a status webhook beat our own bookkeeping (it waited in pending_statuses).
+        await withSql(deps.orm, (sql) =>
+          sql.query(
+            `with waiting as (delete from pending_statuses where channel_id = $3 and external_id = $2 returning status, error)
+             update messages m set external_id = $2, updated_at = now(),
+               status = (select s from unnest(array[m.status, 'sent', (select status from waiting)]) s
+                         where s is not null order by message_status_rank(s) desc limit 1),
+               error = (select error from waiting)
+             where m.id = $1`,
+            [m.id, externalId, m.channel_id],
+          ),
+        );
         deps.metrics.outbound.inc({ kind: channel.kind, outcome: 'sent' });
         await deps.live.messagesUpdated([m.id]);
       } catch (err) {
