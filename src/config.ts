@@ -25,6 +25,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().default('data'),
   QUEUE_PREFIX: z.string().default('hub'),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  UPLOAD_LIMIT_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
   WEBHOOK_RETENTION_HOURS: z.coerce.number().positive().default(72),
   JWT_TTL: z.string().default('12h'),
   BOT_PROVIDER: z.enum(['rules', 'openai']).default('rules'),
@@ -52,6 +53,7 @@ export type Config = {
   dataDir: string;
   queuePrefix: string;
   bodyLimitBytes: number;
+  uploadLimitBytes: number;
   webhookRetentionHours: number;
   jwtTtl: string;
   bot: { provider: 'rules' | 'openai'; timeoutMs: number; openai?: { baseUrl: string; apiKey: string; model: string } };
@@ -101,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     queuePrefix: e.QUEUE_PREFIX,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    uploadLimitBytes: e.UPLOAD_LIMIT_BYTES,
     webhookRetentionHours: e.WEBHOOK_RETENTION_HOURS,
     jwtTtl: e.JWT_TTL,
     bot: {

@@ -10,7 +10,8 @@ export const Attachment = defineEntity({
   properties: {
     ...baseColumns(),
     organization: () => p.manyToOne(Organization),
-    message: () => p.manyToOne(Message).deleteRule('cascade').index(),
+    /** Null for an agent's upload not yet sent. */
+    message: () => p.manyToOne(Message).deleteRule('cascade').nullable().index(),
     kind: p.string(),
     fileName: p.string().nullable(),
     fileSize: p.integer().nullable(),

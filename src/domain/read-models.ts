@@ -13,7 +13,8 @@ export const MESSAGE_ROW = `id, conversation_id, sender_id, sender_type, content
 export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.sender_type, m.content, m.message_type, m.platform,
   m.timestamp, m.status, m.error, m.client_message_id, m.metadata, m.direction, m.seq,
   coalesce((select json_agg(json_build_object('id', a.id, 'kind', a.kind, 'fileName', a.file_name, 'fileSize', a.file_size,
-    'mimeType', a.mime_type, 'status', a.status, 'error', a.error) order by a.created_at, a.id)
+    'mimeType', a.mime_type, 'status', a.status, 'error', a.error, 'stored', a.storage_path is not null,
+    'link', case when a.storage_path is null and a.source ~ '^https?://' and m.direction = 'out' then a.source end) order by a.created_at, a.id)
     from attachments a where a.message_id = m.id), '[]') as attachments`;
 
 export function messageView(row: any, media: MediaSigner) {
@@ -25,7 +26,8 @@ export function messageView(row: any, media: MediaSigner) {
     fileType: a.mimeType ?? undefined,
     status: a.status,
     error: a.error ?? undefined,
-    url: a.status === 'ready' ? media.url(a.id) : undefined,
+    // Ours to serve (signed), or the public link an agent sent.
+    url: a.status !== 'ready' ? undefined : a.stored === false ? a.link ?? undefined : media.url(a.id),
   }));
   const first = attachments[0];
   const metadata = {

@@ -41,7 +41,8 @@ export function createApp(deps: Deps) {
     },
   });
   // Webhooks read their raw body themselves, with the same limit (src/http/raw-body.ts).
-  app.use('/api/*', limit);
+  // Uploads have their own, larger limit (src/http/routes/media.ts).
+  app.use('/api/*', (c, next) => (c.req.path === '/api/uploads' ? next() : limit(c, next)));
   app.use('/api/*', async (c, next) => {
     c.set('em', deps.orm.em.fork());
     await next();

@@ -33,11 +33,13 @@ export function startOutboundWorker(deps: Deps) {
               `select external_id, direction, message_type from messages where conversation_id = $1 and external_id is not null and id <> $2 order by timestamp, seq`,
               [m.conversation_id, m.id])
           : [];
-        return { m, refs };
+        const files = await sql.query(
+          'select id, source, storage_path, mime_type, file_name from attachments where message_id = $1 order by created_at, id', [m.id]);
+        return { m, refs, files };
       });
       // Already delivered (a retry after a crash past the send) or gone: nothing to do.
       if (!loaded || loaded.m.status !== 'pending' || loaded.m.external_id) return;
-      const { m, refs } = loaded;
+      const { m, refs, files } = loaded;
       const channel = await deps.channels.get(m.channel_id);
       if (!channel) throw new UnrecoverableError('the channel no longer exists');
       const send = channel.connector.send;
@@ -46,6 +48,10 @@ export function startOutboundWorker(deps: Deps) {
         to: { externalId: m.contact_id, identifier: m.identifier, identifierType: m.identifier_type, name: m.name ?? undefined },
         content: m.content,
         messageType: m.message_type,
+        // Our uploads by a signed public URL the platform can fetch; links as they are.
+        attachments: files.length
+          ? files.map((f: any) => ({ url: f.storage_path ? deps.publicUrl + deps.signer.url(f.id) : f.source, mimeType: f.mime_type ?? undefined, fileName: f.file_name ?? undefined }))
+          : undefined,
         thread: refs.length || m.subject
           ? {
               subject: m.subject ?? undefined,

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { bodyLimit } from 'hono/body-limit';
+import { kindOfMime } from '../../domain/outbound.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../context.js';
@@ -31,6 +34,26 @@ export function mediaRoutes(deps: Deps) {
       'x-content-type-options': 'nosniff',
       'cache-control': 'private, max-age=3600',
     });
+  });
+
+  // An agent's file, stored before the message that will carry it (send it with attachmentIds).
+  app.post('/api/uploads', requireAuth(deps), bodyLimit({ maxSize: deps.config.uploadLimitBytes, onError: () => {
+    throw new AppError(413, 'payload_too_large', `Files are limited to ${deps.config.uploadLimitBytes} bytes`);
+  } }), async (c) => {
+    const form = await c.req.parseBody().catch(() => {
+      throw new AppError(400, 'malformed_body', 'Send the file as multipart/form-data in a field named "file"');
+    });
+    const file = form.file;
+    if (!(file instanceof File) || file.size === 0) throw new AppError(400, 'validation_error', 'Send the file as multipart/form-data in a field named "file"');
+    const id = randomUUID();
+    const mimeType = file.type || 'application/octet-stream';
+    const storagePath = await store.put(c.var.auth.orgId, id, Buffer.from(await file.arrayBuffer()));
+    await conn().execute(
+      `insert into attachments (id, created_at, updated_at, organization_id, message_id, kind, file_name, file_size, mime_type, source, storage_path, status)
+       values (?, now(), now(), ?, null, ?, ?, ?, ?, 'upload', ?, 'ready')`,
+      [id, c.var.auth.orgId, kindOfMime(mimeType), file.name.slice(0, 255), file.size, mimeType, storagePath],
+    );
+    return c.json({ id, kind: kindOfMime(mimeType), fileName: file.name, fileSize: file.size, fileType: mimeType, url: signer.url(id) }, 201);
   });
 
   app.post('/api/attachments/:id/retry', requireAuth(deps), async (c) => {
