@@ -14,6 +14,7 @@ export const WebhookEvent = defineEntity({
     channel: () => p.manyToOne(Channel).deleteRule('cascade').index(),
     jobId: p.string().unique(),
     payload: p.text(),
+    contentType: p.string().nullable(),
     outcome: p.string().default('received'),
     detail: p.text().nullable(),
     expiresAt: p.datetime(),

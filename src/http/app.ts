@@ -16,6 +16,7 @@ import { mediaRoutes } from './routes/media.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { crmRoutes } from './routes/crm.js';
 import { botPromptRoutes } from './routes/bot-prompts.js';
+import { webhookEventRoutes } from './routes/webhook-events.js';
 import { fileURLToPath } from 'node:url';
 import { webRoutes } from '../../web/serve.js';
 
@@ -58,6 +59,7 @@ export function createApp(deps: Deps) {
   app.route('/', conversationRoutes(deps));
   app.route('/', crmRoutes(deps));
   app.route('/', botPromptRoutes(deps));
+  app.route('/', webhookEventRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Omnichannel Inbox Hub', version: '0.1.0' } });

@@ -41,7 +41,7 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, opts = { worke
     return batcher.submit({
       channel,
       events,
-      record: { jobId: job.id!, payload: redactPayload(raw.body, raw.contentType), retentionHours: deps.config.webhookRetentionHours },
+      record: { jobId: job.id!, payload: redactPayload(raw.body, raw.contentType), contentType: raw.contentType, retentionHours: deps.config.webhookRetentionHours },
     });
   };
   // A BullMQ worker takes its jobs one at a time; several of them feed one batcher faster.

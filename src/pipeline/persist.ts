@@ -11,7 +11,7 @@ export type ChannelInfo = { id: string; orgId: string; kind: string; platform: s
 export type IngestItem = {
   channel: ChannelInfo;
   events: NormalizedEvent[];
-  record: { jobId: string; payload: string; retentionHours: number };
+  record: { jobId: string; payload: string; contentType?: string; retentionHours: number };
 };
 
 export type IngestOutcome = { created: number; duplicates: number; updated: number; unsupported: number };
@@ -267,15 +267,16 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
 
   // The raw payloads, kept for replay and debugging.
   await sql.query(
-    `insert into webhook_events (id, created_at, updated_at, organization_id, channel_id, job_id, payload, outcome, detail, expires_at)
-     select gen_random_uuid(), now(), now(), u.org, u.channel, u.job, u.payload, u.outcome, u.detail, now() + make_interval(hours => u.hours)
-     from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[]) u(org, channel, job, payload, outcome, detail, hours)
+    `insert into webhook_events (id, created_at, updated_at, organization_id, channel_id, job_id, payload, content_type, outcome, detail, expires_at)
+     select gen_random_uuid(), now(), now(), u.org, u.channel, u.job, u.payload, u.content_type, u.outcome, u.detail, now() + make_interval(hours => u.hours)
+     from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[]) u(org, channel, job, payload, outcome, detail, hours, content_type)
      on conflict (job_id) do nothing`,
     [
       items.map((it) => it.channel.orgId), items.map((it) => it.channel.id), items.map((it) => it.record.jobId),
       items.map((it) => it.record.payload), items.map((_, i) => outcomeLabel(outcomes[i]!)),
       items.map((it) => it.events.filter((e) => e.type === 'unsupported').map((e) => (e as { reason: string }).reason).join('; ') || null),
       items.map((it) => Math.ceil(it.record.retentionHours)),
+      items.map((it) => it.record.contentType ?? null),
     ],
   );
 

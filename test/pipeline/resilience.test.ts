@@ -110,6 +110,21 @@ describe('media', () => {
 });
 
 describe('kept payloads', () => {
+  it('can be listed by admins and replayed safely: what was stored already is not stored twice', async () => {
+    const list = await api.request('GET', `/api/webhook-events?channelId=${channelId}&outcome=stored&limit=5`, { token });
+    expect(list.status).toBe(200);
+    const event = list.body.find((e: any) => JSON.parse(e.payload).entry[0].changes[0].value.messages?.[0]?.type === 'text');
+    expect(event).toMatchObject({ channelId, outcome: 'stored', contentType: 'application/json' });
+    const before = (await q('select count(*)::int as n from messages'))[0].n;
+    expect((await api.request('POST', `/api/webhook-events/${event.id}/replay`, { token })).status).toBe(202);
+    const replayed = await until(async () => (await q("select outcome from webhook_events where outcome = 'duplicate'"))[0], Boolean, 10_000);
+    expect(replayed.outcome).toBe('duplicate');
+    expect((await q('select count(*)::int as n from messages'))[0].n).toBe(before);
+    const other = await api.login('o@o.test', 'other-pass-1');
+    expect((await api.request('POST', `/api/webhook-events/${event.id}/replay`, { token: other })).status).toBe(404);
+    expect((await api.request('GET', '/api/webhook-events', { token: other })).body).toEqual([]);
+  }, 30_000);
+
   it('are redacted, and purged after their retention by the maintenance job', async () => {
     const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: { access_token: 'EAAleaked', messaging_product: 'whatsapp', metadata: { phone_number_id: '106540352242922' } } }] }] });
     const { sign } = await import('../support/whatsapp.js');
