@@ -43,7 +43,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
 
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
-  const publisher = new Publisher(redis);
+  const publisher = new Publisher(redis, config.queuePrefix);
   const signer = new MediaSigner(config.jwtSecret);
   const channels = new ChannelCache(orm, box, redis);
   await channels.listen();

@@ -2,6 +2,9 @@ import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
 import type { ServerEvents } from './events.js';
 
+/** One hub deployment's Socket.IO traffic on Redis: hubs with other prefixes sharing the Redis never see it. */
+export const socketKey = (prefix: string) => `${prefix}:socket.io`;
+
 export const rooms = {
   org: (id: string) => `org:${id}`,
   conversation: (id: string) => `conv:${id}`,
@@ -15,8 +18,8 @@ export const rooms = {
 export class Publisher {
   private readonly emitter: Emitter;
 
-  constructor(redis: Redis) {
-    this.emitter = new Emitter(redis);
+  constructor(redis: Redis, prefix: string) {
+    this.emitter = new Emitter(redis, { key: socketKey(prefix) });
   }
 
   to<E extends keyof ServerEvents>(roomsList: string[], event: E, ...args: Parameters<ServerEvents[E]>): void {

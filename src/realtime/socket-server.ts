@@ -4,7 +4,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Deps } from '../context.js';
 import { User } from '../domain/user.entity.js';
 import type { ClientEvents, ServerEvents } from './events.js';
-import { rooms } from './publisher.js';
+import { rooms, socketKey } from './publisher.js';
 import type { AuthInfo } from '../http/env.js';
 
 export type SocketData = { auth: Omit<AuthInfo, 'user'> & { name: string } };
@@ -22,7 +22,7 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
   // They reconnect by themselves; the main connection logs the outage.
   for (const r of [pub, sub]) r.on('error', () => undefined);
   const io: HubServer = new Server(httpServer, {
-    adapter: createAdapter(pub, sub),
+    adapter: createAdapter(pub, sub, { key: socketKey(deps.config.queuePrefix) }),
     cors: { origin: true, credentials: true },
     maxHttpBufferSize: deps.config.bodyLimitBytes,
   });

@@ -234,7 +234,7 @@ describe.skipIf(skip)('browser app', () => {
 
     await context.setOffline(true);
     // Drop the server side too, in case the browser keeps the WebSocket open while "offline".
-    for (const s of (await hub.io!.fetchSockets())) s.disconnect(true);
+    hub.io!.local.disconnectSockets(true);
     await page.getByTestId('reconnect-banner').waitFor({ timeout: 5000 });
 
     const during = [`While offline one ${rand()}`, `While offline two ${rand()}`];
