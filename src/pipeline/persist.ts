@@ -75,21 +75,27 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
   const planned: PlannedMessage[] = [];
   for (const m of messages) {
     const e = m.event;
-    let conversationId: string | undefined;
-    let threadKey = '';
-    if (e.threadRefs) {
-      const found = e.threadRefs.map((r) => threadOf.get(key(m.channel.id, r))).find(Boolean);
-      const sameBatch = planned.find((p) => p.channel.id === m.channel.id && e.threadRefs!.includes(p.event.externalId));
-      conversationId = found;
-      threadKey = sameBatch?.threadKey ?? (found ? '' : e.externalId);
-      if (sameBatch?.conversationId) conversationId = sameBatch.conversationId;
-    }
-    if (e.automated && !conversationId && !(e.threadRefs && threadKey !== e.externalId)) {
+    // A thread we already have (in Postgres or earlier in this batch), else a new one rooted here.
+    const stored = e.threadRefs?.map((r) => threadOf.get(key(m.channel.id, r))).find(Boolean);
+    const earlier = e.threadRefs && planned.find((p) => p.channel.id === m.channel.id && e.threadRefs!.includes(p.event.externalId));
+    if (e.automated && !stored && !earlier) {
       // An auto-reply outside any thread we know is not someone writing in.
       outcomes[m.item]!.unsupported++;
       continue;
     }
-    planned.push({ ...m, contactKey: key(m.channel.id, e.contact.externalId), threadKey, conversationId });
+    const threadKey = !e.threadRefs ? '' : (earlier?.threadKey ?? (stored ? '' : e.externalId));
+    planned.push({ ...m, contactKey: key(m.channel.id, e.contact.externalId), threadKey, conversationId: earlier?.conversationId ?? stored });
+  }
+
+  // A reply in a closed email thread reopens it (unless the prospect has that thread open elsewhere).
+  const reopen = [...new Set(planned.filter((p) => p.conversationId && p.event.direction === 'in' && !p.event.automated).map((p) => p.conversationId!))];
+  if (reopen.length) {
+    await sql.query(
+      `update conversations c set status = 'active', updated_at = now()
+       where c.id = any($1::uuid[]) and c.status <> 'active'
+         and not exists (select 1 from conversations o where o.prospect_id = c.prospect_id and o.thread_key = c.thread_key and o.status = 'active')`,
+      [reopen],
+    );
   }
 
   // Prospects: one upsert for every contact in the batch.

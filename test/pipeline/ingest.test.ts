@@ -131,4 +131,33 @@ describe('inbound WhatsApp messages', () => {
     expect(again.id).toBe(conv.id);
     expect(again.status).toBe('active');
   });
+
+  it('threads by every referenced id and reopens a closed thread on a reply, never for an auto-reply', async () => {
+    const { inTransaction } = await import('../../src/db/sql.js');
+    const { persistBatch } = await import('../../src/pipeline/persist.js');
+    const channel = (await hub.deps.channels.get(channelId))!;
+    const contact = { externalId: 'jane@example.org', identifier: 'jane@example.org', identifierType: 'email' as const, name: 'Jane' };
+    const mail = (id: string, refs: string[], extra: Record<string, unknown> = {}) => ({
+      type: 'message' as const, externalId: id, direction: 'in' as const, contact, timestamp: Date.now(), messageType: 'text' as const,
+      content: `mail ${id}`, threadRefs: refs, subject: 'Invoice', ...extra,
+    });
+    const persist = (events: any[], job: string) =>
+      inTransaction(hub.deps.orm, (sql) => persistBatch(sql, [{ channel, events, record: { jobId: job, payload: '{}', retentionHours: 1 } }]));
+    await persist([mail('<root@example.org>', [])], 'mail-1');
+    const [root] = await q('select conversation_id from messages where external_id = ?', ['<root@example.org>']);
+    await q("update conversations set status = 'closed' where id = ?", [root.conversation_id]);
+    // An out-of-office in the closed thread is kept there but opens nothing.
+    await persist([mail('<ooo@example.org>', ['<root@example.org>'], { automated: 'auto_reply' })], 'mail-2');
+    expect((await q('select status from conversations where id = ?', [root.conversation_id]))[0].status).toBe('closed');
+    // A real reply that only lists the root deep in References (Outlook rewrote In-Reply-To) reopens it.
+    await persist([mail('<reply@example.org>', ['<unknown@outlook>', '<root@example.org>'])], 'mail-3');
+    const rows = await q("select conversation_id, message_type from messages where external_id in ('<ooo@example.org>', '<reply@example.org>') order by external_id");
+    expect(rows.map((r: any) => r.conversation_id)).toEqual([root.conversation_id, root.conversation_id]);
+    expect(rows.map((r: any) => r.message_type)).toEqual(['system', 'text']);
+    expect((await q('select status from conversations where id = ?', [root.conversation_id]))[0].status).toBe('active');
+    // An auto-reply to nothing we know creates no prospect and no conversation.
+    const before = await count('prospects');
+    await persist([mail('<stray@example.org>', [], { automated: 'auto_reply', contact: { ...contact, externalId: 'bot@example.net', identifier: 'bot@example.net' } })], 'mail-4');
+    expect(await count('prospects')).toBe(before);
+  });
 });
