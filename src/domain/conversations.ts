@@ -135,7 +135,7 @@ export async function updateConversation(deps: Deps, actor: Actor, id: string, p
     }
     return getConversation(sql, actor, id);
   });
-  await deps.live.conversations([view.id]);
+  await deps.live.publish({ conversations: [view.id] });
   return view;
 }
 
@@ -146,6 +146,6 @@ export async function markAsRead(deps: Deps, actor: Actor, id: string) {
     await sql.query('update conversations set unread_count = 0, updated_at = now() where id = $1 and unread_count <> 0', [id]);
     return getConversation(sql, actor, id);
   });
-  await deps.live.conversations([view.id]);
+  await deps.live.publish({ conversations: [view.id] });
   return view;
 }

@@ -141,7 +141,7 @@ async function attach(em: EntityManager, prospect: Prospect, client: Client): Pr
 
 /** After commit: the agents see the prospect as a client and its conversations as converted. */
 async function announce(deps: Deps, prospectId: string, conversationIds: string[]) {
-  await Promise.all([deps.live.prospects([prospectId]), deps.live.conversations(conversationIds)]);
+  await deps.live.publish({ newProspects: [prospectId], conversations: conversationIds });
   const [view] = await withSql(deps.orm, (sql) => loadProspects(sql, [prospectId]));
   return view!;
 }

@@ -65,7 +65,7 @@ export function startBotWorker(deps: Deps) {
       if (decision.kind === 'handoff') {
         await withSql(deps.orm, (sql) =>
           sql.query('update conversations set bot_enabled = false, needs_human = true, updated_at = now() where id = $1', [m.conversation_id]));
-        await deps.live.conversations([m.conversation_id]);
+        await deps.live.publish({ conversations: [m.conversation_id] });
       }
       return { decision: decision.kind };
     },

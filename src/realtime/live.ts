@@ -2,7 +2,6 @@ import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
 import { loadConversations, loadMessages, loadProspects, messageView, type ConversationView } from '../domain/read-models.js';
 import type { Changes } from '../pipeline/persist.js';
-import type { MediaSigner } from '../media/signer.js';
 import { rooms } from './publisher.js';
 import { Channel } from '../domain/channel.entity.js';
 import { channelView } from '../domain/channels.js';
@@ -22,10 +21,6 @@ export class LiveUpdates {
     private readonly windowMs = 50,
   ) {}
 
-  private get media(): MediaSigner {
-    return this.deps.signer;
-  }
-
   /** A channel's state changed (needs new credentials, say): its organization hears of it. */
   async channel(channelId: string, orgId: string): Promise<void> {
     const channel = await this.deps.orm.em.fork().findOne(Channel, { id: channelId, organization: orgId });
@@ -41,7 +36,7 @@ export class LiveUpdates {
     const views = conversations.length ? await withSql(this.deps.orm, (sql) => loadConversations(sql, conversations)) : [];
     const byId = new Map(views.map((v) => [v.id, v]));
     for (const row of newMessageRows) {
-      const m = messageView(row, this.media);
+      const m = messageView(row, this.deps.signer);
       const assignee = byId.get(m.conversationId)?.assignedTo;
       this.deps.publisher.to([rooms.conversation(m.conversationId), ...(assignee ? [rooms.user(assignee)] : [])], 'new_message', m);
     }
@@ -53,7 +48,7 @@ export class LiveUpdates {
   async messagesUpdated(ids: string[]): Promise<void> {
     if (!ids.length) return;
     const { messages, routes } = await withSql(this.deps.orm, async (sql) => {
-      const messages = await loadMessages(sql, ids, this.media);
+      const messages = await loadMessages(sql, ids, this.deps.signer);
       const routes = await sql.query(
         'select id, organization_id, assigned_to_id from conversations where id = any($1::uuid[])',
         [[...new Set(messages.map((m) => m.conversationId))]],
@@ -68,13 +63,7 @@ export class LiveUpdates {
     }
   }
 
-  async conversations(ids: string[]): Promise<void> {
-    if (!ids.length) return;
-    const views = await withSql(this.deps.orm, (sql) => loadConversations(sql, ids));
-    for (const v of views) this.queueConversation(v);
-  }
-
-  async prospects(ids: string[]): Promise<void> {
+  private async prospects(ids: string[]): Promise<void> {
     if (!ids.length) return;
     const list = await withSql(this.deps.orm, (sql) => loadProspects(sql, ids));
     for (const p of list) this.deps.publisher.to([rooms.org(p.organizationId)], 'prospect_updated', p);
