@@ -1,7 +1,10 @@
 import type { Connector } from '../types.js';
 import { WhatsAppWebCredentials } from './credentials.js';
 
-/** Placeholder until this connector's parse/send land: configuration only. */
+/**
+ * WhatsApp Web (whatsapp-web.js): configuration only in this version; no session runs yet, and
+ * channels of this kind are created disabled with that reason (src/domain/channels.ts).
+ */
 export const whatsappWeb: Connector<WhatsAppWebCredentials> = {
   kind: 'whatsapp_web',
   platform: 'whatsapp',

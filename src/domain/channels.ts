@@ -66,7 +66,11 @@ export const ChannelUpdateInput = z.object({
 
 export async function createChannel(em: EntityManager, box: SecretBox, orgId: string, input: z.infer<typeof ChannelCreateInput>) {
   const creds = validateCredentials(input.kind, input.credentials);
+  const connector = connectorFor(input.kind);
+  // A kind whose connector can neither receive nor send yet is kept, but says so.
+  const usable = connector.webhook || connector.pull || connector.send;
   const channel = em.create(Channel, {
+    ...(usable ? {} : { status: 'disabled', statusReason: `${input.kind} is not available in this version of the hub yet` }),
     organization: orgId,
     kind: input.kind,
     platform: connectorFor(input.kind).platform,

@@ -85,6 +85,13 @@ describe('channels', () => {
     expect(tg.body.credentials.mode).toBe('webhook');
   });
 
+  it('creates a kind that cannot connect yet as disabled, saying why', async () => {
+    const r = await hub.request('POST', '/api/channels', { token, body: { kind: 'whatsapp_web', name: 'Phone' } });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ status: 'disabled', bestEffort: true });
+    expect(r.body.statusReason).toMatch(/not available/);
+  });
+
   it('deletes a channel', async () => {
     expect((await hub.request('DELETE', `/api/channels/${id}`, { token })).status).toBe(204);
     expect((await hub.request('GET', `/api/channels/${id}`, { token })).status).toBe(404);
