@@ -307,6 +307,8 @@ describe.skipIf(skip)('browser app', () => {
     await page.getByTestId('channel-save').click();
     await page.getByTestId('field-error').first().waitFor(); // the bot token is required
     await page.getByTestId('cred-botToken').fill(secret);
+    // A closed local port stands in for the Bot API: activation fails fast, and nothing leaves the machine.
+    await page.getByTestId('cred-apiBaseUrl').fill('http://127.0.0.1:9');
     await page.getByTestId('channel-save').click();
     const item = page.locator('[data-testid="channel-item"]', { hasText: 'Telegram support' });
     await item.waitFor({ timeout: 5000 });
