@@ -18,7 +18,7 @@ export class LiveUpdates {
 
   constructor(
     private readonly deps: Deps,
-    private readonly windowMs = 50,
+    private readonly windowMs = 25,
   ) {}
 
   /** A channel's state changed (needs new credentials, say): its organization hears of it. */
