@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { connectorFor } from '../../connectors/registry.js';
+import type { MessageType } from '../../connectors/types.js';
 import type { Deps } from '../context.js';
 import { inTransaction, withSql, type Sql } from '../db/sql.js';
 import { AppError, badRequest, notFound } from '../http/errors.js';
@@ -42,15 +43,15 @@ export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeo
   const result = await inTransaction(deps.orm, async (sql) => {
     if (!z.uuid().safeParse(input.conversationId).success) throw notFound('Conversation');
     const [conv] = await sql.query(
-      `select c.id, c.channel_id, c.platform, c.last_inbound_at, ch.kind, ch.status as channel_status
+      `select c.id, c.channel_id, c.platform, c.last_inbound_at, ch.kind, ch.status as channel_status, e.id as resent_id
        from conversations c join channels ch on ch.id = c.channel_id
+       left join messages e on e.conversation_id = c.id and e.client_message_id = $3
        where c.id = $1 and c.organization_id = $2`,
-      [input.conversationId, actor.orgId],
+      [input.conversationId, actor.orgId, clientMessageId],
     );
     if (!conv) throw notFound('Conversation');
-    const existing = () => sql.query(`select ${MESSAGE_COLUMNS} from messages m where m.conversation_id = $1 and m.client_message_id = $2`, [conv.id, clientMessageId]);
-    const [resent] = await existing();
-    if (resent) return { message: resent, created: false };
+    const existing = async () => (await sql.query(`select ${MESSAGE_COLUMNS} from messages m where m.conversation_id = $1 and m.client_message_id = $2`, [conv.id, clientMessageId]))[0];
+    if (conv.resent_id) return { message: await existing(), created: false };
 
     const send = connectorFor(conv.kind).send;
     if (!send) throw new AppError(422, 'channel_cannot_send', `Sending on ${conv.kind} channels is not supported yet`);
@@ -61,29 +62,29 @@ export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeo
         throw new AppError(422, 'window_closed', `The ${send.windowHours}-hour window is closed: the customer has not written in the last ${send.windowHours} hours, so free text cannot be sent until they write again`);
       }
     }
+    const files = await checkFiles(sql, actor.orgId, input);
+    const messageType = (files[0]?.kind ?? 'text') as MessageType;
     const now = new Date();
-    // The unique (conversation, clientMessageId) settles a race between two identical resends.
+    const summary = { ...lastMessageSummary(undefined, { content: input.content, messageType, direction: 'out', timestamp: now.getTime() }), senderType };
+    // One statement: the message (the unique (conversation, clientMessageId) settles racing
+    // resends) and its conversation moved on; an agent's reply hands over from the bot.
     const [row] = await sql.query(
-      `insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, client_message_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status)
-       values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, 'out', $5, $6, $7, 'text', $8, $9, 'pending')
-       on conflict (conversation_id, client_message_id) do nothing
-       returning ${MESSAGE_ROW}`,
-      [actor.orgId, conv.channel_id, conv.id, clientMessageId, senderType, senderType === 'bot' ? 'bot' : actor.userId, input.content, conv.platform, now],
+      `with ins as (
+         insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, client_message_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status)
+         values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, 'out', $5, $6, $7, $8, $9, $10, 'pending')
+         on conflict (conversation_id, client_message_id) do nothing
+         returning ${MESSAGE_ROW}),
+       moved as (
+         update conversations c set last_activity = greatest(c.last_activity, $10), last_message = $11::jsonb || jsonb_build_object('id', ins.id), updated_at = now()
+           ${senderType === 'agent' ? ', bot_enabled = false, needs_human = false' : ''}
+         from ins where c.id = ins.conversation_id)
+       select * from ins`,
+      [actor.orgId, conv.channel_id, conv.id, clientMessageId, senderType, senderType === 'bot' ? 'bot' : actor.userId, input.content, messageType, conv.platform, now, JSON.stringify(summary)],
     );
-    if (!row) return { message: (await existing())[0], created: false };
-    const files = await attachFiles(sql, actor.orgId, row.id, input);
-    if (files.length) {
-      await sql.query('update messages set message_type = $2 where id = $1', [row.id, files[0]]);
-      row.message_type = files[0];
-    }
-    await sql.query(
-      `update conversations set last_activity = greatest(last_activity, $2), last_message = $3, updated_at = now()
-         ${senderType === 'agent' ? ', bot_enabled = false, needs_human = false' : ''}
-       where id = $1`,
-      [conv.id, now, JSON.stringify({ ...lastMessageSummary(row.id, { content: input.content, messageType: 'text', direction: 'out', timestamp: now.getTime() }), senderType })],
-    );
-    const message = files.length ? (await sql.query(`select ${MESSAGE_COLUMNS} from messages m where m.id = $1`, [row.id]))[0] : { ...row, attachments: [] };
-    return { message, created: true };
+    if (!row) return { message: await existing(), created: false };
+    if (!files.length) return { message: { ...row, attachments: [] }, created: true };
+    await attachFiles(sql, actor.orgId, row.id, files);
+    return { message: await existing(), created: true };
   });
   const view = messageView(result.message, deps.signer);
   if (result.created) {
@@ -93,28 +94,33 @@ export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeo
   return view;
 }
 
-/** Links uploads and records links as the message's attachments; returns their kinds, in order. */
-async function attachFiles(sql: Sql, orgId: string, messageId: string, input: z.infer<typeof SendInput>): Promise<string[]> {
-  const kinds: string[] = [];
-  if (input.attachmentIds?.length) {
-    const rows = await sql.query(
-      `update attachments set message_id = $1, updated_at = now()
-       where id = any($2::uuid[]) and organization_id = $3 and message_id is null and status = 'ready' returning kind`,
-      [messageId, input.attachmentIds, orgId],
-    );
-    if (rows.length !== new Set(input.attachmentIds).size) throw badRequest('Unknown or already sent upload', 'unknown_upload');
-    kinds.push(...rows.map((r) => r.kind as string));
-  }
-  for (const a of input.attachments ?? []) {
-    const kind = kindOfMime(a.mimeType);
+type File = { kind: string; uploadId?: string; link?: { url: string; fileName?: string; mimeType?: string } };
+
+/** The message's files, in order: uploads of this organization not sent yet, then links. */
+async function checkFiles(sql: Sql, orgId: string, input: z.infer<typeof SendInput>): Promise<File[]> {
+  const ids = [...new Set(input.attachmentIds ?? [])];
+  const uploads = ids.length
+    ? await sql.query(`select id, kind from attachments where id = any($1::uuid[]) and organization_id = $2 and message_id is null and status = 'ready' for update`, [ids, orgId])
+    : [];
+  if (uploads.length !== ids.length) throw badRequest('Unknown or already sent upload', 'unknown_upload');
+  const byId = new Map(uploads.map((u) => [u.id as string, u.kind as string]));
+  return [
+    ...ids.map((id) => ({ kind: byId.get(id)!, uploadId: id })),
+    ...(input.attachments ?? []).map((link) => ({ kind: kindOfMime(link.mimeType), link })),
+  ];
+}
+
+async function attachFiles(sql: Sql, orgId: string, messageId: string, files: File[]): Promise<void> {
+  const uploads = files.filter((f) => f.uploadId).map((f) => f.uploadId!);
+  if (uploads.length) await sql.query('update attachments set message_id = $1, updated_at = now() where id = any($2::uuid[])', [messageId, uploads]);
+  for (const { kind, link } of files) {
+    if (!link) continue;
     await sql.query(
       `insert into attachments (id, created_at, updated_at, organization_id, message_id, kind, file_name, mime_type, source, status)
        values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, $5, $6, 'ready')`,
-      [orgId, messageId, kind, a.fileName ?? null, a.mimeType ?? null, a.url],
+      [orgId, messageId, kind, link.fileName ?? null, link.mimeType ?? null, link.url],
     );
-    kinds.push(kind);
   }
-  return kinds;
 }
 
 /** Sends a failed message again. */
