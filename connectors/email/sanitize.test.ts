@@ -29,6 +29,12 @@ describe('sanitizeHtml', () => {
     expect(sanitizeHtml('<b>1 < 2 <i>open')).toBe('<b>1 &lt; 2 <i>open</i></b>');
     expect(sanitizeHtml('<!-- c --><svg><script>x</script></svg>ok')).toBe('ok');
   });
+
+  it('drops nested same-name elements to the matching close, keeps text after a self-closing one', () => {
+    expect(sanitizeHtml('<svg><svg></svg>in</svg>out')).toBe('out');
+    expect(sanitizeHtml('<script/>after')).toBe('after');
+    expect(sanitizeHtml('a<style>never closed <b>x</b>')).toBe('a');
+  });
 });
 
 describe('htmlToText', () => {
@@ -36,6 +42,12 @@ describe('htmlToText', () => {
     expect(htmlToText('<div>Hello&nbsp;there</div><p>A &amp; B</p><blockquote><p>old</p></blockquote><ul><li>one</li><li>two</li></ul>')).toBe(
       'Hello\u00a0there\nA & B\n> old\n- one\n- two',
     );
+  });
+
+  it('drops scripts, styles and the head with their content', () => {
+    expect(htmlToText('<head><title>T</title><style>p{}</style></head><p>Hi</p><script>x()</script>there')).toBe('Hi\nthere');
+    expect(htmlToText('<svg><svg></svg>in</svg>out<script/>!')).toBe('out!');
+    expect(htmlToText('a<style>never closed')).toBe('a');
   });
 });
 

@@ -81,24 +81,31 @@ function cleanAttributes(tag: string, raw: string): string {
   return out;
 }
 
-/** Safe-to-display HTML: allowed tags and attributes only, no scripts, handlers or script URLs. */
-export function sanitizeHtml(html: string): string {
-  let out = '';
+interface HtmlVisitor {
+  text(raw: string): void;
+  tag(name: string, attrs: string, closing: boolean): void;
+}
+
+/**
+ * Walks the tokens of `html`: text between tags and every tag (name lowercased) go to the
+ * visitor; comments, doctypes, CDATA and processing instructions are skipped, and
+ * DROP_WITH_CONTENT elements are skipped together with everything inside them.
+ */
+function walkHtml(html: string, visit: HtmlVisitor): void {
   let last = 0;
   let dropping: string | null = null;
   let depth = 0;
-  const open: string[] = [];
 
   for (const m of html.matchAll(TOKEN)) {
-    const text = html.slice(last, m.index);
+    if (!dropping) visit.text(html.slice(last, m.index));
     last = m.index! + m[0].length;
-    if (!dropping) out += escapeText(text);
 
     const tagName = m[1]?.toLowerCase();
     if (!tagName) continue; // comment, doctype, CDATA, processing instruction
     const closing = m[0][1] === '/';
 
     if (dropping) {
+      // Count nested elements of the same name so the drop ends at the matching close.
       if (tagName === dropping) depth += closing ? -1 : 1;
       if (depth === 0) dropping = null;
       continue;
@@ -110,18 +117,33 @@ export function sanitizeHtml(html: string): string {
       }
       continue;
     }
-    if (!ALLOWED_TAGS.has(tagName)) continue; // html, body, form, input, meta, link, base, ...
-    if (closing) {
-      const at = open.lastIndexOf(tagName);
-      if (at === -1) continue;
-      // Close whatever was left open inside it, so the output stays balanced.
-      for (const t of open.splice(at).reverse()) out += `</${t}>`;
-      continue;
-    }
-    out += `<${tagName}${cleanAttributes(tagName, m[2] ?? '')}>`;
-    if (!VOID_TAGS.has(tagName)) open.push(tagName);
+    visit.tag(tagName, m[2] ?? '', closing);
   }
-  if (!dropping) out += escapeText(html.slice(last));
+  if (!dropping) visit.text(html.slice(last));
+}
+
+/** Safe-to-display HTML: allowed tags and attributes only, no scripts, handlers or script URLs. */
+export function sanitizeHtml(html: string): string {
+  let out = '';
+  const open: string[] = [];
+
+  walkHtml(html, {
+    text(raw) {
+      out += escapeText(raw);
+    },
+    tag(name, attrs, closing) {
+      if (!ALLOWED_TAGS.has(name)) return; // html, body, form, input, meta, link, base, ...
+      if (closing) {
+        const at = open.lastIndexOf(name);
+        if (at === -1) return;
+        // Close whatever was left open inside it, so the output stays balanced.
+        for (const t of open.splice(at).reverse()) out += `</${t}>`;
+        return;
+      }
+      out += `<${name}${cleanAttributes(name, attrs)}>`;
+      if (!VOID_TAGS.has(name)) open.push(name);
+    },
+  });
   for (const t of open.reverse()) out += `</${t}>`;
   return out;
 }
@@ -138,9 +160,6 @@ const BLOCK_TAGS = new Set([
  */
 export function htmlToText(html: string): string {
   let out = '';
-  let last = 0;
-  let dropping: string | null = null;
-  let depth = 0;
   let quoteDepth = 0;
   let pre = 0;
 
@@ -157,38 +176,22 @@ export function htmlToText(html: string): string {
     out += '\n';
   };
 
-  for (const m of html.matchAll(TOKEN)) {
-    const text = html.slice(last, m.index);
-    last = m.index! + m[0].length;
-    if (!dropping) addText(text);
-    const tagName = m[1]?.toLowerCase();
-    if (!tagName) continue;
-    const closing = m[0][1] === '/';
-    if (dropping) {
-      if (tagName === dropping) depth += closing ? -1 : 1;
-      if (depth === 0) dropping = null;
-      continue;
-    }
-    if (DROP_WITH_CONTENT.has(tagName)) {
-      if (!closing && !/\/\s*>$/.test(m[0])) {
-        dropping = tagName;
-        depth = 1;
-      }
-      continue;
-    }
-    if (tagName === 'br') newline();
-    else if (tagName === 'img' && !closing) {
-      const alt = /\salt\s*=\s*("([^"]*)"|'([^']*)')/i.exec(m[2] ?? '');
-      const label = alt?.[2] ?? alt?.[3];
-      if (label) addText(`[image: ${label}]`);
-    } else if (BLOCK_TAGS.has(tagName)) {
-      if (!out.endsWith('\n') && out.length) newline();
-      if (tagName === 'blockquote') quoteDepth = Math.max(0, quoteDepth + (closing ? -1 : 1));
-      if (tagName === 'pre') pre = Math.max(0, pre + (closing ? -1 : 1));
-      if (tagName === 'li' && !closing) addText('- ');
-    } else if ((tagName === 'td' || tagName === 'th') && closing) out += ' ';
-  }
-  if (!dropping) addText(html.slice(last));
+  walkHtml(html, {
+    text: addText,
+    tag(name, attrs, closing) {
+      if (name === 'br') newline();
+      else if (name === 'img' && !closing) {
+        const alt = /\salt\s*=\s*("([^"]*)"|'([^']*)')/i.exec(attrs);
+        const label = alt?.[2] ?? alt?.[3];
+        if (label) addText(`[image: ${label}]`);
+      } else if (BLOCK_TAGS.has(name)) {
+        if (!out.endsWith('\n') && out.length) newline();
+        if (name === 'blockquote') quoteDepth = Math.max(0, quoteDepth + (closing ? -1 : 1));
+        if (name === 'pre') pre = Math.max(0, pre + (closing ? -1 : 1));
+        if (name === 'li' && !closing) addText('- ');
+      } else if ((name === 'td' || name === 'th') && closing) out += ' ';
+    },
+  });
 
   return out
     .split('\n')
