@@ -17,6 +17,10 @@ const PHONE_NUMBER_ID = '106540352242922';
 const APP_SECRET = 'e2e-app-secret-5f1c0a';
 const ACCESS_TOKEN = 'EAAG-e2e-access-token-9b7d';
 const CUSTOMER = { waId: '16505551234', name: 'Kerry Fisher' };
+/** Small enough to test the "too large" chip cheaply; only uploads use this limit. */
+const UPLOAD_LIMIT = 64 * 1024;
+/** A 2x2 red PNG. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==', 'base64');
 
 let hub: TestHub;
 let token: string;
@@ -99,7 +103,7 @@ describe.skipIf(skip)('browser app', () => {
       if (req.method === 'POST' && req.path.endsWith(`/${PHONE_NUMBER_ID}/messages`)) return { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: CUSTOMER.waId, wa_id: CUSTOMER.waId }], messages: [{ id: `wamid.OUT.${++outCount}` }] } };
       return { status: 404, body: { error: { message: 'no route', code: 803 } } };
     });
-    hub = await startTestHub();
+    hub = await startTestHub({ UPLOAD_LIMIT_BYTES: String(UPLOAD_LIMIT) });
     token = await hub.login();
     origin = { url: hub.url! };
     const ch = await hub.request('POST', '/api/channels', {
@@ -170,6 +174,75 @@ describe.skipIf(skip)('browser app', () => {
     // One bubble: the optimistic one was replaced by the server's, not duplicated.
     await expect(mine.count()).resolves.toBe(1);
     await page.screenshot({ path: `${ARTIFACTS}inbox-three-panels.png` });
+  });
+
+  it('attaches an image: uploaded at once, sent with a caption, shown inline, delivered as a WhatsApp image', async () => {
+    const caption = `Here is the map to our shop ${rand()}`;
+    await page.getByTestId('attach-button').waitFor();
+    await expect(page.getByTestId('attach-button').getAttribute('aria-label')).resolves.toBe('Attach a file');
+    await page.getByTestId('attach-input').setInputFiles({ name: 'map.png', mimeType: 'image/png', buffer: PNG });
+    const chip = page.locator('[data-testid="attachment-chip"]', { hasText: 'map.png' });
+    await chip.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 5000 });
+    await page.getByTestId('composer').fill(caption);
+    await page.getByTestId('composer').press('Enter');
+    await expect(page.getByTestId('attachment-chip').count()).resolves.toBe(0);
+
+    const mine = bubble(caption);
+    await mine.waitFor();
+    // The server's message replaces the optimistic bubble (file chip) and shows the image itself.
+    const img = mine.locator('img[alt="map.png"]');
+    await img.waitFor({ timeout: 5000 });
+    await page.waitForFunction((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0, await img.elementHandle(), { timeout: 5000 });
+    await expect(img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).resolves.toBeGreaterThan(0);
+    await expect(mine.count()).resolves.toBe(1);
+
+    const req = await waitFor(() => graph.requests.find((r) => r.body.includes(caption)), 8000, 'the Graph API image call');
+    const sent = JSON.parse(req.body);
+    expect(req.method).toBe('POST');
+    expect(sent).toMatchObject({ messaging_product: 'whatsapp', to: CUSTOMER.waId, type: 'image', image: { caption } });
+    const link = new URL(sent.image.link, hub.url).toString();
+    const fetched = await fetch(link);
+    expect(fetched.status).toBe(200);
+    expect(Buffer.from(await fetched.arrayBuffer()).equals(PNG)).toBe(true);
+    await mine.locator('[data-testid="ticks"][data-status="sent"]').waitFor({ timeout: 5000 });
+  });
+
+  it('shows a file past the upload limit as an error chip and sends nothing', async () => {
+    const before = graph.requests.length;
+    const messagesBefore = await page.locator('[data-testid="message-bubble"]').count();
+    await page.getByTestId('attach-input').setInputFiles({ name: 'huge-scan.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(UPLOAD_LIMIT * 3, 7) });
+    const chip = page.locator('[data-testid="attachment-chip"][data-state="error"]', { hasText: 'huge-scan.pdf' });
+    await chip.waitFor({ timeout: 5000 });
+    await expect(chip.getByTestId('attachment-error').textContent()).resolves.toMatch(/too large/i);
+    // Nothing to send: Enter and the Send button do nothing.
+    await expect(page.getByTestId('send-button').isDisabled()).resolves.toBe(true);
+    await page.getByTestId('composer').press('Enter');
+    await page.waitForTimeout(300);
+    await expect(page.locator('[data-testid="message-bubble"]').count()).resolves.toBe(messagesBefore);
+    expect(graph.requests.length).toBe(before);
+    await page.screenshot({ path: `${ARTIFACTS}composer-attachment-error.png` });
+    // The chip can be removed with its × button.
+    await chip.getByRole('button', { name: 'Remove huge-scan.pdf' }).click();
+    await expect(page.getByTestId('attachment-chip').count()).resolves.toBe(0);
+  });
+
+  it('attaches files dropped on the thread or pasted into the reply', async () => {
+    await page.getByTestId('thread').evaluate((el) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['dropped notes'], 'notes.txt', { type: 'text/plain' }));
+      for (const type of ['dragenter', 'dragover', 'drop']) el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    });
+    await page.locator('[data-testid="attachment-chip"][data-state="ready"]', { hasText: 'notes.txt' }).waitFor({ timeout: 5000 });
+    await expect(page.getByTestId('drop-overlay').count()).resolves.toBe(0);
+    await page.getByTestId('composer').evaluate((el, b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+      el.dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, clipboardData: dt }));
+    }, PNG.toString('base64'));
+    await page.locator('[data-testid="attachment-chip"][data-state="ready"]', { hasText: /pasted-.*\.png/ }).waitFor({ timeout: 5000 });
+    while (await page.getByTestId('attachment-remove').count()) await page.getByTestId('attachment-remove').first().click({ timeout: 3000 });
+    await expect(page.getByTestId('attachment-chip').count()).resolves.toBe(0);
   });
 
   it('turns the bot on; the next inbound message gets a bot reply on screen', async () => {

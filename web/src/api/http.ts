@@ -1,3 +1,5 @@
+import { fileSize } from '../lib/format';
+
 /** JSON calls to the hub's REST API with the session's bearer token. */
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) {
@@ -46,3 +48,63 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
 
 export const errorMessage = (err: unknown): string =>
   err instanceof Error ? err.message : typeof err === 'string' ? err : 'Something went wrong';
+
+/** What `POST /api/uploads` answers: a stored file, to send with `attachmentIds`. */
+export interface UploadedFile {
+  id: string;
+  kind: 'image' | 'audio' | 'video' | 'file' | string;
+  fileName: string;
+  fileSize: number;
+  fileType: string;
+  /** A signed relative URL to preview it. */
+  url: string;
+}
+
+export interface UploadHandle {
+  promise: Promise<UploadedFile>;
+  abort(): void;
+}
+
+/**
+ * Uploads one file as multipart/form-data (field `file`), reporting progress (0..1).
+ * XMLHttpRequest rather than fetch: fetch cannot report upload progress.
+ */
+export function uploadFile(file: File, onProgress?: (fraction: number) => void): UploadHandle {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise<UploadedFile>((resolve, reject) => {
+    xhr.open('POST', '/api/uploads');
+    xhr.setRequestHeader('accept', 'application/json');
+    const token = session.token;
+    if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress?.(Math.min(1, e.loaded / e.total));
+    };
+    xhr.onload = () => {
+      let data: any;
+      try { data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined; } catch { data = undefined; }
+      if (xhr.status >= 200 && xhr.status < 300 && data?.id) {
+        onProgress?.(1);
+        resolve(data as UploadedFile);
+        return;
+      }
+      const code = data?.error?.code ?? `http_${xhr.status}`;
+      let message = data?.error?.message ?? (xhr.status >= 500 ? 'The hub had a problem. Try again.' : xhr.statusText || 'Upload failed');
+      if (xhr.status === 413 || code === 'payload_too_large') message = tooLarge(data?.error?.message);
+      if (xhr.status === 401) onUnauthorized();
+      reject(new ApiError(xhr.status, code, message));
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network_error', 'The upload failed. Check your connection and try again.'));
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'Upload cancelled'));
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+  return { promise, abort: () => xhr.abort() };
+}
+
+/** "Files are limited to 16777216 bytes" reads better as "File too large (max 16 MB)". */
+function tooLarge(serverMessage?: string): string {
+  const n = Number(/(\d+)\s*bytes/.exec(serverMessage ?? '')?.[1]);
+  if (!Number.isFinite(n) || n <= 0) return serverMessage || 'File too large';
+  return `File too large (max ${fileSize(n)})`;
+}

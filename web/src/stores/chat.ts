@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
 import { io, type Socket } from 'socket.io-client';
-import { api, ApiError } from '../api/http';
-import type { Ack, Agent, Channel, ChatMessage, Conversation, ConversationStatus, Page, Prospect } from '../api/types';
+import { api, ApiError, type UploadedFile } from '../api/http';
+import type { Ack, Agent, Attachment, Channel, ChatMessage, Conversation, ConversationStatus, Page, Prospect } from '../api/types';
 import { uuid } from '../lib/uuid';
 import { useAuthStore } from './auth';
 
@@ -28,6 +28,8 @@ export interface Thread {
 interface Outgoing {
   conversationId: string;
   content: string;
+  /** Uploads (`POST /api/uploads`) sent with the message. */
+  attachmentIds: string[];
   /** In flight right now. */
   sending: boolean;
   /** Waiting for the socket to come back. */
@@ -419,18 +421,21 @@ export const useChatStore = defineStore('chat', () => {
     if ((conversations.value[id]?.unreadCount ?? 0) > 0) void markAsRead(id);
   }
 
-  function send(conversationId: string, content: string) {
+  function send(conversationId: string, content: string, files: UploadedFile[] = []) {
     const text = content.trim();
-    if (!text) return;
+    if (!text && !files.length) return;
     const clientMessageId = uuid();
     const conv = conversations.value[conversationId];
+    // Shown as file chips ('local') until the server's message replaces the bubble.
+    const attachments: Attachment[] = files.map((f) => ({ id: f.id, kind: f.kind, fileName: f.fileName, fileSize: f.fileSize, fileType: f.fileType, status: 'local' }));
     const optimistic: ChatMessage = {
       id: `local:${clientMessageId}`,
       conversationId,
       senderId: me.value,
       senderType: 'agent',
       content: text,
-      messageType: 'text',
+      messageType: attachments[0]?.kind ?? 'text',
+      ...(attachments.length ? { metadata: { attachments } } : {}),
       platform: conv?.platform ?? '',
       timestamp: new Date().toISOString(),
       status: 'pending',
@@ -440,7 +445,7 @@ export const useChatStore = defineStore('chat', () => {
     };
     const t = thread(conversationId);
     t.messages = [...t.messages, optimistic];
-    outbox.set(clientMessageId, { conversationId, content: text, sending: false, queued: true });
+    outbox.set(clientMessageId, { conversationId, content: text, attachmentIds: files.map((f) => f.id), sending: false, queued: true });
     if (socket.value?.connected) void transmit(clientMessageId);
   }
 
@@ -462,7 +467,9 @@ export const useChatStore = defineStore('chat', () => {
     out.queued = false;
     setLocal(clientMessageId, { status: 'pending', error: undefined });
     try {
-      const m = await request<ChatMessage>('send_message', { conversationId: out.conversationId, content: out.content, clientMessageId });
+      const payload: Record<string, unknown> = { conversationId: out.conversationId, content: out.content, clientMessageId };
+      if (out.attachmentIds.length) payload.attachmentIds = out.attachmentIds;
+      const m = await request<ChatMessage>('send_message', payload);
       outbox.delete(clientMessageId);
       merge(out.conversationId, [m]);
     } catch (err) {
