@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
@@ -20,6 +20,10 @@ export class MediaStore {
     await writeFile(tmp, data);
     await rename(tmp, final);
     return `${orgId}/${attachmentId}`;
+  }
+
+  async remove(storagePath: string): Promise<void> {
+    await rm(join(this.root, storagePath), { force: true });
   }
 
   async open(storagePath: string): Promise<{ stream: NodeJS.ReadableStream; size: number } | null> {

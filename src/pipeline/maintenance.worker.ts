@@ -24,6 +24,16 @@ const TASKS: Record<string, { every: number; run: Task }> = {
            and message_status_rank(a.status) > message_status_rank(m.status)`,
         [], 'run'),
   },
+  // Uploads an agent removed (or never sent) within a day: row and file go.
+  'purge-orphan-uploads': {
+    every: 60 * 60_000,
+    run: async (deps) => {
+      const rows = await deps.orm.em.getConnection().execute(
+        "delete from attachments where message_id is null and created_at < now() - interval '1 day' returning storage_path",
+      );
+      for (const r of rows) if (r.storage_path) await deps.media.remove(r.storage_path);
+    },
+  },
   // Media whose job was never queued (the process stopped right after commit): queue it.
   'requeue-stuck-media': {
     every: 5 * 60_000,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphDouble } from '../../connectors/meta/test-support.js';
-import { AgentSocket } from '../support/agent.js';
+import { AgentSocket, until } from '../support/agent.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { PHONE_NUMBER_ID, createWhatsAppChannel, postWebhook, textWebhook, wamid } from '../support/whatsapp.js';
 
@@ -80,5 +80,16 @@ describe('agents send files', () => {
     expect(c).toBe(0);
     expect((await agent.call('send_message', { conversationId, clientMessageId: 'nothing' })).error?.code).toBe('validation_error');
     expect((await hub.request('POST', `/api/conversations/${conversationId}/messages`, { token, body: { content: '' } })).status).toBe(400);
+  });
+
+  it('drops uploads never sent after a day, file included', async () => {
+    const up = await upload(PNG, 'forgotten.png', 'image/png');
+    const conn = hub.deps.orm.em.getConnection();
+    await conn.execute("update attachments set created_at = now() - interval '2 days' where id = ?", [up.body.id]);
+    expect((await fetch(hub.url + up.body.url)).status).toBe(200);
+    await hub.deps.queues.maintenance.add('purge-orphan-uploads', {});
+    await until(async () => (await conn.execute('select count(*)::int as n from attachments where id = ?', [up.body.id]))[0].n, (n) => n === 0, 10_000);
+    expect((await fetch(hub.url + up.body.url)).status).toBe(404);
+    expect(await hub.deps.media.open(`${(await hub.deps.tokens.verify(token)).orgId}/${up.body.id}`)).toBeNull();
   });
 });
