@@ -11,6 +11,7 @@ import type { ChannelCache } from './pipeline/channel-cache.js';
 import type { LiveUpdates } from './realtime/live.js';
 import type { MediaStore } from './media/store.js';
 import type { MediaSigner } from './media/signer.js';
+import type { Presence } from './realtime/presence.js';
 
 /** What the hub's parts are built from; passed explicitly, never read from globals. */
 export interface Deps {
@@ -29,4 +30,5 @@ export interface Deps {
   live: LiveUpdates;
   media: MediaStore;
   signer: MediaSigner;
+  presence: Presence;
 }

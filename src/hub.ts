@@ -62,6 +62,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     live: undefined as unknown as LiveUpdates,
     media: new MediaStore(join(config.dataDir, 'media')),
     signer,
+    presence: new Presence(redis, publisher, config.queuePrefix),
   };
 
   deps.live = new LiveUpdates(deps);
@@ -81,7 +82,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     });
     const { port } = server.address() as AddressInfo;
     if (!config.publicUrl) deps.publicUrl = `http://localhost:${port}`;
-    const sockets = createSocketServer(server, deps, registerHandlers(deps, new Presence(redis, publisher)));
+    const sockets = createSocketServer(server, deps, registerHandlers(deps));
     hub.app = app;
     hub.io = sockets.io;
     hub.url = `http://127.0.0.1:${port}`;
@@ -93,6 +94,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
   hub.stop = async () => {
     for (const stop of stops) await stop();
     deps.live.close();
+    deps.presence.close();
     await channels.close();
     await deps.queues.close();
     redis.disconnect();

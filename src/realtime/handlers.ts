@@ -10,7 +10,6 @@ import { ClientFields, NoteInput, addNote, convertProspect, listClients, listPro
 import type { Ack, ClientEventName } from './events.js';
 import { rooms } from './publisher.js';
 import type { HubSocket } from './socket-server.js';
-import type { Presence } from './presence.js';
 
 type Ctx = { deps: Deps; socket: HubSocket; actor: Actor };
 type Handler<S extends z.ZodType> = { schema: S; run(ctx: Ctx, input: z.infer<S>): Promise<unknown> };
@@ -51,7 +50,8 @@ const HANDLERS: Record<ClientEventName, Handler<any>> = {
   }),
 };
 
-export function registerHandlers(deps: Deps, presence: Presence) {
+export function registerHandlers(deps: Deps) {
+  const { presence } = deps;
   return (socket: HubSocket) => {
     const { userId, orgId, role, name } = socket.data.auth;
     const actor: Actor = { userId, orgId, role, name };
@@ -73,9 +73,9 @@ export function registerHandlers(deps: Deps, presence: Presence) {
       });
     }
     socket.on('set_presence' as any, (status: unknown) => {
-      if (status === 'online' || status === 'away') void presence.set(orgId, userId, status);
+      if (status === 'online' || status === 'away') presence.set(orgId, userId, status);
     });
-    void presence.connected(orgId, userId);
-    socket.on('disconnect', () => void presence.disconnected(orgId, userId));
+    void presence.connected(orgId, userId, socket.id);
+    socket.on('disconnect', () => void presence.disconnected(orgId, userId, socket.id));
   };
 }

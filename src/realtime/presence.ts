@@ -2,33 +2,68 @@ import type { Redis } from 'ioredis';
 import type { Publisher } from './publisher.js';
 import { rooms } from './publisher.js';
 
+const LEASE_MS = 90_000;
+const RENEW_MS = 30_000;
+
 /**
- * Agents' presence across every API process: a per-organization count of open sockets per
- * user in Redis; the first socket makes a user online, the last one closing makes them offline.
+ * Agents' presence across every API process. Each open socket holds a lease in a per-user
+ * sorted set (score = expiry), renewed while it lives; the first live socket makes a user
+ * online, the last one closing makes them offline. Sockets of a process that died lapse on
+ * their own, so presence heals instead of drifting.
  */
 export class Presence {
-  constructor(private readonly redis: Redis, private readonly publisher: Publisher) {}
+  private readonly local = new Map<string, { orgId: string; userId: string }>();
+  private readonly timer: NodeJS.Timeout;
 
-  private key = (orgId: string) => `hub:presence:${orgId}`;
-
-  async connected(orgId: string, userId: string) {
-    if ((await this.redis.hincrby(this.key(orgId), userId, 1)) === 1) this.announce(orgId, userId, 'online');
+  constructor(private readonly redis: Redis, private readonly publisher: Publisher, private readonly prefix: string) {
+    this.timer = setInterval(() => void this.renew(), RENEW_MS).unref();
   }
 
-  async disconnected(orgId: string, userId: string) {
-    const left = await this.redis.hincrby(this.key(orgId), userId, -1);
-    if (left <= 0) {
-      await this.redis.hdel(this.key(orgId), userId);
-      this.announce(orgId, userId, 'offline');
-    }
+  private key = (orgId: string, userId: string) => `${this.prefix}:presence:${orgId}:${userId}`;
+
+  private async live(orgId: string, userId: string): Promise<number> {
+    const key = this.key(orgId, userId);
+    await this.redis.zremrangebyscore(key, '-inf', Date.now());
+    return this.redis.zcard(key);
   }
 
-  async set(orgId: string, userId: string, status: 'online' | 'away') {
+  async connected(orgId: string, userId: string, socketId: string) {
+    this.local.set(socketId, { orgId, userId });
+    const key = this.key(orgId, userId);
+    await this.redis.zadd(key, Date.now() + LEASE_MS, socketId);
+    await this.redis.pexpire(key, LEASE_MS);
+    if ((await this.live(orgId, userId)) === 1) this.announce(orgId, userId, 'online');
+  }
+
+  async disconnected(orgId: string, userId: string, socketId: string) {
+    this.local.delete(socketId);
+    await this.redis.zrem(this.key(orgId, userId), socketId);
+    if ((await this.live(orgId, userId)) === 0) this.announce(orgId, userId, 'offline');
+  }
+
+  set(orgId: string, userId: string, status: 'online' | 'away') {
     this.announce(orgId, userId, status);
   }
 
-  async online(orgId: string): Promise<string[]> {
-    return Object.keys(await this.redis.hgetall(this.key(orgId)));
+  /** Which of these users have a live socket anywhere. */
+  async online(orgId: string, userIds: string[]): Promise<Set<string>> {
+    const counts = await Promise.all(userIds.map((u) => this.redis.zcount(this.key(orgId, u), Date.now(), '+inf')));
+    return new Set(userIds.filter((_, i) => counts[i]! > 0));
+  }
+
+  private async renew() {
+    if (!this.local.size) return;
+    const pipeline = this.redis.pipeline();
+    const expiry = Date.now() + LEASE_MS;
+    for (const [socketId, { orgId, userId }] of this.local) {
+      pipeline.zadd(this.key(orgId, userId), expiry, socketId);
+      pipeline.pexpire(this.key(orgId, userId), LEASE_MS);
+    }
+    await pipeline.exec().catch(() => undefined);
+  }
+
+  close() {
+    clearInterval(this.timer);
   }
 
   private announce(orgId: string, userId: string, status: 'online' | 'away' | 'offline') {

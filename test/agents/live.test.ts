@@ -120,12 +120,25 @@ describe('fan-out', () => {
     expect(a1.events('typing')).toHaveLength(0);
   });
 
-  it('tells colleagues who comes online and goes offline', async () => {
-    const late = await AgentSocket.connect(hub.url!, agentA2);
-    late.close();
-    const users = (await hub.request('GET', '/api/agents', { token: ownerA })).body;
-    const a2id = users.find((u: any) => u.name === 'Agent A2').id;
-    await a1.waitFor('presence', (p) => p.userId === a2id && p.status === 'online');
+  it('tells colleagues who comes online and goes offline, and heals when a process dies', async () => {
+    await hub.request('POST', '/api/users', { token: ownerA, body: { email: 'a3@a.test', password: 'agent-a3-pass', name: 'Agent A3', role: 'agent' } });
+    const a3token = await hub.login('a3@a.test', 'agent-a3-pass');
+    const a3id = (await hub.deps.tokens.verify(a3token)).userId;
+    const status = async () => (await hub.request('GET', '/api/agents', { token: ownerA })).body.find((u: any) => u.id === a3id).status;
+    expect(await status()).toBe('offline');
+    const first = await AgentSocket.connect(hub.url!, a3token);
+    const second = await AgentSocket.connect(hub.url!, a3token);
+    await a1.waitFor('presence', (p) => p.userId === a3id && p.status === 'online');
+    expect(await status()).toBe('online');
+    first.close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a1.events('presence').filter((p) => p.userId === a3id && p.status === 'offline')).toHaveLength(0);
+    second.close();
+    await a1.waitFor('presence', (p) => p.userId === a3id && p.status === 'offline');
+    expect(await status()).toBe('offline');
+    // A process that died without saying goodbye: its socket's lease lapses instead of counting forever.
+    await hub.deps.redis.zadd(`${hub.config.queuePrefix}:presence:${(await hub.deps.tokens.verify(ownerA)).orgId}:${a3id}`, Date.now() - 1, 'socket-of-a-dead-process');
+    expect(await status()).toBe('offline');
   });
 });
 

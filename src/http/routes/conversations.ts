@@ -41,10 +41,11 @@ export function conversationRoutes(deps: Deps) {
   app.openapi(createRoute({ method: 'post', path: '/api/messages/{id}/retry', tags, security: bearer, request: { params: IdParam }, responses: described(200, 'The message, pending again') }),
     async (c) => c.json(await retryMessage(deps, actorOf(c.var.auth), c.req.valid('param').id), 200));
 
-  app.openapi(createRoute({ method: 'get', path: '/api/agents', tags, security: bearer, responses: described(200, 'The organization\'s agents, for assignment') }),
+  app.openapi(createRoute({ method: 'get', path: '/api/agents', tags, security: bearer, responses: described(200, 'The organization\'s agents with their presence, for assignment') }),
     async (c) => {
       const rows = await withSql(deps.orm, (sql) => sql.query('select id, name, role from users where organization_id = $1 and not disabled order by name', [c.var.auth.orgId]));
-      return c.json(rows, 200);
+      const online = await deps.presence.online(c.var.auth.orgId, rows.map((r) => r.id));
+      return c.json(rows.map((r) => ({ ...r, status: online.has(r.id) ? 'online' : 'offline' })), 200);
     });
   return app;
 }
