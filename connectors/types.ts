@@ -7,7 +7,8 @@
  * - `pull`: run inside the worker role (IMAP IDLE, Telegram long polling, WhatsApp Web) and
  *   hand raw inbound payloads to the same ingest path as webhooks;
  * - `send`: deliver an agent's or the bot's message and return the platform's id;
- * - `media`: download a platform-held file (an inbound attachment) with the channel's credentials.
+ * - `media`: download a platform-held file (an inbound attachment) with the channel's credentials;
+ * - `profile`: look up a person's name and picture when the payloads carry only an id.
  * Parsing is shared by webhook and pull channels: every raw inbound payload is queued as a
  * `RawInbound` and parsed by `parse` in the ingest worker.
  */
@@ -212,6 +213,11 @@ export interface MediaCapability<C> {
   fetch(source: string, credentials: C, ctx: ConnectorContext): Promise<{ data: Buffer; mimeType?: string; fileName?: string }>;
 }
 
+/** Platforms whose payloads carry only an id for the person (Messenger, Instagram): who they are. */
+export interface ProfileCapability<C> {
+  fetch(contact: Contact, credentials: C, ctx: ConnectorContext): Promise<{ name?: string; avatar?: string }>;
+}
+
 export interface Connector<C = any> {
   kind: ChannelKind;
   platform: Platform;
@@ -225,6 +231,7 @@ export interface Connector<C = any> {
   pull?: PullCapability<C>;
   send?: SendCapability<C>;
   media?: MediaCapability<C>;
+  profile?: ProfileCapability<C>;
   /** Called when a channel is created or its credentials change (Telegram setWebhook). */
   activate?(credentials: C, ctx: ConnectorContext): Promise<void>;
   /** Maps a thrown error to what the pipeline should do; ConnectorError carries its own. */

@@ -9,6 +9,7 @@ import { attachmentUrlMedia } from './media.js';
 import { parseMessaging } from './parse-messaging.js';
 import { sendMessaging } from './send.js';
 import { metaWebhook } from './signature.js';
+import { instagramProfile } from './profile.js';
 
 export const instagram: Connector<InstagramCredentials> = {
   kind: 'instagram',
@@ -20,5 +21,6 @@ export const instagram: Connector<InstagramCredentials> = {
   webhook: metaWebhook(),
   send: { send: sendMessaging, windowHours: 24 },
   media: attachmentUrlMedia,
+  profile: instagramProfile,
   classifyError: classifyMetaError,
 };

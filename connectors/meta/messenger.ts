@@ -9,6 +9,7 @@ import { attachmentUrlMedia } from './media.js';
 import { parseMessaging } from './parse-messaging.js';
 import { sendMessaging } from './send.js';
 import { metaWebhook } from './signature.js';
+import { messengerProfile } from './profile.js';
 
 export const messenger: Connector<MessengerCredentials> = {
   kind: 'messenger',
@@ -20,5 +21,6 @@ export const messenger: Connector<MessengerCredentials> = {
   webhook: metaWebhook(),
   send: { send: sendMessaging, windowHours: 24 },
   media: attachmentUrlMedia,
+  profile: messengerProfile,
   classifyError: classifyMetaError,
 };

@@ -7,6 +7,7 @@ import type { Changes } from './persist.js';
 import { startOutboundWorker } from './outbound.worker.js';
 import { startBotWorker, enqueueBot } from './bot.worker.js';
 import { PullRunner } from './pull-runner.js';
+import { enqueueProfiles, startProfileWorker } from './profile.worker.js';
 
 /** After an ingest batch commits: live updates, media downloads, the bot's turn. */
 export function afterIngest(deps: Deps) {
@@ -15,6 +16,7 @@ export function afterIngest(deps: Deps) {
       deps.live.publish(changes),
       ...changes.attachments.map((a) => enqueueMedia(deps, a.id, a.inline)),
       botTurns(deps, changes.inbound),
+      enqueueProfiles(deps, changes.newProspects),
     ]);
   };
 }
@@ -37,6 +39,7 @@ export async function startWorkers(deps: Deps): Promise<{ close(): Promise<void>
     startMediaWorker(deps),
     startOutboundWorker(deps),
     startBotWorker(deps),
+    startProfileWorker(deps),
     await startMaintenanceWorker(deps),
   ];
   const pullers = new PullRunner(deps);

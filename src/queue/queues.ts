@@ -2,13 +2,14 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 
 /** Every queue the hub uses, by name. Workers live in src/pipeline. */
-export const QUEUE_NAMES = ['ingest', 'outbound', 'media', 'bot', 'maintenance'] as const;
+export const QUEUE_NAMES = ['ingest', 'outbound', 'media', 'profile', 'bot', 'maintenance'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const defaults: Record<QueueName, JobsOptions> = {
   ingest: { attempts: 8, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } },
   outbound: { attempts: 6, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } },
   media: { attempts: 6, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 86400 } },
+  profile: { attempts: 4, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86400 } },
   bot: { attempts: 2, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86400 } },
   maintenance: { removeOnComplete: 100, removeOnFail: 100 },
 };

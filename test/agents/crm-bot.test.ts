@@ -14,7 +14,10 @@ let n = 0;
 
 beforeAll(async () => {
   graph = await new GraphDouble().start();
-  graph.reset(() => ({ body: { messages: [{ id: `wamid.out-${++n}` }], message_id: `m_out-${n}`, recipient_id: 'x' } }));
+  graph.reset((r) =>
+    r.method === 'GET' && r.path.startsWith('/v21.0/7001?')
+      ? { body: { first_name: 'Ana', last_name: 'Souza', profile_pic: 'https://platform-lookaside.fbsbx.com/ana.jpg', id: '7001' } }
+      : { body: { messages: [{ id: `wamid.out-${++n}` }], message_id: `m_out-${n}`, recipient_id: 'x' } });
   hub = await startTestHub();
   token = await hub.login();
   channelId = (await createWhatsAppChannel(hub, token, { apiBaseUrl: graph.url })).id;
@@ -60,11 +63,17 @@ describe('prospects become clients', () => {
   it('links the same person on another channel, and the client panel shows both conversations', async () => {
     const client = (await hub.request('GET', '/api/clients', { token })).body.items[0];
     // The same person writes on Messenger.
-    const messenger = await hub.request('POST', '/api/channels', { token, body: { kind: 'messenger', name: 'FB page', credentials: { pageId: '1122334455', accessToken: 'EAAfb', appSecret: 'fb-secret' } } });
+    const messenger = await hub.request('POST', '/api/channels', { token, body: { kind: 'messenger', name: 'FB page', credentials: { pageId: '1122334455', accessToken: 'EAAfb', appSecret: 'fb-secret', apiBaseUrl: graph.url } } });
     const body = JSON.stringify({ object: 'page', entry: [{ id: '1122334455', time: Date.now(), messaging: [{ sender: { id: '7001' }, recipient: { id: '1122334455' }, timestamp: Date.now(), message: { mid: 'm_ana_fb_1', text: 'Oi, sou a Ana (Facebook)' } }] }] });
     await fetch(`${hub.url}/webhooks/${messenger.body.id}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', 'fb-secret').update(body).digest('hex')}` }, body });
     const fbConv = await agent.waitFor('conversation_updated', (c) => c.lastMessage?.content === 'Oi, sou a Ana (Facebook)');
     expect(fbConv.platform).toBe('facebook');
+    // Messenger sends only a page-scoped id: the name comes from the Graph profile, pushed live.
+    const named = await agent.waitFor('conversation_updated', (c) => c.id === fbConv.id && c.prospect.name === 'Ana Souza');
+    expect(named.prospect.avatar).toBe('https://platform-lookaside.fbsbx.com/ana.jpg');
+    const lookup = graph.requests.find((r) => r.path.startsWith('/v21.0/7001?'))!;
+    expect(lookup.path).toContain('fields=first_name,last_name,profile_pic');
+    expect(lookup.headers.authorization).toBe('Bearer EAAfb');
     const linked = await hub.request('POST', `/api/prospects/${fbConv.prospectId}/link`, { token, body: { clientId: client.id } });
     expect(linked.status).toBe(200);
     const panel = (await hub.request('GET', `/api/clients/${client.id}`, { token })).body;
