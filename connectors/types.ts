@@ -181,6 +181,8 @@ export interface WebhookCapability<C> {
   verify(req: WebhookRequest, credentials: C): VerifyResult;
   /** The platform's id for this delivery, so a redelivery is the same job; default: a hash of the body. */
   deliveryId?(req: WebhookRequest): string | undefined;
+  /** A JSON body to answer an accepted delivery with, for platforms that act on it (Telegram runs a Bot API method given there). */
+  reply?(req: WebhookRequest): unknown;
 }
 
 export interface PullHandle {

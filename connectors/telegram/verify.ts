@@ -23,11 +23,22 @@ export const webhook: WebhookCapability<TelegramCredentials> = {
   },
 
   deliveryId(req: WebhookRequest) {
-    try {
-      const id = (JSON.parse(req.rawBody.toString('utf8')) as { update_id?: unknown }).update_id;
-      return typeof id === 'number' ? `update:${id}` : undefined;
-    } catch {
-      return undefined;
-    }
+    const id = update(req)?.update_id;
+    return typeof id === 'number' ? `update:${id}` : undefined;
+  },
+
+  // A tapped inline button spins until the bot answers the callback query: answer it in the
+  // webhook reply itself (https://core.telegram.org/bots/api#making-requests-when-getting-updates).
+  reply(req: WebhookRequest) {
+    const id = update(req)?.callback_query?.id;
+    return typeof id === 'string' ? { method: 'answerCallbackQuery', callback_query_id: id } : undefined;
   },
 };
+
+function update(req: WebhookRequest): { update_id?: unknown; callback_query?: { id?: unknown } } | undefined {
+  try {
+    return JSON.parse(req.rawBody.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 // Telegram end to end through the hub: Bot API double <-> webhook route / PullRunner <-> BullMQ <-> Postgres <-> agent socket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fail, startBotApiDouble, type Handler } from '../../connectors/telegram/bot-api-double.js';
@@ -144,6 +145,15 @@ describe('telegram in webhook mode', () => {
     } finally {
       delete handlers.sendMessage;
     }
+  });
+
+  it('answers a tapped inline button in the webhook reply, so it stops spinning', async () => {
+    const update = JSON.parse(readFileSync(new URL('../../connectors/telegram/fixtures/callback-query.json', import.meta.url), 'utf8'));
+    const res = await post(update);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ method: 'answerCallbackQuery', callback_query_id: update.callback_query.id });
+    const plain = await post(textUpdate(500900, 900, 'no button here'));
+    expect(await plain.json()).toEqual({ ok: true });
   });
 
   it('ends failed and flags the channel needs_auth when the token is refused (401)', async () => {

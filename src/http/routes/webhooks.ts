@@ -44,7 +44,7 @@ export function webhookRoutes(deps: Deps) {
     const deliveryId = webhook.deliveryId?.(req) ?? createHash('sha256').update(rawBody).digest('base64url');
     await enqueueInbound(deps.queues, channel.id, deliveryId, { body, contentType: req.headers['content-type'], receivedAt: Date.now() });
     deps.metrics.webhooks.inc({ kind, outcome: 'accepted' });
-    return c.json({ ok: true }, 200);
+    return c.json(webhook.reply?.(req) ?? { ok: true }, 200);
   });
   return app;
 }
