@@ -196,6 +196,8 @@ export interface PullContext<C> extends ConnectorContext {
   cursor: Record<string, unknown> | null;
   /** Queue one raw payload for ingest; resolves once it is safely queued, then the cursor is saved. */
   emit(raw: RawInbound, deliveryId: string, cursor?: Record<string, unknown>): Promise<void>;
+  /** Save where to resume when there was nothing to emit (an empty mailbox, a skipped message). */
+  saveCursor(cursor: Record<string, unknown>): Promise<void>;
   /** Report health (connected, reconnecting, needs_auth) for admins. */
   setState(state: 'active' | 'error' | 'needs_auth', reason?: string): void;
   log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };

@@ -11,7 +11,7 @@ let dovecot: Dovecot;
 
 beforeAll(async () => {
   // Fails (never skips) without dovecot, with the apt-get command to fix it.
-  dovecot = await startDovecot({ alice: 'secret', bob: 'secret', carol: 'secret' });
+  dovecot = await startDovecot({ alice: 'secret', bob: 'secret', carol: 'secret', dave: 'secret' });
 });
 afterAll(async () => {
   await dovecot?.stop();
@@ -104,6 +104,24 @@ describe('IMAP pull against a real dovecot', () => {
       expect(pull.emits.map((e) => e.deliveryId.split(':')[2])).toEqual(['3', '4']);
     } finally {
       await handle.stop();
+    }
+  });
+
+  it('keeps its place in an empty mailbox, so mail arriving while it is stopped is imported on restart', async () => {
+    const pull = fakePullContext(credentials('dave'));
+    const handle = await startImapPull(pull.ctx, quick);
+    const saved = await pull.waitFor(() => pull.savedCursor());
+    await handle.stop();
+    expect(saved).toMatchObject({ lastUid: 0 });
+    expect(pull.emits).toHaveLength(0);
+    await append('dave', rfc822('dave-1', 'Dave', 'sent while the worker was down'));
+    const again = fakePullContext(credentials('dave'), saved);
+    const restarted = await startImapPull(again.ctx, quick);
+    try {
+      await again.waitFor(() => again.emits[0]);
+      expect(again.emits.map((e) => e.deliveryId.split(':')[2])).toEqual(['1']);
+    } finally {
+      await restarted.stop();
     }
   });
 

@@ -97,6 +97,8 @@ export async function startImapPull(ctx: PullContext<EmailCredentials>, options:
         ctx.log.warn({ channelId: ctx.channelId, was: cursor.uidValidity, now: uidValidity }, 'IMAP UIDVALIDITY changed: UIDs restart');
       }
       cursor = { uidValidity, lastUid: await initialLastUid(c, mailbox) };
+      // Kept at once: mail arriving while the worker is down is then imported on the next start.
+      await ctx.saveCursor({ ...cursor });
     }
     const from = cursor.lastUid + 1;
     const uids: number[] = [];
@@ -123,6 +125,7 @@ export async function startImapPull(ctx: PullContext<EmailCredentials>, options:
           );
         }
         // Expunged between the two fetches: nothing to import, move past it.
+        if (!source) await ctx.saveCursor({ ...next });
         cursor = next;
       }
     }

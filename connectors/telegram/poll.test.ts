@@ -37,6 +37,7 @@ function pullContext(url: string, cursor: Record<string, unknown> | null, mode: 
     emit: async (raw, deliveryId, c) => {
       emitted.push({ raw, deliveryId, cursor: c });
     },
+    saveCursor: async () => undefined,
     setState: (s, reason) => states.push(reason ? `${s}: ${reason}` : s),
     log: { info: () => {}, warn: () => {} },
   };

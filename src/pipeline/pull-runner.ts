@@ -62,6 +62,9 @@ export class PullRunner {
     const { deps } = this;
     const [row] = await deps.orm.em.getConnection().execute('select cursor from channels where id = ?', [id]);
     const log = deps.log.child({ channelId: id, kind: channel.kind });
+    const saveCursor = async (cursor: Record<string, unknown>) => {
+      await deps.orm.em.getConnection().execute('update channels set cursor = ? where id = ?', [JSON.stringify(cursor), id]);
+    };
     try {
       return await channel.connector.pull.start({
         ...connectorContext(deps.publicUrl, id),
@@ -71,8 +74,9 @@ export class PullRunner {
         log,
         emit: async (raw, deliveryId, cursor) => {
           await enqueueInbound(deps.queues, id, deliveryId, raw);
-          if (cursor) await deps.orm.em.getConnection().execute('update channels set cursor = ? where id = ?', [JSON.stringify(cursor), id]);
+          if (cursor) await saveCursor(cursor);
         },
+        saveCursor,
         setState: (state, reason) => void this.setState(id, channel.orgId, state, reason),
       });
     } catch (err) {

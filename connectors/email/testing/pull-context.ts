@@ -12,7 +12,7 @@ export interface FakePullContext {
   ctx: PullContext<EmailCredentials>;
   emits: Emitted[];
   states: { state: string; reason?: string }[];
-  /** The last cursor handed to emit (what the worker would have saved). */
+  /** The last cursor handed to emit or saveCursor (what the worker would have saved). */
   savedCursor(): Record<string, unknown> | null;
   waitFor<T>(check: () => T | undefined | false, timeoutMs?: number): Promise<T>;
 }
@@ -30,6 +30,9 @@ export function fakePullContext(credentials: EmailCredentials, cursor: Record<st
     async emit(raw, deliveryId, next) {
       emits.push({ raw, deliveryId, ...(next ? { cursor: next } : {}) });
       if (next) saved = next;
+    },
+    async saveCursor(next) {
+      saved = next;
     },
     setState(state, reason) {
       states.push({ state, ...(reason ? { reason } : {}) });
