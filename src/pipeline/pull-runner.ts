@@ -21,9 +21,11 @@ export class PullRunner {
   constructor(private readonly deps: Deps) {}
 
   async start(): Promise<void> {
-    this.deps.channels.onChange((id) => void this.restart(id));
+    // Timers and events here must never leave a rejection unhandled: it would end the process.
+    const warn = (what: string) => (err: unknown) => this.deps.log.warn({ err }, what);
+    this.deps.channels.onChange((id) => void this.restart(id).catch(warn('pull restart failed')));
     await this.scan();
-    this.scanTimer = setInterval(() => void this.scan().catch((err) => this.deps.log.warn({ err }, 'pull scan failed')), SCAN_MS);
+    this.scanTimer = setInterval(() => void this.scan().catch(warn('pull scan failed')), SCAN_MS);
   }
 
   private lease = (id: string) => `hub:pull-lease:${id}`;
@@ -43,7 +45,7 @@ export class PullRunner {
     if (this.stopped) return;
     const got = await this.deps.redis.set(this.lease(id), this.owner, 'PX', LEASE_MS, 'NX');
     if (got !== 'OK') return;
-    const renew = setInterval(() => void this.renew(id), LEASE_MS / 3);
+    const renew = setInterval(() => void this.renew(id).catch((err) => this.deps.log.warn({ err, channelId: id }, 'pull lease renewal failed')), LEASE_MS / 3);
     this.running.set(id, { handle: this.launch(id), renew });
   }
 
@@ -77,7 +79,7 @@ export class PullRunner {
           if (cursor) await saveCursor(cursor);
         },
         saveCursor,
-        setState: (state, reason) => void this.setState(id, channel.orgId, state, reason),
+        setState: (state, reason) => void this.setState(id, channel.orgId, state, reason).catch((err) => log.warn({ err }, 'saving the channel state failed')),
       });
     } catch (err) {
       log.warn({ err }, 'pull connector failed to start');

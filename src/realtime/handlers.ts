@@ -75,7 +75,8 @@ export function registerHandlers(deps: Deps) {
     socket.on('set_presence' as any, (status: unknown) => {
       if (status === 'online' || status === 'away') presence.set(orgId, userId, status);
     });
-    void presence.connected(orgId, userId, socket.id);
-    socket.on('disconnect', () => void presence.disconnected(orgId, userId, socket.id));
+    // Presence is best effort: Redis going away (a shutdown, an outage) must not surface as an error here.
+    presence.connected(orgId, userId, socket.id).catch(() => undefined);
+    socket.on('disconnect', () => presence.disconnected(orgId, userId, socket.id).catch(() => undefined));
   };
 }
