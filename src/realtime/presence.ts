@@ -21,24 +21,24 @@ export class Presence {
 
   private key = (orgId: string, userId: string) => `${this.prefix}:presence:${orgId}:${userId}`;
 
-  private async live(orgId: string, userId: string): Promise<number> {
+  /** Adds or removes a socket's lease and counts the live ones, in one transaction (racing sockets see distinct counts). */
+  private async change(orgId: string, userId: string, socketId: string, add: boolean): Promise<number> {
     const key = this.key(orgId, userId);
-    await this.redis.zremrangebyscore(key, '-inf', Date.now());
-    return this.redis.zcard(key);
+    const tx = this.redis.multi();
+    if (add) tx.zadd(key, Date.now() + LEASE_MS, socketId).pexpire(key, LEASE_MS);
+    else tx.zrem(key, socketId);
+    const results = await tx.zremrangebyscore(key, '-inf', Date.now()).zcard(key).exec();
+    return Number(results?.at(-1)?.[1] ?? 0);
   }
 
   async connected(orgId: string, userId: string, socketId: string) {
     this.local.set(socketId, { orgId, userId });
-    const key = this.key(orgId, userId);
-    await this.redis.zadd(key, Date.now() + LEASE_MS, socketId);
-    await this.redis.pexpire(key, LEASE_MS);
-    if ((await this.live(orgId, userId)) === 1) this.announce(orgId, userId, 'online');
+    if ((await this.change(orgId, userId, socketId, true)) === 1) this.announce(orgId, userId, 'online');
   }
 
   async disconnected(orgId: string, userId: string, socketId: string) {
     this.local.delete(socketId);
-    await this.redis.zrem(this.key(orgId, userId), socketId);
-    if ((await this.live(orgId, userId)) === 0) this.announce(orgId, userId, 'offline');
+    if ((await this.change(orgId, userId, socketId, false)) === 0) this.announce(orgId, userId, 'offline');
   }
 
   set(orgId: string, userId: string, status: 'online' | 'away') {
