@@ -41,10 +41,11 @@ describe('agents send files', () => {
     const up = await upload(PNG, 'map.png', 'image/png');
     expect(up.status).toBe(201);
     expect(up.body).toMatchObject({ kind: 'image', fileName: 'map.png', fileSize: PNG.length, fileType: 'image/png' });
+    // Open the conversation first: its message_updated events go to the agents viewing it.
+    await agent.call('load_messages', { conversationId });
     const sent = await agent.call('send_message', { conversationId, content: 'Here is the map', clientMessageId: 'file-1', attachmentIds: [up.body.id] });
     expect(sent.error).toBeUndefined();
     expect(sent.data).toMatchObject({ messageType: 'image', content: 'Here is the map', metadata: { fileName: 'map.png', fileType: 'image/png' } });
-    await agent.call('load_messages', { conversationId });
     await agent.waitFor('message_updated', (m) => m.id === sent.data.id && m.status === 'sent');
     const request = JSON.parse(graph.requests.find((r) => r.path === `/v21.0/${PHONE_NUMBER_ID}/messages`)!.body);
     expect(request).toMatchObject({ type: 'image', image: { caption: 'Here is the map' } });
