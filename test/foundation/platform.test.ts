@@ -56,6 +56,7 @@ describe('configuration', () => {
 describe('readiness', () => {
   it('/readyz turns 503 when Redis becomes unreachable, and /healthz stays up', async () => {
     const redis = await startEmbeddedRedis(mkdtempSync(join(tmpdir(), 'hub-redis-')), createLogger('silent'));
+    cleanups.push(redis.stop); // also when an assertion fails before the test stops it
     const hub = await startTestHub({ ROLE: 'api' }, { redisUrl: redis.url });
     cleanups.push(() => hub.close().catch(() => undefined));
     expect((await hub.request('GET', '/readyz')).status).toBe(200);
