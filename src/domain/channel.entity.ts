@@ -13,7 +13,7 @@ export const Channel = defineEntity({
     kind: p.string(),
     platform: p.string(),
     name: p.string(),
-    status: p.enum(['active', 'needs_auth', 'error', 'disabled']).default('active'),
+    status: p.enum([...CHANNEL_STATUSES]).default('active'),
     statusReason: p.text().nullable(),
     /** AES-256-GCM sealed JSON of every credential field (see src/security/crypto.ts). */
     credentials: p.text().hidden(),

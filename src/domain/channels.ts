@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { connectorFor } from '../../connectors/registry.js';
+import { CHANNEL_KINDS, connectorFor } from '../../connectors/registry.js';
 import type { ChannelKind } from '../../connectors/types.js';
 import type { SecretBox } from '../security/crypto.js';
 import { badRequest, notFound } from '../http/errors.js';
@@ -52,7 +52,7 @@ export function channelView(channel: Channel, box: SecretBox, publicUrl: string)
 }
 
 export const ChannelCreateInput = z.object({
-  kind: z.enum(['whatsapp_cloud', 'whatsapp_web', 'messenger', 'instagram', 'telegram', 'email', 'twilio_sms']),
+  kind: z.enum(CHANNEL_KINDS),
   name: z.string().trim().min(1).max(120),
   credentials: z.record(z.string(), z.unknown()).default({}),
   botEnabledDefault: z.boolean().optional(),

@@ -32,7 +32,7 @@ export const Message = defineEntity({
     platform: p.string(),
     /** The platform's time for the message; lists are ordered by it. */
     timestamp: p.datetime(),
-    status: p.enum(['pending', 'sent', 'delivered', 'read', 'failed']),
+    status: p.enum([...MESSAGE_STATUSES]),
     error: p.text().nullable(),
     metadata: p.json<Record<string, unknown>>().nullable(),
   },

@@ -13,7 +13,7 @@ export const User = defineEntity({
     organization: () => p.manyToOne(Organization).index(),
     email: p.string().unique(),
     name: p.string(),
-    role: p.enum(['owner', 'admin', 'agent']),
+    role: p.enum([...ROLES]),
     passwordHash: p.string().hidden(),
     disabled: p.boolean().default(false),
   },

@@ -36,11 +36,11 @@ export class ChangePublisher {
 const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
 
 function merge(a: Changes, b: Changes): Changes {
-  const newMessages = [...a.newMessages, ...b.newMessages];
+  const newMessageRows = [...a.newMessageRows, ...b.newMessageRows];
+  const created = new Set(newMessageRows.map((r) => r.id as string));
   return {
-    newMessages,
-    newMessageRows: [...a.newMessageRows, ...b.newMessageRows],
-    updatedMessages: union(a.updatedMessages, b.updatedMessages).filter((id) => !newMessages.includes(id)),
+    newMessageRows,
+    updatedMessages: union(a.updatedMessages, b.updatedMessages).filter((id) => !created.has(id)),
     conversations: union(a.conversations, b.conversations),
     newProspects: union(a.newProspects, b.newProspects),
     attachments: [...a.attachments, ...b.attachments],

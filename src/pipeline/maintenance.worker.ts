@@ -1,6 +1,8 @@
 import { Worker } from 'bullmq';
 import type { Deps } from '../context.js';
 import { enqueueMedia } from './media.worker.js';
+import { applyPendingStatuses } from './persist.js';
+import { withSql } from '../db/sql.js';
 
 type Task = (deps: Deps) => Promise<unknown>;
 
@@ -13,16 +15,7 @@ const TASKS: Record<string, { every: number; run: Task }> = {
   // A status and its message committed at the same moment in two processes: apply it now.
   'apply-pending-statuses': {
     every: 60_000,
-    run: (deps) =>
-      deps.orm.em.getConnection().execute(
-        `with applied as (
-           delete from pending_statuses ps using messages m
-           where m.channel_id = ps.channel_id and m.external_id = ps.external_id
-           returning ps.channel_id, ps.external_id, ps.status, ps.error)
-         update messages m set status = a.status, error = coalesce(a.error, m.error), updated_at = now()
-         from applied a where m.channel_id = a.channel_id and m.external_id = a.external_id
-           and message_status_rank(a.status) > message_status_rank(m.status)`,
-        [], 'run'),
+    run: (deps) => withSql(deps.orm, (sql) => applyPendingStatuses(sql)),
   },
   // Uploads an agent removed (or never sent) within a day: row and file go.
   'purge-orphan-uploads': {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../db/sql.js';
 import { MESSAGE_ROW } from '../domain/read-models.js';
+import { MESSAGE_STATUSES } from '../domain/message.entity.js';
 import type {
   Contact, EditEvent, InboundAttachment, MessageEvent, NormalizedEvent, ReactionEvent, StatusEvent, WatermarkEvent,
 } from '../../connectors/types.js';
@@ -18,7 +19,6 @@ export type IngestOutcome = { created: number; duplicates: number; updated: numb
 
 /** What changed, for publishing after commit. */
 export type Changes = {
-  newMessages: string[];
   /** The new messages as stored (the columns of MESSAGE_COLUMNS), so they can be pushed without reading them back. */
   newMessageRows: Record<string, any>[];
   updatedMessages: string[];
@@ -30,8 +30,8 @@ export type Changes = {
   inbound: string[];
 };
 
-const RANK = ['pending', 'sent', 'delivered', 'read', 'failed'];
-const rank = (s: string) => RANK.indexOf(s);
+/** Statuses in the order they may move (the same order as SQL's message_status_rank). */
+const rank = (s: string) => (MESSAGE_STATUSES as readonly string[]).indexOf(s);
 
 type PlannedMessage = {
   item: number;
@@ -53,7 +53,7 @@ const key = (...parts: string[]) => parts.join('\u0000');
  */
 export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ outcomes: IngestOutcome[]; changes: Changes }> {
   const outcomes: IngestOutcome[] = items.map(() => ({ created: 0, duplicates: 0, updated: 0, unsupported: 0 }));
-  const changes: Changes = { newMessages: [], newMessageRows: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [] };
+  const changes: Changes = { newMessageRows: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [] };
   const byType = <T extends NormalizedEvent>(type: T['type']) =>
     items.flatMap((it, i) => it.events.filter((e): e is T => e.type === type).map((event) => ({ item: i, channel: it.channel, event })));
 
@@ -234,7 +234,6 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
   for (const p of fresh) {
     const row = inserted.get(key(p.channel.id, p.event.externalId))!;
     outcomes[p.item]!.created++;
-    changes.newMessages.push(row.id);
     if (p.event.direction === 'in' && !p.event.automated) changes.inbound.push(row.id);
   }
 
@@ -264,7 +263,7 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
 
   // Statuses that arrived before their (outgoing) message now apply.
   const outgoing = fresh.filter((p) => p.event.direction === 'out');
-  if (outgoing.length) await applyPendingStatuses(sql, outgoing.map((p) => p.channel.id), outgoing.map((p) => p.event.externalId));
+  if (outgoing.length) await applyPendingStatuses(sql, { channelIds: outgoing.map((p) => p.channel.id), externalIds: outgoing.map((p) => p.event.externalId) });
 
   await applyStatuses(sql, byType<StatusEvent>('status'), outcomes, changes);
   await applyWatermarks(sql, byType<WatermarkEvent>('watermark'), outcomes, changes);
@@ -286,7 +285,8 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
     ],
   );
 
-  changes.updatedMessages = [...new Set(changes.updatedMessages)].filter((id) => !changes.newMessages.includes(id));
+  const created = new Set(changes.newMessageRows.map((r) => r.id as string));
+  changes.updatedMessages = [...new Set(changes.updatedMessages)].filter((id) => !created.has(id));
   changes.conversations = [...new Set(changes.conversations)];
   return { outcomes, changes };
 }
@@ -318,16 +318,21 @@ export function lastMessageSummary(id: string | undefined, e: Pick<MessageEvent,
   };
 }
 
-async function applyPendingStatuses(sql: Sql, channelIds: string[], externalIds: string[]) {
+/**
+ * Statuses that arrived before their message apply once the message exists: for the given
+ * messages, or (no keys) for every message that exists by now.
+ */
+export async function applyPendingStatuses(sql: Sql, only?: { channelIds: string[]; externalIds: string[] }) {
   await sql.query(
     `with applied as (
-       delete from pending_statuses ps using unnest($1::uuid[], $2::text[]) n(channel_id, external_id)
-       where ps.channel_id = n.channel_id and ps.external_id = n.external_id
+       delete from pending_statuses ps using messages m
+       where m.channel_id = ps.channel_id and m.external_id = ps.external_id
+         ${only ? 'and (ps.channel_id, ps.external_id) in (select * from unnest($1::uuid[], $2::text[]))' : ''}
        returning ps.channel_id, ps.external_id, ps.status, ps.error)
      update messages m set status = a.status, error = coalesce(a.error, m.error), updated_at = now()
      from applied a where m.channel_id = a.channel_id and m.external_id = a.external_id
        and message_status_rank(a.status) > message_status_rank(m.status)`,
-    [channelIds, externalIds],
+    only ? [only.channelIds, only.externalIds] : [],
   );
 }
 

@@ -109,6 +109,18 @@ describe('media', () => {
   }, 30_000);
 });
 
+describe('late statuses', () => {
+  it('are applied by the maintenance sweep when a status and its message committed at the same moment', async () => {
+    const [m] = await q("select id, channel_id, external_id from messages where direction = 'in' and external_id is not null limit 1");
+    await q("update messages set direction = 'out', status = 'sent' where id = ?", [m.id]);
+    // The race the sweep exists for: the status was kept as pending although its message exists.
+    await q("insert into pending_statuses (id, created_at, updated_at, channel_id, external_id, status) values (gen_random_uuid(), now(), now(), ?, ?, 'read')", [m.channel_id, m.external_id]);
+    await api.deps.queues.maintenance.add('apply-pending-statuses', {});
+    await until(async () => (await q('select status from messages where id = ?', [m.id]))[0].status, (st) => st === 'read', 10_000);
+    expect((await q('select count(*)::int as n from pending_statuses where external_id = ?', [m.external_id]))[0].n).toBe(0);
+  });
+});
+
 describe('kept payloads', () => {
   it('can be listed by admins and replayed safely: what was stored already is not stored twice', async () => {
     const list = await api.request('GET', `/api/webhook-events?channelId=${channelId}&outcome=stored&limit=5`, { token });
