@@ -11,7 +11,8 @@ import type { Ack, ClientEventName } from './events.js';
 import { rooms } from './publisher.js';
 import type { HubSocket } from './socket-server.js';
 
-type Ctx = { deps: Deps; socket: HubSocket; actor: Actor };
+/** `typedAt`: when this socket last said it was typing, per conversation (the rate limit). */
+type Ctx = { deps: Deps; socket: HubSocket; actor: Actor; typedAt: Map<string, number> };
 type Handler<S extends z.ZodType> = { schema: S; run(ctx: Ctx, input: z.infer<S>): Promise<unknown> };
 const handler = <S extends z.ZodType>(schema: S, run: Handler<S>['run']): Handler<S> => ({ schema, run });
 
@@ -37,12 +38,12 @@ const HANDLERS: Record<ClientEventName, Handler<any>> = {
   add_client_note: handler(NoteInput.extend({ clientId: z.string() }), ({ deps, actor }, { clientId, ...input }) => addNote(deps, actor, clientId, input)),
   update_chat_settings: handler(ConversationPatch.extend({ conversationId: z.string() }), ({ deps, actor }, { conversationId, ...patch }) =>
     updateConversation(deps, actor, conversationId, patch)),
-  typing: handler(ConversationRef.extend({ isTyping: z.boolean().default(true) }), async ({ deps, socket, actor }, { conversationId, isTyping }) => {
-    const key = `typing:${conversationId}`;
-    const last = (socket.data as any)[key] as number | undefined;
+  typing: handler(ConversationRef.extend({ isTyping: z.boolean().default(true) }), async ({ deps, socket, actor, typedAt }, { conversationId, isTyping }) => {
+    const last = typedAt.get(conversationId);
     // Rate limited: a keystroke stream becomes one event per interval (stopping always goes through).
     if (isTyping && last && Date.now() - last < TYPING_INTERVAL_MS) return { throttled: true };
-    (socket.data as any)[key] = isTyping ? Date.now() : undefined;
+    if (isTyping) typedAt.set(conversationId, Date.now());
+    else typedAt.delete(conversationId);
     const conversation = await withSql(deps.orm, (sql) => getConversation(sql, actor, conversationId));
     const to = [rooms.conversation(conversation.id), ...(conversation.assignedTo ? [rooms.user(conversation.assignedTo)] : [])];
     socket.to(to).emit('typing', { conversationId: conversation.id, userId: actor.userId, name: actor.name ?? '', isTyping });
@@ -55,6 +56,7 @@ export function registerHandlers(deps: Deps) {
   return (socket: HubSocket) => {
     const { userId, orgId, role, name } = socket.data.auth;
     const actor: Actor = { userId, orgId, role, name };
+    const typedAt = new Map<string, number>();
     for (const [event, h] of Object.entries(HANDLERS)) {
       socket.on(event as ClientEventName, async (payload: unknown, ack?: Ack) => {
         const reply = typeof ack === 'function' ? ack : () => undefined;
@@ -64,7 +66,7 @@ export function registerHandlers(deps: Deps) {
           return reply({ ok: false, error: { code: 'validation_error', message } });
         }
         try {
-          reply({ ok: true, data: await h.run({ deps, socket, actor }, parsed.data) });
+          reply({ ok: true, data: await h.run({ deps, socket, actor, typedAt }, parsed.data) });
         } catch (err) {
           const { status, body } = toErrorBody(err);
           if (status >= 500) deps.log.error({ err, event }, 'socket handler failed');
