@@ -34,8 +34,7 @@ async function botTurns(deps: Deps, inbound: string[]) {
 /** The worker role: every queue's consumer. close() lets in-flight jobs finish. */
 export async function startWorkers(deps: Deps): Promise<{ close(): Promise<void> }> {
   const ingest = startIngestWorker(deps, { afterCommit: afterIngest(deps) });
-  const workers: Worker[] = [
-    ...ingest.workers,
+  const others: Worker[] = [
     startMediaWorker(deps),
     startOutboundWorker(deps),
     startBotWorker(deps),
@@ -44,14 +43,15 @@ export async function startWorkers(deps: Deps): Promise<{ close(): Promise<void>
   ];
   const pullers = new PullRunner(deps);
   await pullers.start();
-  for (const w of workers) {
+  for (const w of [...ingest.workers, ...others]) {
     w.on('failed', (job, err) => deps.log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
     w.on('error', (err) => deps.log.error({ queue: w.name, err: err.message }, 'worker error'));
   }
   return {
     close: async () => {
       await pullers.stop();
-      await Promise.all([ingest.close(), ...workers.filter((w) => !ingest.workers.includes(w)).map((w) => w.close())]);
+      // The ingest close also drains its batcher and after-commit work.
+      await Promise.all([ingest.close(), ...others.map((w) => w.close())]);
     },
   };
 }
