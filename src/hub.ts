@@ -47,7 +47,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
   const signer = new MediaSigner(config.jwtSecret);
   const channels = new ChannelCache(orm, box, redis);
   await channels.listen();
-  const deps: Deps = {
+  const parts: Omit<Deps, 'live'> = {
     config,
     log,
     orm,
@@ -59,13 +59,13 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     metrics: createMetrics(),
     publisher,
     channels,
-    live: undefined as unknown as LiveUpdates,
     media: new MediaStore(join(config.dataDir, 'media')),
     signer,
     presence: new Presence(redis, publisher, config.queuePrefix),
   };
 
-  deps.live = new LiveUpdates(deps);
+  // Live updates are built from the other parts; the same object, so later changes (publicUrl) show through.
+  const deps: Deps = Object.assign(parts, { live: new LiveUpdates(parts) });
   const stops: (() => Promise<void>)[] = [];
   const hub: Hub = { deps, stop: async () => undefined };
 

@@ -17,7 +17,7 @@ export class LiveUpdates {
   private readonly windows = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly deps: Deps,
+    private readonly deps: Omit<Deps, 'live'>,
     private readonly windowMs = 25,
   ) {}
 
