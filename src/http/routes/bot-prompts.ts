@@ -3,7 +3,9 @@ import type { Deps } from '../../context.js';
 import { BotPrompt } from '../../domain/bot-prompt.entity.js';
 import { requireAuth, requireRole } from '../auth.js';
 import { badRequest, notFound } from '../errors.js';
-import { router } from '../env.js';
+import { router, type AppEnv } from '../env.js';
+import type { Context } from 'hono';
+import { Channel } from '../../domain/channel.entity.js';
 import { IdParam, bearer, described, jsonBody } from '../openapi.js';
 
 const PromptInput = z.object({
@@ -25,13 +27,14 @@ export function botPromptRoutes(deps: Deps) {
   app.use('/api/bot/prompts', requireAuth(deps), requireRole('admin'));
   app.use('/api/bot/prompts/*', requireAuth(deps), requireRole('admin'));
   const tags = ['bot'];
-  const find = async (c: any, id: string) => {
+  type Ctx = Context<AppEnv>;
+  const find = async (c: Ctx, id: string): Promise<BotPrompt> => {
     const p = z.uuid().safeParse(id).success ? await c.var.em.findOne(BotPrompt, { id, organization: c.var.auth.orgId }) : null;
     if (!p) throw notFound('Prompt');
-    return p as BotPrompt;
+    return p;
   };
-  const checkChannel = async (c: any, channelId?: string | null) => {
-    if (channelId && !(await c.var.em.count('Channel', { id: channelId, organization: c.var.auth.orgId }))) throw badRequest('Unknown channel');
+  const checkChannel = async (c: Ctx, channelId?: string | null) => {
+    if (channelId && !(await c.var.em.count(Channel, { id: channelId, organization: c.var.auth.orgId }))) throw badRequest('Unknown channel');
   };
 
   app.openapi(createRoute({ method: 'get', path: '/api/bot/prompts', tags, security: bearer, responses: described(200, 'Prompts') }), async (c) =>

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Deps } from '../../context.js';
 import { User } from '../../domain/user.entity.js';
 import { hashPassword } from '../../security/password.js';
@@ -24,7 +25,7 @@ export function userRoutes(deps: Deps) {
   app.use('/api/users', requireAuth(deps), requireRole('admin'));
   app.use('/api/users/*', requireAuth(deps), requireRole('admin'));
 
-  const findUser = async (em: any, orgId: string, id: string): Promise<User> => {
+  const findUser = async (em: EntityManager, orgId: string, id: string): Promise<User> => {
     const user = z.uuid().safeParse(id).success ? await em.findOne(User, { id, organization: orgId }) : null;
     if (!user) throw notFound('User');
     return user;
