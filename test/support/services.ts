@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../src/logger.js';
@@ -90,15 +91,12 @@ async function unpackNpmChromium(): Promise<BrowserInfo> {
     const staging = `${dir}.partial-${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
-    const tmp = process.env.TMPDIR;
-    process.env.TMPDIR = staging;
-    try {
-      const { default: chromium } = await import('@sparticuz/chromium');
-      await chromium.executablePath();
-    } finally {
-      if (tmp === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = tmp;
-    }
+    // In a child process: TMPDIR is process-wide, and Postgres is starting beside this.
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', "await (await import('@sparticuz/chromium')).default.executablePath()"], {
+      cwd: root, env: { ...process.env, TMPDIR: staging }, encoding: 'utf8', timeout: 120_000,
+    });
+    if (r.status !== 0) throw new Error(r.stderr || r.error?.message || `exit ${r.status}`);
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
   }
