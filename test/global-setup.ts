@@ -26,8 +26,11 @@ export default async function setup(project: TestProject) {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const [postgres, redis, browser] = await Promise.all([findOrStartPostgres(log), findOrStartRedis(log), findBrowser()]);
-    started.push(postgres, redis);
+    const services = await Promise.allSettled([findOrStartPostgres(log), findOrStartRedis(log)]);
+    for (const s of services) if (s.status === 'fulfilled') started.push(s.value);
+    for (const s of services) if (s.status === 'rejected') throw s.reason;
+    const [postgres, redis] = started as [Service, Service];
+    const browser = await findBrowser();
     // CI insists on the real servers it installs: a fallback there is a failure, not a quiet swap.
     if (process.env.TEST_REQUIRE_SYSTEM_CHROMIUM === '1' && browser.source.includes('npm')) {
       throw new Error('TEST_REQUIRE_SYSTEM_CHROMIUM=1 but no system Chromium was found (apt-get install chromium)');

