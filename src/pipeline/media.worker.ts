@@ -35,7 +35,7 @@ export function startMediaWorker(deps: Deps) {
         if (!channel) throw new UnrecoverableError('the channel no longer exists');
         let file: { data: Buffer; mimeType?: string; fileName?: string };
         if (job.data.inline !== undefined) file = { data: Buffer.from(job.data.inline, 'base64') };
-        else if (channel.connector.media) file = await channel.connector.media.fetch(att.source, channel.credentials, connectorContext(deps.publicUrl, channel.id));
+        else if (channel.connector.media) file = await channel.connector.media.fetch(att.source, channel.credentials, connectorContext(deps, channel.id));
         else throw new UnrecoverableError(`${channel.kind} cannot download media`);
         const storagePath = await store.put(att.organization_id, att.id, file.data);
         await finish(att.id,

@@ -64,7 +64,7 @@ export function startOutboundWorker(deps: Deps) {
       };
       try {
         if (!send) throw new ConnectorError('permanent', `${channel.kind} cannot send messages`);
-        const { externalId } = await send.send(outbound, channel.credentials, connectorContext(deps.publicUrl, channel.id));
+        const { externalId } = await send.send(outbound, channel.credentials, connectorContext(deps, channel.id));
         // Sent, or further if a status webhook beat our own bookkeeping (it waited in pending_statuses).
         await withSql(deps.orm, (sql) =>
           sql.query(

@@ -74,6 +74,8 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { dat
     HUB_ADMIN_PASSWORD: ADMIN.password,
     HUB_DEMO: '0',
     LOG_LEVEL: 'info',
+    // The platforms' local doubles listen on loopback; a test about the guard sets its own list.
+    HUB_FETCH_ALLOW: '127.0.0.0/8,::1',
     QUEUE_PREFIX: `test-${rand()}`,
     DATA_DIR: `/tmp/hub-test-data-${rand()}`,
     ...env,

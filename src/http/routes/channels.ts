@@ -21,7 +21,7 @@ export function channelRoutes(deps: Deps) {
     const connector = connectorFor(ch.kind);
     if (!connector.activate || ch.status === 'disabled') return;
     try {
-      await connector.activate(openCredentials(deps.box, ch), connectorContext(deps.publicUrl, ch.id));
+      await connector.activate(openCredentials(deps.box, ch), connectorContext(deps, ch.id));
       if (ch.status === 'error') Object.assign(ch, { status: 'active', statusReason: null });
     } catch (err) {
       Object.assign(ch, { status: 'error', statusReason: `Activation failed: ${errorMessage(err)}` });
