@@ -147,7 +147,8 @@ export interface OutboundMessage {
   to: Contact;
   content: string;
   messageType: MessageType;
-  attachments?: { url: string; mimeType?: string; fileName?: string }[];
+  /** `content`: the file's bytes, given to connectors that send bytes rather than a link (SendCapability.needsFileContent). */
+  attachments?: { url: string; mimeType?: string; fileName?: string; content?: Buffer }[];
   /** Email: headers that keep the thread together. */
   thread?: { subject?: string; inReplyTo?: string; references?: string[]; messageId?: string };
 }
@@ -211,6 +212,11 @@ export interface SendCapability<C> {
   send(message: OutboundMessage, credentials: C, ctx: ConnectorContext): Promise<{ externalId: string }>;
   /** Platforms that refuse free text after a quiet period (Meta: 24 h since the last inbound). */
   windowHours?: number;
+  /**
+   * The connector sends files' bytes, not links (email): the pipeline reads each one from the media
+   * store or downloads it through the hub's guarded fetcher, and hands it over as `content`.
+   */
+  needsFileContent?: boolean;
 }
 
 export interface MediaCapability<C> {

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
@@ -24,6 +24,10 @@ export class MediaStore {
 
   async remove(storagePath: string): Promise<void> {
     await rm(join(this.root, storagePath), { force: true });
+  }
+
+  async read(storagePath: string): Promise<Buffer> {
+    return readFile(join(this.root, storagePath));
   }
 
   async open(storagePath: string): Promise<{ stream: NodeJS.ReadableStream; size: number } | null> {
