@@ -35,16 +35,20 @@ const SNIFFERS: Sniffer[] = [
   { type: 'audio/aac', test: (h) => h[0] === 0xff && ((h[1] ?? 0) & 0xf6) === 0xf0 },
 ];
 
-/** Types served inline (each proven by its bytes, or plain text that is valid UTF-8). */
+/** Types served inline: each one proven by its bytes. */
 export const INLINE_TYPES: ReadonlySet<string> = new Set([
   'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf',
   'audio/wav', 'audio/ogg', 'audio/webm', 'audio/mp4', 'audio/amr', 'audio/mpeg', 'audio/aac',
-  'video/ogg', 'video/webm', 'video/mp4', 'video/quicktime', 'text/plain',
+  'video/ogg', 'video/webm', 'video/mp4', 'video/quicktime',
 ]);
 
-/** Document types kept as claimed (for the agent's and the platform's sake) but only ever downloaded. */
+/**
+ * Types kept as claimed (for the agent's and the platform's sake) but only ever downloaded. Plain
+ * text is one (when it is valid UTF-8): a multipart part whose type cannot be parsed is text/plain
+ * by RFC 7578, so the claim proves nothing.
+ */
 const DOWNLOAD_TYPES: ReadonlySet<string> = new Set([
-  'application/zip', 'application/msword', 'application/vnd.ms-excel', 'application/vnd.ms-powerpoint', 'text/csv',
+  'text/plain', 'application/zip', 'application/msword', 'application/vnd.ms-excel', 'application/vnd.ms-powerpoint', 'text/csv',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   'application/vnd.openxmlformats-officedocument.presentationml.presentation',
@@ -81,7 +85,8 @@ export function decideType(claimed: string | null | undefined, head: Buffer): st
 /** How /media serves a stored type: inline only for the allowlist, exactly; everything else as a download. */
 export function servedAs(stored: string | null | undefined): { contentType: string; inline: boolean } {
   const type = normalizeClaim(stored);
-  if (type && INLINE_TYPES.has(type)) return { contentType: type === 'text/plain' ? 'text/plain; charset=utf-8' : type, inline: true };
+  if (type && INLINE_TYPES.has(type)) return { contentType: type, inline: true };
+  if (type === 'text/plain') return { contentType: 'text/plain; charset=utf-8', inline: false };
   return { contentType: type && DOWNLOAD_TYPES.has(type) ? type : OCTET_STREAM, inline: false };
 }
 

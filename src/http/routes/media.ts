@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { bodyLimit } from 'hono/body-limit';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import busboy from 'busboy';
 import { kindOfMime } from '../../domain/outbound.js';
@@ -50,10 +49,10 @@ export function mediaRoutes(deps: Deps) {
 
   // An agent's file, stored before the message that will carry it (send it with attachmentIds).
   // Streamed to disk as it arrives; limited per file, and per user in count and concurrency.
-  app.post('/api/uploads', requireAuth(deps), bodyLimit({ maxSize: limit + ENVELOPE_BYTES, onError: () => {
-    throw new AppError(413, 'payload_too_large', `Files are limited to ${limit} bytes`);
-  } }), async (c) => {
+  // (Not Hono's bodyLimit: without a content-length it buffers the whole body. receiveFile counts as it streams.)
+  app.post('/api/uploads', requireAuth(deps), async (c) => {
     const { orgId, userId } = c.var.auth;
+    if (Number(c.req.header('content-length')) > limit + ENVELOPE_BYTES) throw tooLarge(limit);
     if (!c.req.header('content-type')?.startsWith('multipart/form-data') || !c.req.raw.body) throw new AppError(400, 'malformed_body', FORM_HINT);
     const slot = await limiter.acquire(userId);
     if ('code' in slot) {
@@ -61,7 +60,7 @@ export function mediaRoutes(deps: Deps) {
     }
     try {
       const id = randomUUID();
-      const file = await receiveFile(c.req.raw, limit, (stream) => store.put(orgId, id, stream));
+      const file = await receiveFile(c.req.raw, limit, limit + ENVELOPE_BYTES, (stream) => store.put(orgId, id, stream));
       const mimeType = decideType(file.claimedType, file.head);
       const kind = kindOfMime(mimeType);
       try {
@@ -99,6 +98,7 @@ export function mediaRoutes(deps: Deps) {
   return app;
 }
 
+const tooLarge = (limit: number) => new AppError(413, 'payload_too_large', `Files are limited to ${limit} bytes`);
 const FORM_HINT = 'Send the file as multipart/form-data in a field named "file"';
 
 type Received = { name: string; claimedType?: string; size: number; head: Buffer; storagePath: string };
@@ -107,7 +107,7 @@ type Received = { name: string; claimedType?: string; size: number; head: Buffer
  * The multipart field "file" written by `write` as it streams in (busboy), with its first bytes for
  * type sniffing. Too big: 413 and nothing kept; missing, empty or malformed: 400.
  */
-function receiveFile(request: Request, limit: number, write: (stream: AsyncIterable<Uint8Array>) => Promise<string>): Promise<Received> {
+function receiveFile(request: Request, limit: number, maxBody: number, write: (stream: AsyncIterable<Uint8Array>) => Promise<string>): Promise<Received> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -126,7 +126,7 @@ function receiveFile(request: Request, limit: number, write: (stream: AsyncItera
           size += chunk.length;
           yield chunk;
         }
-        if ((stream as { truncated?: boolean }).truncated) throw new AppError(413, 'payload_too_large', `Files are limited to ${limit} bytes`);
+        if ((stream as { truncated?: boolean }).truncated) throw tooLarge(limit);
         if (size === 0) throw new AppError(400, 'validation_error', FORM_HINT);
       }
       pending = write(counted()).then((storagePath) => ({
@@ -138,9 +138,14 @@ function receiveFile(request: Request, limit: number, write: (stream: AsyncItera
     parser.on('error', () => reject(new AppError(400, 'malformed_body', FORM_HINT)));
     parser.on('close', () => (pending ? pending.then(resolve, reject) : reject(new AppError(400, 'validation_error', FORM_HINT))));
     const body = Readable.fromWeb(request.body as NodeReadableStream);
+    let received = 0;
+    body.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBody) body.destroy(tooLarge(limit));
+    });
     body.on('error', (err) => {
       parser.destroy();
-      reject(err instanceof AppError ? err : new AppError(413, 'payload_too_large', `Files are limited to ${limit} bytes`));
+      reject(err instanceof AppError ? err : new AppError(400, 'malformed_body', FORM_HINT));
     });
     body.pipe(parser);
   });
