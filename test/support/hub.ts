@@ -10,6 +10,7 @@ import { startHub, type Hub } from '../../src/hub.js';
 /** The machine's services; CI and developers have them on these addresses. */
 export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
 export const ADMIN = { email: 'owner@hub.test', password: 'owner-password-1' };
 const LOG_DIR = new URL('../../test-artifacts/logs', import.meta.url).pathname;
 
@@ -76,6 +77,7 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { dat
     LOG_LEVEL: 'info',
     // The platforms' local doubles listen on loopback; a test about the guard sets its own list.
     HUB_FETCH_ALLOW: '127.0.0.0/8,::1',
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     QUEUE_PREFIX: `test-${rand()}`,
     DATA_DIR: `/tmp/hub-test-data-${rand()}`,
     ...env,
