@@ -34,7 +34,7 @@ const EnvSchema = z.object({
   FETCH_LIMIT_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
   FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   CORS_ORIGINS: z.string().default(''),
-  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  METRICS_TOKEN: z.union([z.literal(''), z.string().min(16, 'METRICS_TOKEN must be at least 16 characters')]).optional(),
   WEBHOOK_RETENTION_HOURS: z.coerce.number().positive().default(72),
   JWT_TTL: z.string().default('12h'),
   BOT_PROVIDER: z.enum(['rules', 'openai']).default('rules'),
