@@ -1,11 +1,11 @@
 /**
  * Files an attacker sends to get script onto the hub's origin. Each payload, if it ever ran, would
- * call `/pwned/<name>` with whatever token it found in localStorage (how the original finding stole
- * an admin's session); the browser suite watches for that request.
+ * log and title `PWNED:<name>` and call `/pwned/<name>` with whatever token it found in localStorage
+ * (how the original finding stole an admin's session); the browser suite watches for all three.
  */
 const payload = (name: string) =>
-  `fetch('/pwned/${name}?t=' + encodeURIComponent(JSON.stringify(Object.assign({}, localStorage))))`;
-const html = (name: string) =>
+  `console.log('PWNED:${name}');document.title='PWNED:${name}';fetch('/pwned/${name}?t='+encodeURIComponent(JSON.stringify(Object.assign({},localStorage))))`;
+export const html = (name: string) =>
   `<!doctype html><html><body><h1>invoice</h1><script>${payload(name)}</script><img src=x onerror="${payload(name).replace(/"/g, '&quot;')}"></body></html>`;
 
 export type Polyglot = { name: string; claimed: string; body: Buffer };
