@@ -21,6 +21,8 @@ let controlUrl: string;
 /** Every sign of a payload running: console lines, titles, requests to /pwned. */
 const signs: string[] = [];
 const files: { name: string; url: string }[] = [];
+let socketUrl: Promise<string>;
+const cspViolations: string[] = [];
 
 async function upload(p: Polyglot) {
   const form = new FormData();
@@ -50,6 +52,8 @@ beforeAll(async () => {
   context.on('request', (req) => req.url().includes('/pwned/') && signs.push(`request ${req.url()}`));
   context.on('console', (msg) => msg.text().includes('PWNED') && signs.push(`console ${msg.text()}`));
   page = await context.newPage();
+  page.on('console', (msg) => /Content Security Policy/i.test(msg.text()) && cspViolations.push(msg.text()));
+  socketUrl = page.waitForEvent('websocket', { timeout: 20_000 }).then((ws) => ws.url());
   // Logged in, as the admin of the original finding: the app keeps the session in localStorage.
   await page.goto(`${hub.url}/login`);
   await page.getByTestId('login-email').fill(ADMIN.email);
@@ -63,6 +67,14 @@ afterAll(async () => {
   await tb?.close();
   await hub?.close();
   await new Promise((r) => control?.close(r));
+});
+
+describe('the app under its CSP', () => {
+  it('runs and reaches its own Socket.IO over WebSocket, with no policy violation', async () => {
+    await page.waitForSelector('[data-testid="conversation-list"]');
+    expect(await socketUrl).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:${new URL(hub.url!).port}/socket\\.io/`));
+    expect(cspViolations).toEqual([]);
+  });
 });
 
 describe('uploaded files in the browser', () => {
