@@ -28,6 +28,11 @@ describe('lists and cursors', () => {
       expect(r.status, cursor).toBe(400);
       expect(r.body.error.code).toBe('invalid_cursor');
     }
+    for (const filter of ['status=bogus', 'assignedTo=someone', 'channelId=1%20or%201=1', 'limit=100000', 'clientId=x', `search=${'x'.repeat(300)}`]) {
+      const r = await hub.request('GET', `/api/conversations?${filter}`, { token });
+      expect(r.status, filter).toBe(400);
+      expect(r.body.error.code).toBe('validation_error');
+    }
     const page = await hub.request('GET', '/api/conversations/00000000-0000-4000-8000-000000000000/messages?before=1e30', { token });
     expect(page.status).toBe(400);
     expect(hub.logs()).not.toMatch(/select |timestamptz|request failed/i);
@@ -39,6 +44,9 @@ describe('lists and cursors', () => {
         const ack = await agent.call(event, { cursor });
         expect(ack.error?.code, `${event} ${cursor}`).toBe('invalid_cursor');
       }
+    }
+    for (const filter of [{ status: 'bogus' }, { channelId: "' or 1=1" }, { limit: 5000 }]) {
+      expect((await agent.call('load_conversations', filter)).error?.code).toBe('validation_error');
     }
     expect(hub.logs()).not.toMatch(/select |timestamptz|socket handler failed/i);
   });
