@@ -5,7 +5,8 @@ import { Agent, fetch as undiciFetch } from 'undici';
 /** A URL the hub will not fetch: not http(s), or a host that is (or resolves to) a non-public address. */
 export class UnsafeUrlError extends Error {
   readonly code = 'unsafe_url';
-  constructor(message: string) {
+  /** `unresolvable`: the name has no address (now); `refused`: it is, or resolves to, a non-public one. */
+  constructor(message: string, readonly reason: 'refused' | 'unresolvable' = 'refused') {
     super(message);
     this.name = 'UnsafeUrlError';
   }
@@ -124,9 +125,9 @@ export class SafeFetcher {
     const host = hostname.replace(/^\[(.*)\]$/, '$1');
     const literal = isIP(host);
     const addresses = literal ? [{ address: host, family: literal }] : await this.lookup(host).catch((err) => {
-      throw new UnsafeUrlError(`Cannot resolve ${host} (${(err as NodeJS.ErrnoException).code ?? 'lookup failed'})`);
+      throw new UnsafeUrlError(`Cannot resolve ${host} (${(err as NodeJS.ErrnoException).code ?? 'lookup failed'})`, 'unresolvable');
     });
-    if (!addresses.length) throw new UnsafeUrlError(`Cannot resolve ${host}`);
+    if (!addresses.length) throw new UnsafeUrlError(`Cannot resolve ${host}`, 'unresolvable');
     // Every answer must be public: the connection may use any of them.
     if (addresses.some((a) => !this.allowed(a.address))) {
       throw new UnsafeUrlError(`Refused to fetch ${host}: it is not a public address (allow it in HUB_FETCH_ALLOW if this is intended)`);

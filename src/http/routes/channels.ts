@@ -41,8 +41,10 @@ export function channelRoutes(deps: Deps) {
         : field === 'apiBaseUrl' ? (URL.canParse(value) ? new URL(value).hostname : undefined)
         : NETWORK_HOST_FIELDS.has(field) ? value : undefined;
       if (!host) continue;
+      // A name that resolves nowhere yet is not refused here: every later connection is checked (or fails) on its own.
       await deps.fetcher.resolve(host).catch((err) => {
-        throw err instanceof UnsafeUrlError ? new AppError(422, 'unsafe_address', `${field}: ${err.message}`) : err;
+        if (!(err instanceof UnsafeUrlError)) throw err;
+        if (err.reason === 'refused') throw new AppError(422, 'unsafe_address', `${field}: ${err.message}`);
       });
     }
   };
