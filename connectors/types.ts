@@ -156,8 +156,13 @@ export interface OutboundMessage {
 export interface ConnectorContext {
   /** The channel's public webhook URL (status callbacks, setWebhook). */
   webhookUrl: string;
-  /** fetch, so tests and proxies can stand in without a connector knowing. */
+  /** fetch, so tests and proxies can stand in without a connector knowing. The hub's refuses non-public addresses. */
   fetch: typeof fetch;
+  /**
+   * For connectors whose SDK opens its own connections (Twilio): `check` throws unless the hub may
+   * connect to a URL; `lookup` is net.connect's name resolution with the same rule.
+   */
+  guard?: { check(url: string): Promise<unknown>; lookup: NonNullable<import('node:net').TcpNetConnectOpts['lookup']> };
 }
 
 export type ErrorCategory = 'temporary' | 'rate_limited' | 'auth' | 'permanent';

@@ -91,24 +91,25 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  */
 export class SafeFetcher {
   private readonly allow: BlockList;
-  private readonly lookup: LookupFn;
+  private readonly resolver: LookupFn;
   private readonly agent: Agent;
 
   constructor(private readonly opts: SafeFetchOptions) {
     this.allow = opts.allow ?? new BlockList();
-    this.lookup = opts.lookup ?? systemLookup;
-    this.agent = new Agent({
-      connect: {
-        // Called by net.connect for host names (never for IP literals, which check() settles first).
-        lookup: (hostname: string, options: { all?: boolean }, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
-          this.resolve(hostname).then(
-            (addresses) => (options.all ? callback(null, addresses) : callback(null, addresses[0]!.address, addresses[0]!.family)),
-            (err) => callback(err, ''),
-          );
-        },
-      },
-    });
+    this.resolver = opts.lookup ?? systemLookup;
+    this.agent = new Agent({ connect: { lookup: this.lookup } });
   }
+
+  /**
+   * net.connect's `lookup` with the guard: connections made with it go only to checked addresses
+   * (for SDKs with their own HTTP client). net.connect skips it for IP literals: check() those first.
+   */
+  readonly lookup = (hostname: string, options: { all?: boolean }, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void): void => {
+    this.resolve(hostname).then(
+      (addresses) => (options.all ? callback(null, addresses) : callback(null, addresses[0]!.address, addresses[0]!.family)),
+      (err) => callback(err, ''),
+    );
+  };
 
   /** Whether the hub may connect to this address. */
   allowed(address: string): boolean {
@@ -124,7 +125,7 @@ export class SafeFetcher {
   async resolve(hostname: string): Promise<LookupAddress[]> {
     const host = hostname.replace(/^\[(.*)\]$/, '$1');
     const literal = isIP(host);
-    const addresses = literal ? [{ address: host, family: literal }] : await this.lookup(host).catch((err) => {
+    const addresses = literal ? [{ address: host, family: literal }] : await this.resolver(host).catch((err) => {
       throw new UnsafeUrlError(`Cannot resolve ${host} (${(err as NodeJS.ErrnoException).code ?? 'lookup failed'})`, 'unresolvable');
     });
     if (!addresses.length) throw new UnsafeUrlError(`Cannot resolve ${host}`, 'unresolvable');
