@@ -120,6 +120,8 @@ async function main() {
       JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789', HUB_SECRET_KEY: 'bench-secret-key-0123456789abcdef01234567',
       HUB_ADMIN_EMAIL: 'bench@hub.test', HUB_ADMIN_PASSWORD: 'bench-password', HUB_DEMO: '0', LOG_LEVEL: 'warn', QUEUE_PREFIX: prefix,
       DATA_DIR: `/tmp/hub-bench-${randomId()}`,
+      // The Graph API double listens on loopback.
+      HUB_FETCH_ALLOW: '127.0.0.1',
     };
     const hub = await startHubProcess({ ...env, ROLE: process.env.BENCH_ROLE ?? 'api', PORT: String(await freePort()) });
     cleanups.push(() => hub.stop());

@@ -147,7 +147,8 @@ export interface OutboundMessage {
   to: Contact;
   content: string;
   messageType: MessageType;
-  attachments?: { url: string; mimeType?: string; fileName?: string }[];
+  /** `content`: the file's bytes, given to connectors that send bytes rather than a link (SendCapability.needsFileContent). */
+  attachments?: { url: string; mimeType?: string; fileName?: string; content?: Buffer }[];
   /** Email: headers that keep the thread together. */
   thread?: { subject?: string; inReplyTo?: string; references?: string[]; messageId?: string };
 }
@@ -155,8 +156,13 @@ export interface OutboundMessage {
 export interface ConnectorContext {
   /** The channel's public webhook URL (status callbacks, setWebhook). */
   webhookUrl: string;
-  /** fetch, so tests and proxies can stand in without a connector knowing. */
+  /** fetch, so tests and proxies can stand in without a connector knowing. The hub's refuses non-public addresses. */
   fetch: typeof fetch;
+  /**
+   * For connectors whose SDK opens its own connections (Twilio): `check` throws unless the hub may
+   * connect to a URL; `lookup` is net.connect's name resolution with the same rule.
+   */
+  guard?: { check(url: string): Promise<unknown>; lookup: NonNullable<import('node:net').TcpNetConnectOpts['lookup']> };
 }
 
 export type ErrorCategory = 'temporary' | 'rate_limited' | 'auth' | 'permanent';
@@ -211,6 +217,11 @@ export interface SendCapability<C> {
   send(message: OutboundMessage, credentials: C, ctx: ConnectorContext): Promise<{ externalId: string }>;
   /** Platforms that refuse free text after a quiet period (Meta: 24 h since the last inbound). */
   windowHours?: number;
+  /**
+   * The connector sends files' bytes, not links (email): the pipeline reads each one from the media
+   * store or downloads it through the hub's guarded fetcher, and hands it over as `content`.
+   */
+  needsFileContent?: boolean;
 }
 
 export interface MediaCapability<C> {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { BlockList } from 'node:net';
 import { z } from 'zod';
+import { parseNetworks } from './security/safe-fetch.js';
 
 const bool = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
@@ -26,6 +28,13 @@ const EnvSchema = z.object({
   QUEUE_PREFIX: z.string().default('hub'),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   UPLOAD_LIMIT_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  UPLOADS_PER_USER_CONCURRENT: z.coerce.number().int().positive().default(3),
+  UPLOADS_PER_USER_HOURLY: z.coerce.number().int().positive().default(200),
+  HUB_FETCH_ALLOW: z.string().default(''),
+  FETCH_LIMIT_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
+  FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  CORS_ORIGINS: z.string().default(''),
+  METRICS_TOKEN: z.union([z.literal(''), z.string().min(16, 'METRICS_TOKEN must be at least 16 characters')]).optional(),
   WEBHOOK_RETENTION_HOURS: z.coerce.number().positive().default(72),
   JWT_TTL: z.string().default('12h'),
   BOT_PROVIDER: z.enum(['rules', 'openai']).default('rules'),
@@ -54,6 +63,14 @@ export type Config = {
   queuePrefix: string;
   bodyLimitBytes: number;
   uploadLimitBytes: number;
+  /** Per user: uploads at the same time, and uploads in a rolling hour. */
+  uploadsPerUser: { concurrent: number; hourly: number };
+  /** Server-side fetches of URLs others chose (src/security/safe-fetch.ts). */
+  fetch: { allow: BlockList; maxBytes: number; timeoutMs: number };
+  /** Origins (besides PUBLIC_URL's) allowed to call the API and open sockets from a browser. */
+  corsOrigins: string[];
+  /** Bearer token for GET /metrics; unset: /metrics answers 404. */
+  metricsToken?: string;
   webhookRetentionHours: number;
   jwtTtl: string;
   bot: { provider: 'rules' | 'openai'; timeoutMs: number; openai?: { baseUrl: string; apiKey: string; model: string } };
@@ -104,6 +121,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.QUEUE_PREFIX,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadLimitBytes: e.UPLOAD_LIMIT_BYTES,
+    uploadsPerUser: { concurrent: e.UPLOADS_PER_USER_CONCURRENT, hourly: e.UPLOADS_PER_USER_HOURLY },
+    fetch: { allow: networks('HUB_FETCH_ALLOW', e.HUB_FETCH_ALLOW), maxBytes: e.FETCH_LIMIT_BYTES, timeoutMs: e.FETCH_TIMEOUT_MS },
+    corsOrigins: origins(e.CORS_ORIGINS),
+    metricsToken: e.METRICS_TOKEN || undefined,
     webhookRetentionHours: e.WEBHOOK_RETENTION_HOURS,
     jwtTtl: e.JWT_TTL,
     bot: {
@@ -114,6 +135,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
     },
   };
+}
+
+function networks(name: string, list: string): BlockList {
+  try {
+    return parseNetworks(list);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: ${(err as Error).message}`);
+  }
+}
+
+/** `https://a.example, https://b.example:8443` -> their origins; throws on anything that is not one. */
+function origins(list: string): string[] {
+  return list.split(',').map((s) => s.trim()).filter(Boolean).map((o) => {
+    const url = URL.canParse(o) ? new URL(o) : undefined;
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== o.replace(/\/+$/, '')) {
+      throw new ConfigError(`Invalid configuration:\n  CORS_ORIGINS: not an origin (scheme://host[:port]): ${o}`);
+    }
+    return url.origin;
+  });
 }
 
 function devSecrets(dataDir: string, names: readonly string[]): Record<string, string> {

@@ -12,6 +12,7 @@ import type { LiveUpdates } from './realtime/live.js';
 import type { MediaStore } from './media/store.js';
 import type { MediaSigner } from './media/signer.js';
 import type { Presence } from './realtime/presence.js';
+import type { SafeFetcher } from './security/safe-fetch.js';
 
 /** What the hub's parts are built from; passed explicitly, never read from globals. */
 export interface Deps {
@@ -31,4 +32,6 @@ export interface Deps {
   media: MediaStore;
   signer: MediaSigner;
   presence: Presence;
+  /** The guarded fetch for every URL a channel or a user chose. */
+  fetcher: SafeFetcher;
 }

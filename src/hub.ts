@@ -24,6 +24,7 @@ import { LiveUpdates } from './realtime/live.js';
 import { MediaStore } from './media/store.js';
 import { MediaSigner } from './media/signer.js';
 import { join } from 'node:path';
+import { SafeFetcher } from './security/safe-fetch.js';
 
 export type Hub = {
   deps: Deps;
@@ -62,6 +63,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     media: new MediaStore(join(config.dataDir, 'media')),
     signer,
     presence: new Presence(redis, publisher, config.queuePrefix),
+    fetcher: new SafeFetcher({ allow: config.fetch.allow, maxBytes: config.fetch.maxBytes, timeoutMs: config.fetch.timeoutMs }),
   };
 
   // Live updates are built from the other parts; the same object, so later changes (publicUrl) show through.
@@ -97,6 +99,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     deps.presence.close();
     await channels.close();
     await deps.queues.close();
+    await deps.fetcher.close();
     redis.disconnect();
     await orm.close();
   };

@@ -96,20 +96,30 @@ describe('email send over a real SMTP server', () => {
     expect(mail.headers.has('in-reply-to')).toBe(false);
   });
 
-  it('attaches files by URL', async () => {
+  it('attaches files from their bytes and never opens a URL or a local file itself', async () => {
     const { createServer } = await import('node:http');
-    const http = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('file body'));
+    let fetched = 0;
+    const http = createServer((_req, res) => {
+      fetched++;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('internal body');
+    });
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
     const port = (http.address() as { port: number }).port;
     try {
       await email.send!.send(
-        outbound({ attachments: [{ url: `http://127.0.0.1:${port}/notes.txt`, fileName: 'notes.txt', mimeType: 'text/plain' }] }),
+        outbound({ attachments: [{ url: `http://127.0.0.1:${port}/notes.txt`, fileName: 'notes.txt', mimeType: 'text/plain', content: Buffer.from('file body') }] }),
         credentials(server.port),
         ctx,
       );
+      // Without bytes the file is refused, not fetched: neither from the URL nor from the disk.
+      for (const url of [`http://127.0.0.1:${port}/internal`, 'file:///etc/passwd']) {
+        const err = await email.send!.send(outbound({ attachments: [{ url, fileName: 'x.txt' }] }), credentials(server.port), ctx).catch((e) => e);
+        expect(err).toMatchObject({ category: 'permanent', code: 'no_content' });
+      }
     } finally {
       http.close();
     }
+    expect(fetched).toBe(0);
     const mail = await simpleParser(server.received.at(-1)!.raw);
     expect(mail.attachments.map((a) => [a.filename, a.contentType, a.content.toString()])).toEqual([['notes.txt', 'text/plain', 'file body']]);
   });

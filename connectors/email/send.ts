@@ -32,6 +32,9 @@ function transporterFor(c: SmtpCredentials): Transporter {
       connectionTimeout: 30_000,
       greetingTimeout: 15_000,
       socketTimeout: 60_000,
+      // Attachments come as bytes: nodemailer itself never opens a URL or a local file.
+      disableUrlAccess: true,
+      disableFileAccess: true,
     });
     transporters.set(key, t);
   }
@@ -82,11 +85,15 @@ export async function sendEmail(message: OutboundMessage, credentials: SmtpCrede
   if (inReplyTo && !references.includes(inReplyTo)) references.push(inReplyTo);
   const replying = !!inReplyTo || references.length > 0;
 
+  const missing = message.attachments?.find((a) => !a.content);
+  if (missing) throw new ConnectorError('permanent', `The file ${missing.fileName ?? ''} has no content to attach`.replace('  ', ' '), 'no_content');
   const transporter = transporterFor(credentials);
   try {
     await transporter.sendMail({
       from: credentials.fromName ? { name: credentials.fromName, address: credentials.fromAddress } : credentials.fromAddress,
       to: message.to.name ? { name: message.to.name, address: message.to.identifier } : message.to.identifier,
+      disableUrlAccess: true,
+      disableFileAccess: true,
       subject: replying ? replySubject(thread.subject) : (thread.subject ?? ''),
       text: message.content,
       messageId,
@@ -95,7 +102,7 @@ export async function sendEmail(message: OutboundMessage, credentials: SmtpCrede
       ...(message.attachments?.length
         ? {
             attachments: message.attachments.map((a) => ({
-              path: a.url,
+              content: a.content,
               ...(a.fileName ? { filename: a.fileName } : {}),
               ...(a.mimeType ? { contentType: a.mimeType } : {}),
             })),

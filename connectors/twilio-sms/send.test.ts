@@ -118,4 +118,31 @@ describe('twilio media', () => {
     const wrong = { ...creds, authToken: 'nope' };
     expect(await rejection(twilioSms.media!.fetch(source, wrong, ctx))).toMatchObject({ category: 'auth', code: '401' });
   });
+
+  it('with the hub\'s guard, connects to apiBaseUrl only through it: a name resolves by the guard, a refused address gets nothing', async () => {
+    const { SafeFetcher, parseNetworks } = await import('../../src/security/safe-fetch.js');
+    const { double, creds } = await setup();
+    const port = new URL(double.url).port;
+    const asked: string[] = [];
+    const guarded = new SafeFetcher({ allow: parseNetworks('127.0.0.1'), maxBytes: 1 << 20, timeoutMs: 5000, lookup: async (host) => {
+      asked.push(host);
+      return [{ address: '127.0.0.1', family: 4 }];
+    } });
+    const guardedCtx: ConnectorContext = { ...ctx, fetch: guarded.fetch, guard: guarded };
+    // A name: the SDK's connection resolves it through the guard (the injected resolver answers, no DNS).
+    const named = TwilioSmsCredentials.parse({ ...creds, apiBaseUrl: `http://twilio-double.localhost:${port}` });
+    expect((await twilioSms.send!.send(message(), named, guardedCtx)).externalId).toMatch(/^SM/);
+    expect(asked.filter((h) => h === 'twilio-double.localhost').length).toBeGreaterThanOrEqual(2); // the check, then the connection
+    expect(double.calls).toHaveLength(1);
+    // Loopback not allowed: refused for good, before any request.
+    const strict = new SafeFetcher({ maxBytes: 1 << 20, timeoutMs: 5000 });
+    const strictCtx: ConnectorContext = { ...ctx, fetch: strict.fetch, guard: strict };
+    for (const base of [double.url, `http://[::ffff:127.0.0.1]:${port}`]) {
+      const err = await rejection(twilioSms.send!.send(message(), TwilioSmsCredentials.parse({ ...creds, apiBaseUrl: base }), strictCtx));
+      expect(err).toMatchObject({ category: 'permanent', code: 'unsafe_url' });
+    }
+    expect(double.calls).toHaveLength(1);
+    await guarded.close();
+    await strict.close();
+  });
 });

@@ -16,6 +16,8 @@ const isRestError = (e: unknown): e is RestError =>
 /** A Twilio refusal as a ConnectorError; anything without an HTTP status (network, timeout) is temporary. */
 export function toConnectorError(e: unknown): ConnectorError {
   if (e instanceof ConnectorError) return e;
+  // The hub's guard refused the apiBaseUrl: no retry will change that.
+  if ((e as { code?: unknown }).code === 'unsafe_url') return new ConnectorError('permanent', `twilio: ${(e as Error).message}`, 'unsafe_url');
   if (!isRestError(e)) {
     const code = (e as { code?: string }).code;
     return new ConnectorError('temporary', `twilio: ${code ?? (e as Error).message ?? 'network error'}`);
@@ -35,7 +37,9 @@ export const send: SendCapability<TwilioSmsCredentials> = {
     const address = (n: string) => (prefix ? `${prefix}:${n}` : n);
     const urls = (message.attachments ?? []).map((a) => a.url);
     try {
-      const sent = await clientFor(credentials).messages.create({
+      // An IP literal never reaches the guarded lookup: checked here.
+      if (credentials.apiBaseUrl) await ctx.guard?.check(credentials.apiBaseUrl);
+      const sent = await clientFor(credentials, ctx.guard).messages.create({
         to: address(splitAddress(message.to.identifier || number).number),
         from: address(credentials.fromNumber),
         ...(message.content ? { body: message.content } : {}),

@@ -40,7 +40,6 @@ export async function listConversations(deps: Deps, actor: Actor, f: Conversatio
   if (f.unread) where.push('c.unread_count > 0');
   if (f.search) add(`(p.name ilike ? or p.identifier ilike ? or c.subject ilike ? or c.last_message->>'content' ilike ?)`, `%${f.search.replace(/[%_\\]/g, '\\$&')}%`);
   const cursor = decodeCursor(f.cursor);
-  if (f.cursor && !cursor) throw badRequest('Invalid cursor');
   if (cursor) {
     params.push(cursor[0], cursor[1]);
     where.push(`(c.last_activity, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
@@ -63,9 +62,9 @@ export async function getConversation(sql: Sql, actor: Actor, id: string): Promi
 }
 
 export const MessagePage = z.object({
-  conversationId: z.string(),
-  before: z.coerce.number().int().optional(),
-  after: z.coerce.number().int().optional(),
+  conversationId: z.string().max(64),
+  before: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 

@@ -1,12 +1,22 @@
-/** Opaque keyset cursors: base64url of the sort key, so pages stay stable while rows arrive. */
-export const encodeCursor = (parts: (string | number)[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+import { z } from 'zod';
+import { badRequest } from '../http/errors.js';
 
-export function decodeCursor(cursor: string | undefined): (string | number)[] | undefined {
+/** Opaque keyset cursors: base64url of the sort key, so pages stay stable while rows arrive. */
+export const encodeCursor = (parts: [string | Date, string]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+
+/** Every list sorts by (a timestamp, an id). */
+const Key = z.tuple([z.iso.datetime({ offset: true }), z.uuid()]);
+
+/** The sort key a cursor holds; anything that is not one of ours is a 400, before any SQL sees it. */
+export function decodeCursor(cursor: string | undefined): [string, string] | undefined {
   if (!cursor) return undefined;
+  let value: unknown;
   try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return Array.isArray(v) ? v : undefined;
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    return undefined;
+    value = undefined;
   }
+  const key = Key.safeParse(value);
+  if (!key.success) throw badRequest('Invalid cursor: pass back the nextCursor of a previous page', 'invalid_cursor');
+  return key.data;
 }

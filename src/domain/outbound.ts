@@ -12,7 +12,7 @@ import type { Actor } from './conversations.js';
 /** Text, files, or both (sendMessage refuses a message with neither). */
 export const SendInput = z
   .object({
-    conversationId: z.string(),
+    conversationId: z.string().max(64),
     content: z.string().trim().max(4096).default(''),
     clientMessageId: z.string().trim().min(1).max(100).optional(),
     /** Files by link: the platform fetches them. */

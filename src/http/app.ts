@@ -2,6 +2,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
+import { cors } from 'hono/cors';
+import { originAllowed } from './origins.js';
 import { routePath } from 'hono/route';
 import type { Deps } from '../context.js';
 import { AppError, errorHandler } from './errors.js';
@@ -34,7 +36,18 @@ export function createApp(deps: Deps) {
       (performance.now() - started) / 1000,
     );
   });
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
+  // Handlers that set their own policy keep it (the app's page, /media); everything else gets the strictest.
+  app.use('*', secureHeaders({
+    crossOriginResourcePolicy: false,
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+    overwrite: false,
+  }));
+  app.use('/api/*', cors({
+    origin: (origin, c) => (originAllowed(deps, origin, c.req.header('host')) ? origin : null),
+    allowHeaders: ['authorization', 'content-type'],
+    allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
+    maxAge: 600,
+  }));
   const limit = bodyLimit({
     maxSize: deps.config.bodyLimitBytes,
     onError: () => {
@@ -63,7 +76,11 @@ export function createApp(deps: Deps) {
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Omnichannel Inbox Hub', version: '0.1.0' } });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  // Swagger UI is a CDN bundle started by one inline script: its page alone allows those.
+  app.get('/docs', async (c, next) => {
+    await next();
+    c.res.headers.set('content-security-policy', "default-src 'none'; script-src https://cdn.jsdelivr.net 'unsafe-inline'; style-src https://cdn.jsdelivr.net 'unsafe-inline'; img-src 'self' data: https://cdn.jsdelivr.net; connect-src 'self'; frame-ancestors 'none'");
+  }, swaggerUI({ url: '/openapi.json' }));
   // The browser app last: it answers only its own client routes and assets.
   app.route('/', webRoutes(fileURLToPath(new URL('../../dist/web', import.meta.url))));
   return app;

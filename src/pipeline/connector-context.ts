@@ -1,7 +1,8 @@
 import type { ConnectorContext } from '../../connectors/types.js';
+import type { Deps } from '../context.js';
 import { webhookUrlFor } from '../domain/channels.js';
 
-/** What a connector may use from the hub for one channel. */
-export function connectorContext(publicUrl: string, channelId: string): ConnectorContext {
-  return { webhookUrl: webhookUrlFor(publicUrl, channelId), fetch: (...args) => fetch(...args) };
+/** What a connector may use from the hub for one channel: its network calls go through the guarded fetcher. */
+export function connectorContext(deps: Pick<Deps, 'publicUrl' | 'fetcher'>, channelId: string): ConnectorContext {
+  return { webhookUrl: webhookUrlFor(deps.publicUrl, channelId), fetch: deps.fetcher.fetch, guard: deps.fetcher };
 }

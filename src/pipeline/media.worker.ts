@@ -2,6 +2,8 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
 import { connectorContext } from './connector-context.js';
 import { categorize, errorMessage } from './errors.js';
+import { SNIFF_BYTES, decideType } from '../media/types.js';
+import { kindOfMime } from '../domain/outbound.js';
 
 export type MediaJob = { attachmentId: string; inline?: string };
 
@@ -35,13 +37,15 @@ export function startMediaWorker(deps: Deps) {
         if (!channel) throw new UnrecoverableError('the channel no longer exists');
         let file: { data: Buffer; mimeType?: string; fileName?: string };
         if (job.data.inline !== undefined) file = { data: Buffer.from(job.data.inline, 'base64') };
-        else if (channel.connector.media) file = await channel.connector.media.fetch(att.source, channel.credentials, connectorContext(deps.publicUrl, channel.id));
+        else if (channel.connector.media) file = await channel.connector.media.fetch(att.source, channel.credentials, connectorContext(deps, channel.id));
         else throw new UnrecoverableError(`${channel.kind} cannot download media`);
         const storagePath = await store.put(att.organization_id, att.id, file.data);
+        // Stored as what the bytes prove it is, whatever the sender (an email, a platform) claimed.
+        const mimeType = decideType(att.mime_type ?? file.mimeType, file.data.subarray(0, SNIFF_BYTES));
         await finish(att.id,
-          `update attachments set status = 'ready', storage_path = ?, file_size = ?, mime_type = coalesce(mime_type, ?),
+          `update attachments set status = 'ready', storage_path = ?, file_size = ?, mime_type = ?, kind = ?,
              file_name = coalesce(file_name, ?), error = null, attempts = attempts + 1, updated_at = now() where id = ?`,
-          [storagePath, file.data.length, file.mimeType ?? null, file.fileName ?? null, att.id]);
+          [storagePath, file.data.length, mimeType, kindOfMime(mimeType), file.fileName ?? null, att.id]);
       } catch (err) {
         const permanent = err instanceof UnrecoverableError || (channel && ['permanent', 'auth'].includes(categorize(channel.connector, err)));
         const lastTry = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

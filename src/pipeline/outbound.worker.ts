@@ -5,6 +5,7 @@ import type { OutboundMessage } from '../../connectors/types.js';
 import { ConnectorError } from '../../connectors/types.js';
 import { connectorContext } from './connector-context.js';
 import { categorize, errorMessage } from './errors.js';
+import { FetchTooLargeError, UnsafeUrlError } from '../security/safe-fetch.js';
 
 type OutboundJob = { messageId: string };
 
@@ -50,7 +51,7 @@ export function startOutboundWorker(deps: Deps) {
         messageType: m.message_type,
         // Our uploads by a signed public URL the platform can fetch; links as they are.
         attachments: files.length
-          ? files.map((f: any) => ({ url: f.storage_path ? deps.publicUrl + deps.signer.url(f.id) : f.source, mimeType: f.mime_type ?? undefined, fileName: f.file_name ?? undefined }))
+          ? files.map((f: FileRow) => ({ url: f.storage_path ? deps.publicUrl + deps.signer.url(f.id) : f.source, mimeType: f.mime_type ?? undefined, fileName: f.file_name ?? undefined }))
           : undefined,
         thread: refs.length || m.subject
           ? {
@@ -64,7 +65,10 @@ export function startOutboundWorker(deps: Deps) {
       };
       try {
         if (!send) throw new ConnectorError('permanent', `${channel.kind} cannot send messages`);
-        const { externalId } = await send.send(outbound, channel.credentials, connectorContext(deps.publicUrl, channel.id));
+        if (send.needsFileContent && outbound.attachments) {
+          outbound.attachments = await Promise.all(outbound.attachments.map(async (a, i) => ({ ...a, content: await fileContent(deps, files[i]) })));
+        }
+        const { externalId } = await send.send(outbound, channel.credentials, connectorContext(deps, channel.id));
         // Sent, or further if a status webhook beat our own bookkeeping (it waited in pending_statuses).
         await withSql(deps.orm, (sql) =>
           sql.query(
@@ -91,6 +95,19 @@ export function startOutboundWorker(deps: Deps) {
     },
     { connection: deps.queues.connection(), prefix: deps.queues.prefix, concurrency: 32 },
   );
+}
+
+type FileRow = { id: string; source: string; storage_path: string | null; mime_type: string | null; file_name: string | null };
+
+/** A file's bytes: ours from the media store, a link through the guarded fetcher (never a private address). */
+async function fileContent(deps: Deps, f: FileRow): Promise<Buffer> {
+  if (f.storage_path) return deps.media.read(f.storage_path);
+  try {
+    return (await deps.fetcher.download(f.source)).data;
+  } catch (err) {
+    if (err instanceof UnsafeUrlError || err instanceof FetchTooLargeError) throw new ConnectorError('permanent', `${f.file_name ?? 'The file'}: ${err.message}`, err.code);
+    throw new ConnectorError('temporary', `${f.file_name ?? 'The file'} could not be downloaded: ${errorMessage(err)}`);
+  }
 }
 
 async function markFailed(deps: Deps, messageId: string, reason: string) {

@@ -31,7 +31,7 @@ export function startProfileWorker(deps: Deps) {
         profile = await channel.connector.profile.fetch(
           { externalId: p.external_id, identifier: p.identifier, identifierType: p.identifier_type },
           channel.credentials,
-          connectorContext(deps.publicUrl, channel.id),
+          connectorContext(deps, channel.id),
         );
       } catch (err) {
         // Not allowed to see the profile (permissions, privacy): the id stays the name.

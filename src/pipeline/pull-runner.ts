@@ -69,7 +69,7 @@ export class PullRunner {
     };
     try {
       return await channel.connector.pull.start({
-        ...connectorContext(deps.publicUrl, id),
+        ...connectorContext(deps, id),
         channelId: id,
         credentials: channel.credentials,
         cursor: row?.cursor ?? null,

@@ -17,8 +17,12 @@ type Handler<S extends z.ZodType> = { schema: S; run(ctx: Ctx, input: z.infer<S>
 const handler = <S extends z.ZodType>(schema: S, run: Handler<S>['run']): Handler<S> => ({ schema, run });
 
 const Page = z.object({ search: z.string().trim().max(200).optional(), cursor: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(100).optional() });
-const ConversationRef = z.object({ conversationId: z.string() });
+/** Ids are bounded before anything looks at them (a lookup answers not_found for a wrong one). */
+const Id = z.string().max(64);
+const ConversationRef = z.object({ conversationId: Id });
 const TYPING_INTERVAL_MS = 1500;
+/** The typing rate limit remembers this many conversations per socket, at most. */
+const TYPING_MEMORY = 100;
 
 /** Every client event of the contract, validated, answered through its acknowledgement. */
 const HANDLERS: Record<ClientEventName, Handler<any>> = {
@@ -33,18 +37,20 @@ const HANDLERS: Record<ClientEventName, Handler<any>> = {
   }),
   send_message: handler(SendInput, ({ deps, actor }, input) => sendMessage(deps, actor, input)),
   mark_as_read: handler(ConversationRef, ({ deps, actor }, { conversationId }) => markAsRead(deps, actor, conversationId)),
-  convert_prospect: handler(ClientFields.extend({ prospectId: z.string() }), ({ deps, actor }, { prospectId, ...fields }) =>
+  convert_prospect: handler(ClientFields.extend({ prospectId: Id }), ({ deps, actor }, { prospectId, ...fields }) =>
     convertProspect(deps, actor, prospectId, fields)),
-  add_client_note: handler(NoteInput.extend({ clientId: z.string() }), ({ deps, actor }, { clientId, ...input }) => addNote(deps, actor, clientId, input)),
-  update_chat_settings: handler(ConversationPatch.extend({ conversationId: z.string() }), ({ deps, actor }, { conversationId, ...patch }) =>
+  add_client_note: handler(NoteInput.extend({ clientId: Id }), ({ deps, actor }, { clientId, ...input }) => addNote(deps, actor, clientId, input)),
+  update_chat_settings: handler(ConversationPatch.extend({ conversationId: Id }), ({ deps, actor }, { conversationId, ...patch }) =>
     updateConversation(deps, actor, conversationId, patch)),
-  typing: handler(ConversationRef.extend({ isTyping: z.boolean().default(true) }), async ({ deps, socket, actor, typedAt }, { conversationId, isTyping }) => {
+  typing: handler(z.object({ conversationId: z.uuid(), isTyping: z.boolean().default(true) }), async ({ deps, socket, actor, typedAt }, { conversationId, isTyping }) => {
     const last = typedAt.get(conversationId);
     // Rate limited: a keystroke stream becomes one event per interval (stopping always goes through).
     if (isTyping && last && Date.now() - last < TYPING_INTERVAL_MS) return { throttled: true };
-    if (isTyping) typedAt.set(conversationId, Date.now());
-    else typedAt.delete(conversationId);
     const conversation = await withSql(deps.orm, (sql) => getConversation(sql, actor, conversationId));
+    // Only conversations the agent may see are remembered, and only so many (oldest forgotten first).
+    typedAt.delete(conversation.id);
+    if (isTyping) typedAt.set(conversation.id, Date.now());
+    if (typedAt.size > TYPING_MEMORY) typedAt.delete(typedAt.keys().next().value!);
     const to = [rooms.conversation(conversation.id), ...(conversation.assignedTo ? [rooms.user(conversation.assignedTo)] : [])];
     socket.to(to).emit('typing', { conversationId: conversation.id, userId: actor.userId, name: actor.name ?? '', isTyping });
     return { throttled: false };

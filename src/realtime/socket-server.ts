@@ -6,6 +6,9 @@ import { User } from '../domain/user.entity.js';
 import type { ClientEvents, ServerEvents } from './events.js';
 import { rooms, socketKey } from './publisher.js';
 import type { AuthInfo } from '../http/env.js';
+import { originAllowed } from '../http/origins.js';
+
+const SOCKET_FRAME_BYTES = 100 * 1024;
 
 export type SocketData = { auth: Omit<AuthInfo, 'user'> & { name: string } };
 export type HubServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
@@ -23,8 +26,12 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
   for (const r of [pub, sub]) r.on('error', () => undefined);
   const io: HubServer = new Server(httpServer, {
     adapter: createAdapter(pub, sub, { key: socketKey(deps.config.queuePrefix) }),
-    cors: { origin: true, credentials: true },
-    maxHttpBufferSize: deps.config.bodyLimitBytes,
+    // Browsers only from the hub's own origin and CORS_ORIGINS; refused at the handshake (WebSocket
+    // upgrades are not subject to CORS, so allowRequest checks them too).
+    cors: { origin: (origin, cb) => cb(null, originAllowed(deps, origin, undefined) && origin), credentials: true },
+    allowRequest: (req, cb) => cb(null, originAllowed(deps, req.headers.origin, req.headers.host)),
+    // Events are small (a message is at most 4096 characters): a bigger frame closes the socket.
+    maxHttpBufferSize: SOCKET_FRAME_BYTES,
   });
 
   io.use(async (socket, next) => {

@@ -8,7 +8,7 @@ import { ormConfig } from '../../mikro-orm.config.js';
 import { loadConfig, ConfigError } from '../../src/config.js';
 import { startEmbeddedRedis } from '../../src/infra/embedded-redis.js';
 import { createLogger } from '../../src/logger.js';
-import { createTestDatabase, startTestHub, type TestHub } from '../support/hub.js';
+import { TEST_METRICS_TOKEN, createTestDatabase, startTestHub, type TestHub } from '../support/hub.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -91,7 +91,7 @@ describe('sockets and docs', () => {
     expect(spec.status).toBe(200);
     expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/channels', '/api/channels/{id}', '/api/users', '/api/organizations']));
     expect((await hub.request('GET', '/docs')).text).toContain('swagger');
-    const metrics = await hub.request('GET', '/metrics');
+    const metrics = await hub.request('GET', '/metrics', { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
     expect(metrics.text).toContain('hub_http_request_duration_seconds');
   });
 

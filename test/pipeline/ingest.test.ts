@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSocket, until } from '../support/agent.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { TEST_METRICS_TOKEN, startTestHub, type TestHub } from '../support/hub.js';
 import { createWhatsAppChannel, postWebhook, sign, statusWebhook, textWebhook, waId, wamid } from '../support/whatsapp.js';
 
 let hub: TestHub;
@@ -117,7 +117,7 @@ describe('inbound WhatsApp messages', () => {
     expect(kept.detail).toMatch(/account_update/);
     const failed = await hub.deps.queues.ingest.getFailedCount();
     expect(failed).toBe(0);
-    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    const metrics = await (await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text();
     expect(metrics).toMatch(/hub_ingested_events_total\{type="unsupported",outcome="kept"\} [1-9]/);
   });
 

@@ -11,6 +11,7 @@ import { startHub, type Hub } from '../../src/hub.js';
 /** The services found or started for this run by test/global-setup.ts. */
 export const PG_ADMIN_URL = inject('pgAdminUrl');
 export const REDIS_URL = inject('redisUrl');
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
 export const ADMIN = { email: 'owner@hub.test', password: 'owner-password-1' };
 const LOG_DIR = new URL('../../test-artifacts/logs', import.meta.url).pathname;
 
@@ -75,6 +76,9 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { dat
     HUB_ADMIN_PASSWORD: ADMIN.password,
     HUB_DEMO: '0',
     LOG_LEVEL: 'info',
+    // The platforms' local doubles listen on loopback; a test about the guard sets its own list.
+    HUB_FETCH_ALLOW: '127.0.0.0/8,::1',
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     QUEUE_PREFIX: `test-${rand()}`,
     DATA_DIR: `/tmp/hub-test-data-${rand()}`,
     ...env,

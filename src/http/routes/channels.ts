@@ -8,6 +8,11 @@ import { errorMessage } from '../../pipeline/errors.js';
 import { Channel } from '../../domain/channel.entity.js';
 import { requireAuth, requireRole } from '../auth.js';
 import { router } from '../env.js';
+import { AppError } from '../errors.js';
+import { UnsafeUrlError } from '../../security/safe-fetch.js';
+
+/** Credential fields naming a host the hub connects to (besides apiBaseUrl, a URL). */
+const NETWORK_HOST_FIELDS = new Set(['imapHost', 'smtpHost']);
 
 const Id = z.object({ id: z.string() });
 const sec = [{ bearer: [] }];
@@ -21,12 +26,27 @@ export function channelRoutes(deps: Deps) {
     const connector = connectorFor(ch.kind);
     if (!connector.activate || ch.status === 'disabled') return;
     try {
-      await connector.activate(openCredentials(deps.box, ch), connectorContext(deps.publicUrl, ch.id));
+      await connector.activate(openCredentials(deps.box, ch), connectorContext(deps, ch.id));
       if (ch.status === 'error') Object.assign(ch, { status: 'active', statusReason: null });
     } catch (err) {
       Object.assign(ch, { status: 'error', statusReason: `Activation failed: ${errorMessage(err)}` });
     }
     await em.flush();
+  };
+  // Addresses the hub will connect to with the channel's secrets (Telegram's setWebhook at once): public
+  // ones only, unless the instance owner allowed the network in HUB_FETCH_ALLOW (proxies, local doubles).
+  const checkAddresses = async (credentials: Record<string, unknown> | undefined) => {
+    for (const [field, value] of Object.entries(credentials ?? {})) {
+      const host = typeof value !== 'string' || !value ? undefined
+        : field === 'apiBaseUrl' ? (URL.canParse(value) ? new URL(value).hostname : undefined)
+        : NETWORK_HOST_FIELDS.has(field) ? value : undefined;
+      if (!host) continue;
+      // A name that resolves nowhere yet is not refused here: every later connection is checked (or fails) on its own.
+      await deps.fetcher.resolve(host).catch((err) => {
+        if (!(err instanceof UnsafeUrlError)) throw err;
+        if (err.reason === 'refused') throw new AppError(422, 'unsafe_address', `${field}: ${err.message}`);
+      });
+    }
   };
   const app = router();
   app.use('/api/channels', requireAuth(deps), requireRole('admin'));
@@ -41,6 +61,7 @@ export function channelRoutes(deps: Deps) {
   app.openapi(
     createRoute({ method: 'post', path: '/api/channels', tags: ['channels'], security: sec, request: json(ChannelCreateInput.openapi('CreateChannel')), responses: { 201: { description: 'The channel, with its webhookUrl' } } }),
     async (c) => {
+      await checkAddresses(c.req.valid('json').credentials);
       const channel = await createChannel(c.var.em, deps.box, c.var.auth.orgId, c.req.valid('json'));
       await activate(c.var.em, channel);
       await changed(channel);
@@ -58,6 +79,7 @@ export function channelRoutes(deps: Deps) {
     async (c) => {
       const channel = await findChannel(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
       const input = c.req.valid('json');
+      await checkAddresses(input.credentials);
       await updateChannel(c.var.em, deps.box, channel, input);
       if (input.credentials || input.status === 'active') await activate(c.var.em, channel);
       await changed(channel);

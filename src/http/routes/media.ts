@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { bodyLimit } from 'hono/body-limit';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import busboy from 'busboy';
 import { kindOfMime } from '../../domain/outbound.js';
+import { MEDIA_CSP, SNIFF_BYTES, decideType, servedAs } from '../../media/types.js';
+import { UploadLimiter } from '../../media/upload-limiter.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../context.js';
@@ -10,13 +13,22 @@ import { requireAuth } from '../auth.js';
 import { AppError, notFound } from '../errors.js';
 import type { AppEnv } from '../env.js';
 
-/** Types a browser may show inline; anything else (HTML, SVG, ...) is only ever downloaded. */
-const INLINE = /^(image\/(png|jpe?g|gif|webp)|audio\/|video\/|application\/pdf$)/;
+/** The part of a multipart body that is not the file (boundaries, headers). */
+const ENVELOPE_BYTES = 64 * 1024;
 
 export function mediaRoutes(deps: Deps) {
   const { media: store, signer } = deps;
   const app = new Hono<AppEnv>();
   const conn = () => deps.orm.em.getConnection();
+  const limit = deps.config.uploadLimitBytes;
+  const limiter = new UploadLimiter(deps.redis, deps.config.queuePrefix, deps.config.uploadsPerUser);
+
+  // Every /media answer, a 404 included: never sniffed, and sandboxed should a browser open it as a page.
+  app.use('/media/*', async (c, next) => {
+    await next();
+    c.res.headers.set('content-security-policy', MEDIA_CSP);
+    c.res.headers.set('x-content-type-options', 'nosniff');
+  });
 
   // Signed, expiring URLs handed only to agents of the attachment's organization.
   app.get('/media/:id', async (c) => {
@@ -25,35 +37,46 @@ export function mediaRoutes(deps: Deps) {
     const [att] = await conn().execute("select storage_path, mime_type, file_name from attachments where id = ? and status = 'ready'", [id]);
     const file = att && (await store.open(att.storage_path));
     if (!file) throw notFound('File');
-    const type = att.mime_type ?? 'application/octet-stream';
+    const { contentType, inline } = servedAs(att.mime_type);
     const name = (att.file_name ?? 'file').replace(/["\r\n]/g, '');
     return c.body(Readable.toWeb(file.stream as Readable) as ReadableStream, 200, {
-      'content-type': type,
+      'content-type': contentType,
       'content-length': String(file.size),
-      'content-disposition': `${INLINE.test(type) ? 'inline' : 'attachment'}; filename="${encodeURIComponent(name)}"`,
-      'x-content-type-options': 'nosniff',
+      'content-disposition': `${inline ? 'inline' : 'attachment'}; filename="${encodeURIComponent(name)}"`,
       'cache-control': 'private, max-age=3600',
     });
   });
 
   // An agent's file, stored before the message that will carry it (send it with attachmentIds).
-  app.post('/api/uploads', requireAuth(deps), bodyLimit({ maxSize: deps.config.uploadLimitBytes, onError: () => {
-    throw new AppError(413, 'payload_too_large', `Files are limited to ${deps.config.uploadLimitBytes} bytes`);
-  } }), async (c) => {
-    const form = await c.req.parseBody().catch(() => {
-      throw new AppError(400, 'malformed_body', 'Send the file as multipart/form-data in a field named "file"');
-    });
-    const file = form.file;
-    if (!(file instanceof File) || file.size === 0) throw new AppError(400, 'validation_error', 'Send the file as multipart/form-data in a field named "file"');
-    const id = randomUUID();
-    const mimeType = file.type || 'application/octet-stream';
-    const storagePath = await store.put(c.var.auth.orgId, id, Buffer.from(await file.arrayBuffer()));
-    await conn().execute(
-      `insert into attachments (id, created_at, updated_at, organization_id, message_id, kind, file_name, file_size, mime_type, source, storage_path, status)
-       values (?, now(), now(), ?, null, ?, ?, ?, ?, 'upload', ?, 'ready')`,
-      [id, c.var.auth.orgId, kindOfMime(mimeType), file.name.slice(0, 255), file.size, mimeType, storagePath],
-    );
-    return c.json({ id, kind: kindOfMime(mimeType), fileName: file.name, fileSize: file.size, fileType: mimeType, url: signer.url(id) }, 201);
+  // Streamed to disk as it arrives; limited per file, and per user in count and concurrency.
+  // (Not Hono's bodyLimit: without a content-length it buffers the whole body. receiveFile counts as it streams.)
+  app.post('/api/uploads', requireAuth(deps), async (c) => {
+    const { orgId, userId } = c.var.auth;
+    if (Number(c.req.header('content-length')) > limit + ENVELOPE_BYTES) throw tooLarge(limit);
+    if (!c.req.header('content-type')?.startsWith('multipart/form-data') || !c.req.raw.body) throw new AppError(400, 'malformed_body', FORM_HINT);
+    const slot = await limiter.acquire(userId);
+    if ('code' in slot) {
+      return c.json({ error: { code: slot.code, message: slot.message } }, 429, { 'retry-after': String(slot.retryAfterSeconds) });
+    }
+    try {
+      const id = randomUUID();
+      const file = await receiveFile(c.req.raw, limit, limit + ENVELOPE_BYTES, (stream) => store.put(orgId, id, stream));
+      const mimeType = decideType(file.claimedType, file.head);
+      const kind = kindOfMime(mimeType);
+      try {
+        await conn().execute(
+          `insert into attachments (id, created_at, updated_at, organization_id, message_id, kind, file_name, file_size, mime_type, source, storage_path, status)
+           values (?, now(), now(), ?, null, ?, ?, ?, ?, 'upload', ?, 'ready')`,
+          [id, orgId, kind, file.name, file.size, mimeType, file.storagePath],
+        );
+      } catch (err) {
+        await store.remove(file.storagePath);
+        throw err;
+      }
+      return c.json({ id, kind, fileName: file.name, fileSize: file.size, fileType: mimeType, url: signer.url(id) }, 201);
+    } finally {
+      await slot.release();
+    }
   });
 
   app.post('/api/attachments/:id/retry', requireAuth(deps), async (c) => {
@@ -73,4 +96,57 @@ export function mediaRoutes(deps: Deps) {
     return c.json({ ok: true }, 202);
   });
   return app;
+}
+
+const tooLarge = (limit: number) => new AppError(413, 'payload_too_large', `Files are limited to ${limit} bytes`);
+const FORM_HINT = 'Send the file as multipart/form-data in a field named "file"';
+
+type Received = { name: string; claimedType?: string; size: number; head: Buffer; storagePath: string };
+
+/**
+ * The multipart field "file" written by `write` as it streams in (busboy), with its first bytes for
+ * type sniffing. Too big: 413 and nothing kept; missing, empty or malformed: 400.
+ */
+function receiveFile(request: Request, limit: number, maxBody: number, write: (stream: AsyncIterable<Uint8Array>) => Promise<string>): Promise<Received> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: Object.fromEntries(request.headers), limits: { files: 1, fileSize: limit, fields: 10, fieldSize: 1024, parts: 12 } });
+    } catch {
+      return reject(new AppError(400, 'malformed_body', FORM_HINT));
+    }
+    let pending: Promise<Received> | undefined;
+    parser.on('file', (field, stream, info) => {
+      if (field !== 'file' || pending) return void stream.resume();
+      const head: Buffer[] = [];
+      let size = 0;
+      async function* counted() {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          if (size < SNIFF_BYTES) head.push(chunk.subarray(0, SNIFF_BYTES - size));
+          size += chunk.length;
+          yield chunk;
+        }
+        if ((stream as { truncated?: boolean }).truncated) throw tooLarge(limit);
+        if (size === 0) throw new AppError(400, 'validation_error', FORM_HINT);
+      }
+      pending = write(counted()).then((storagePath) => ({
+        name: (info.filename || 'file').slice(0, 255), claimedType: info.mimeType, size, head: Buffer.concat(head), storagePath,
+      }));
+      // Settled (and its error reported) once the whole body is read.
+      pending.catch(() => undefined);
+    });
+    parser.on('error', () => reject(new AppError(400, 'malformed_body', FORM_HINT)));
+    parser.on('close', () => (pending ? pending.then(resolve, reject) : reject(new AppError(400, 'validation_error', FORM_HINT))));
+    const body = Readable.fromWeb(request.body as NodeReadableStream);
+    let received = 0;
+    body.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBody) body.destroy(tooLarge(limit));
+    });
+    body.on('error', (err) => {
+      parser.destroy();
+      reject(err instanceof AppError ? err : new AppError(400, 'malformed_body', FORM_HINT));
+    });
+    body.pipe(parser);
+  });
 }
