@@ -28,6 +28,11 @@ const EnvSchema = z.object({
   UPLOAD_LIMIT_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
   WEBHOOK_RETENTION_HOURS: z.coerce.number().positive().default(72),
   JWT_TTL: z.string().default('12h'),
+  LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
+  LOGIN_MAX_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().positive().default(100),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  TRUST_PROXY: bool,
+  INVITE_TTL_HOURS: z.coerce.number().positive().default(72),
   BOT_PROVIDER: z.enum(['rules', 'openai']).default('rules'),
   BOT_OPENAI_BASE_URL: z.url().optional(),
   BOT_OPENAI_API_KEY: z.string().optional(),
@@ -56,6 +61,11 @@ export type Config = {
   uploadLimitBytes: number;
   webhookRetentionHours: number;
   jwtTtl: string;
+  /** Sign-in attempts allowed per account and per client address within the window. */
+  loginLimits: { perAccount: number; perAddress: number; windowSeconds: number };
+  /** Behind a reverse proxy: the client address is the last X-Forwarded-For entry. */
+  trustProxy: boolean;
+  inviteTtlHours: number;
   bot: { provider: 'rules' | 'openai'; timeoutMs: number; openai?: { baseUrl: string; apiKey: string; model: string } };
 };
 
@@ -106,6 +116,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadLimitBytes: e.UPLOAD_LIMIT_BYTES,
     webhookRetentionHours: e.WEBHOOK_RETENTION_HOURS,
     jwtTtl: e.JWT_TTL,
+    loginLimits: { perAccount: e.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT, perAddress: e.LOGIN_MAX_ATTEMPTS_PER_ADDRESS, windowSeconds: e.LOGIN_WINDOW_SECONDS },
+    trustProxy: e.TRUST_PROXY ?? false,
+    inviteTtlHours: e.INVITE_TTL_HOURS,
     bot: {
       provider: e.BOT_PROVIDER,
       timeoutMs: e.BOT_TIMEOUT_MS,

@@ -12,6 +12,8 @@ import type { LiveUpdates } from './realtime/live.js';
 import type { MediaStore } from './media/store.js';
 import type { MediaSigner } from './media/signer.js';
 import type { Presence } from './realtime/presence.js';
+import type { Sessions } from './security/sessions.js';
+import type { LoginThrottle } from './security/login-throttle.js';
 
 /** What the hub's parts are built from; passed explicitly, never read from globals. */
 export interface Deps {
@@ -31,4 +33,7 @@ export interface Deps {
   media: MediaStore;
   signer: MediaSigner;
   presence: Presence;
+  /** Whether a user's session is still good (sockets), and ending them everywhere. */
+  sessions: Sessions;
+  loginThrottle: LoginThrottle;
 }

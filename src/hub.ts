@@ -24,6 +24,8 @@ import { LiveUpdates } from './realtime/live.js';
 import { MediaStore } from './media/store.js';
 import { MediaSigner } from './media/signer.js';
 import { join } from 'node:path';
+import { Sessions } from './security/sessions.js';
+import { LoginThrottle } from './security/login-throttle.js';
 
 export type Hub = {
   deps: Deps;
@@ -47,6 +49,8 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
   const signer = new MediaSigner(config.jwtSecret);
   const channels = new ChannelCache(orm, box, redis);
   await channels.listen();
+  const sessions = new Sessions(orm, redis, publisher, config.queuePrefix);
+  await sessions.listen();
   const parts: Omit<Deps, 'live'> = {
     config,
     log,
@@ -62,6 +66,8 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     media: new MediaStore(join(config.dataDir, 'media')),
     signer,
     presence: new Presence(redis, publisher, config.queuePrefix),
+    sessions,
+    loginThrottle: new LoginThrottle(redis, config.queuePrefix, config.loginLimits),
   };
 
   // Live updates are built from the other parts; the same object, so later changes (publicUrl) show through.
@@ -95,6 +101,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     for (const stop of stops) await stop();
     deps.live.close();
     deps.presence.close();
+    sessions.close();
     await channels.close();
     await deps.queues.close();
     redis.disconnect();

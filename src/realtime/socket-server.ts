@@ -7,6 +7,8 @@ import type { ClientEvents, ServerEvents } from './events.js';
 import { rooms, socketKey } from './publisher.js';
 import type { AuthInfo } from '../http/env.js';
 
+const SWEEP_MS = 30_000;
+
 export type SocketData = { auth: Omit<AuthInfo, 'user'> & { name: string } };
 export type HubServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
 export type HubSocket = Parameters<Parameters<HubServer['on']>[1]>[0];
@@ -33,13 +35,22 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
       if (typeof token !== 'string' || !token) throw new Error('missing token');
       const claims = await deps.tokens.verify(token);
       const user = await deps.orm.em.fork().findOne(User, { id: claims.userId, organization: claims.orgId });
-      if (!user || user.disabled) throw new Error('unknown user');
-      socket.data.auth = { userId: user.id, orgId: claims.orgId, role: user.role, name: user.name };
+      if (!user || user.disabled || user.tokenVersion !== claims.version) throw new Error('unknown user');
+      socket.data.auth = { userId: user.id, orgId: claims.orgId, role: user.role, tokenVersion: user.tokenVersion, name: user.name };
       next();
     } catch {
       next(Object.assign(new Error('unauthorized'), { data: { code: 'unauthorized', message: 'Invalid or expired token' } }));
     }
   });
+
+  // A revoked session's sockets are closed at once (Sessions.revoked); this sweep catches one
+  // whose close request was lost, so no socket outlives its user's standing for long.
+  const sweep = setInterval(() => {
+    for (const socket of io.of('/').sockets.values()) {
+      if (!socket.data.auth) continue;
+      deps.sessions.isCurrent(socket.data.auth).then((ok) => ok || socket.disconnect(true), () => undefined);
+    }
+  }, SWEEP_MS).unref();
 
   io.on('connection', (socket) => {
     const { orgId, userId } = socket.data.auth;
@@ -50,6 +61,7 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
   return {
     io,
     close: async () => {
+      clearInterval(sweep);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       pub.disconnect();
       sub.disconnect();
