@@ -14,7 +14,7 @@ const KEYLEN = 32;
  * threads, the rest stay free for file and DNS work) and a short queue, so a flood of logins
  * is refused quickly instead of making a real login wait behind hundreds of hashes.
  */
-export const hashWork = new WorkLimit(2, 16);
+export const hashWork = new WorkLimit(2, 8);
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64. */
 export async function hashPassword(password: string): Promise<string> {

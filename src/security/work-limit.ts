@@ -5,6 +5,8 @@ import { AppError } from '../http/errors.js';
  * wait, and beyond that a caller is refused at once (503 with Retry-After) instead of piling
  * up behind work that would make everyone wait.
  */
+const busy = () => new AppError(503, 'busy', 'The hub is busy; try again in a moment', { headers: { 'retry-after': '1' } });
+
 export class WorkLimit {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
@@ -14,7 +16,7 @@ export class WorkLimit {
   async run<T>(job: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.queue) {
-        throw new AppError(503, 'busy', 'The hub is busy; try again in a moment', { headers: { 'retry-after': '1' } });
+        throw busy();
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
@@ -28,6 +30,15 @@ export class WorkLimit {
       if (next) next();
       else this.running--;
     }
+  }
+
+  /** True when a new job would be refused: callers can refuse before doing other work for it. */
+  get full(): boolean {
+    return this.running >= this.concurrency && this.waiting.length >= this.queue;
+  }
+
+  refuseWhenFull(): void {
+    if (this.full) throw busy();
   }
 
   get stats() {

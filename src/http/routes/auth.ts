@@ -5,7 +5,7 @@ import { User } from '../../domain/user.entity.js';
 import { Invite } from '../../domain/invite.entity.js';
 import { audit } from '../../domain/audit.js';
 import { endSessions, hashInviteToken, invalidateTokens, issueToken } from '../../domain/accounts.js';
-import { DUMMY_HASH, hashPassword, verifyPassword } from '../../security/password.js';
+import { DUMMY_HASH, hashPassword, hashWork, verifyPassword } from '../../security/password.js';
 import { NewPassword, assertPasswordAllowed } from '../../security/password-policy.js';
 import { requireAuth } from '../auth.js';
 import { AppError, badRequest, conflict, unauthorized } from '../errors.js';
@@ -48,6 +48,8 @@ export function authRoutes(deps: Deps) {
     async (c) => {
       const { email: rawEmail, password, organizationId } = c.req.valid('json');
       const email = rawEmail.toLowerCase();
+      // Under a flood, refused before any Redis or database work too.
+      hashWork.refuseWhenFull();
       // Counted before any hashing: a burst of guesses costs no scrypt work past the limit.
       await deps.loginThrottle.attempt(email, c.var.address);
       const accounts = await c.var.em.find(
