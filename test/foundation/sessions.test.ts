@@ -128,3 +128,13 @@ describe('sockets end with their user', () => {
     socket.close();
   });
 });
+
+describe('audit of webhook replays', () => {
+  it('records who replayed which kept webhook event', async () => {
+    const events = await hub.request('GET', '/api/webhook-events', { token: owner });
+    const event = events.body[0];
+    expect((await hub.request('POST', `/api/webhook-events/${event.id}/replay`, { token: owner })).status).toBe(202);
+    const log = await hub.request('GET', '/api/audit-log', { token: owner });
+    expect(log.body.items[0]).toMatchObject({ action: 'webhook_event.replay', actorEmail: 'owner@hub.test', targetType: 'webhook_event', targetId: event.id, details: { channelId: event.channelId } });
+  });
+});
