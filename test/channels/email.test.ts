@@ -1,8 +1,8 @@
-// Email end to end through the hub: a real dovecot (IMAP IDLE in the worker role) and a real SMTP server.
+// Email end to end through the hub: a real IMAP server (dovecot, else hoodiecrow; IMAP IDLE in the worker role) and a real SMTP server.
 import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDovecot, type Dovecot } from '../../connectors/email/testing/dovecot.js';
+import { startImapServer, type ImapTestServer } from '../../connectors/email/testing/imap-server.js';
 import { fixtureBytes } from '../../connectors/email/testing/fixtures.js';
 import { startSmtpServer, type TestSmtpServer } from '../../connectors/email/testing/smtp-server.js';
 import { AgentSocket, until } from '../support/agent.js';
@@ -15,7 +15,7 @@ const SMTP_PASSWORD = 'smtp-pass-3c9';
 const FROM_ADDRESS = 'support@hub.test';
 const SUBJECT = 'Order 4521 arrived damaged';
 
-let dovecot: Dovecot;
+let imap: ImapTestServer;
 let smtp: TestSmtpServer;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let hub: TestHub;
@@ -52,7 +52,7 @@ function mail(h: { from: string; messageId: string; subject: string; inReplyTo?:
 }
 
 async function append(message: Buffer): Promise<void> {
-  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, auth: { user: MAILBOX_USER, pass: IMAP_PASSWORD }, logger: false });
+  const client = new ImapFlow({ host: imap.host, port: imap.port(MAILBOX_USER), secure: false, auth: { user: MAILBOX_USER, pass: IMAP_PASSWORD }, logger: false });
   await client.connect();
   try {
     await client.append('INBOX', message);
@@ -67,7 +67,7 @@ async function sentMail(n: number): Promise<ParsedMail> {
 }
 
 beforeAll(async () => {
-  dovecot = await startDovecot({ [MAILBOX_USER]: IMAP_PASSWORD });
+  imap = await startImapServer({ [MAILBOX_USER]: IMAP_PASSWORD });
   smtp = await startSmtpServer({ user: MAILBOX_USER, pass: SMTP_PASSWORD });
   db = await createTestDatabase();
   hub = await startTestHub({}, { databaseUrl: db.url });
@@ -79,7 +79,7 @@ beforeAll(async () => {
       kind: 'email',
       name: 'Support mailbox',
       credentials: {
-        imapHost: dovecot.host, imapPort: dovecot.port, imapSecure: false, imapUser: MAILBOX_USER, imapPassword: IMAP_PASSWORD, mailbox: 'INBOX',
+        imapHost: imap.host, imapPort: imap.port(MAILBOX_USER), imapSecure: false, imapUser: MAILBOX_USER, imapPassword: IMAP_PASSWORD, mailbox: 'INBOX',
         smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpSecure: false, smtpUser: MAILBOX_USER, smtpPassword: SMTP_PASSWORD,
         fromAddress: FROM_ADDRESS, fromName: 'Hub Support',
       },
@@ -95,7 +95,7 @@ afterAll(async () => {
   else await deleteRedisPrefix(REDIS_URL, hub.config.queuePrefix);
   await db?.drop();
   await smtp?.close();
-  await dovecot?.stop();
+  await imap?.stop();
 });
 
 describe('email through the hub', () => {

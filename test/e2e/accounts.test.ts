@@ -1,12 +1,12 @@
 /**
  * Accounts in the browser app: an admin invites someone (the link is shown once), the invitee
  * joins through it, a user changes their own password (their other sessions end), and the
- * audit log lists what happened. A real hub and Debian's chromium, as in inbox.test.ts.
+ * audit log lists what happened. A real hub and the test run's Chromium, as in inbox.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ADMIN, startTestHub, type TestHub } from '../support/hub.js';
-import { hasChromium, launchBrowser, type TestBrowser } from './support/browser.js';
+import { launchBrowser, type TestBrowser } from './support/browser.js';
 
 let hub: TestHub;
 let tb: TestBrowser;
@@ -21,7 +21,7 @@ async function signIn(p: Page, email: string, password: string) {
   await p.waitForURL(/\/chat/);
 }
 
-describe.skipIf(!hasChromium())('accounts in the browser app', () => {
+describe('accounts in the browser app', () => {
   beforeAll(async () => {
     hub = await startTestHub({ ROLE: 'api' });
     tb = await launchBrowser();

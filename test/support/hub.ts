@@ -3,13 +3,14 @@ import { Writable } from 'node:stream';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startHub, type Hub } from '../../src/hub.js';
 
-/** The machine's services; CI and developers have them on these addresses. */
-export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The services found or started for this run by test/global-setup.ts. */
+export const PG_ADMIN_URL = inject('pgAdminUrl');
+export const REDIS_URL = inject('redisUrl');
 export const ADMIN = { email: 'owner@hub.test', password: 'owner-password-1' };
 const LOG_DIR = new URL('../../test-artifacts/logs', import.meta.url).pathname;
 

@@ -1,8 +1,6 @@
-/** Debian's chromium driven by playwright-core, with a fresh temporary profile per launch. */
-import { existsSync } from 'node:fs';
+/** The Chromium found for this run (test/global-setup.ts) driven by playwright-core, with a fresh temporary profile per launch. */
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { inject } from 'vitest';
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -15,8 +13,6 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-export const hasChromium = () => existsSync(CHROMIUM);
-
 export type TestBrowser = {
   browser: Browser;
   newContext(opts?: BrowserContextOptions): Promise<BrowserContext>;
@@ -24,8 +20,15 @@ export type TestBrowser = {
 };
 
 export async function launchBrowser(): Promise<TestBrowser> {
+  const { executablePath, env } = inject('browser');
   // A plain launch runs on a fresh temporary --user-data-dir that playwright removes on close.
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    env: { ...process.env, ...env } as Record<string, string>,
+    timeout: 30_000,
+  });
   return {
     browser,
     newContext: (opts = {}) => browser.newContext({ viewport: { width: 1440, height: 900 }, ...opts }),
