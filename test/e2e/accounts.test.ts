@@ -44,6 +44,7 @@ describe('accounts in the browser app', () => {
     await page.getByTestId('invite-save').click();
     const url = (await page.getByTestId('invite-url').textContent())!.trim();
     expect(url).toMatch(/\/invite#token=[\w-]{40,}$/);
+    await page.waitForSelector('[data-testid="invite-row"]');
     await expect(page.getByTestId('invite-row').count()).resolves.toBe(1);
     // Shown once: after a reload the list has the invitation but not its link.
     await page.reload();
