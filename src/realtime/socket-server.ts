@@ -45,10 +45,13 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
 
   // A revoked session's sockets are closed at once (Sessions.revoked); this sweep catches one
   // whose close request was lost, so no socket outlives its user's standing for long.
-  const sweep = setInterval(() => {
-    for (const socket of io.of('/').sockets.values()) {
-      if (!socket.data.auth) continue;
-      deps.sessions.isCurrent(socket.data.auth).then((ok) => ok || socket.disconnect(true), () => undefined);
+  const sweep = setInterval(async () => {
+    const sockets = [...io.of('/').sockets.values()].filter((socket) => socket.data.auth);
+    try {
+      await deps.sessions.refresh(sockets.map((socket) => socket.data.auth.userId));
+      for (const socket of sockets) if (!(await deps.sessions.isCurrent(socket.data.auth))) socket.disconnect(true);
+    } catch {
+      // The database away for a moment: the next sweep checks again.
     }
   }, SWEEP_MS).unref();
 

@@ -43,13 +43,21 @@ export class Sessions {
   async standing(userId: string): Promise<Standing | null> {
     const hit = this.entries.get(userId);
     if (hit && hit.expires > Date.now()) return hit.value;
-    const [row] = await this.orm.em.getConnection().execute(
-      'select organization_id, role, disabled, token_version from users where id = ?',
-      [userId],
+    await this.refresh([userId]);
+    return this.entries.get(userId)!.value;
+  }
+
+  /** Reads these users' standings in one query (the periodic socket sweep) and caches them. */
+  async refresh(userIds: string[]): Promise<void> {
+    const ids = [...new Set(userIds)];
+    if (!ids.length) return;
+    const rows = await this.orm.em.getConnection().execute(
+      'select id, organization_id, role, disabled, token_version from users where id = any(?::uuid[])',
+      [ids],
     );
-    const value: Standing | null = row ? { orgId: row.organization_id, role: row.role, disabled: row.disabled, tokenVersion: row.token_version } : null;
-    this.entries.set(userId, { value, expires: Date.now() + this.ttlMs });
-    return value;
+    const found = new Map<string, Standing>(rows.map((r: any) => [r.id, { orgId: r.organization_id, role: r.role, disabled: r.disabled, tokenVersion: r.token_version }]));
+    const expires = Date.now() + this.ttlMs;
+    for (const id of ids) this.entries.set(id, { value: found.get(id) ?? null, expires });
   }
 
   /** After a user's token version was raised (committed) or the user deleted: no session of theirs lives on. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Deps } from '../../context.js';
 import { User } from '../../domain/user.entity.js';
 import { Invite } from '../../domain/invite.entity.js';
@@ -107,8 +108,8 @@ export function authRoutes(deps: Deps) {
     },
   );
 
-  const findInvite = async (c: { var: { em: any } }, token: string): Promise<Invite> => {
-    const invite: Invite | null = await c.var.em.findOne(Invite, { tokenHash: hashInviteToken(token) }, { populate: ['organization'] });
+  const findInvite = async (c: { var: { em: EntityManager } }, token: string) => {
+    const invite = await c.var.em.findOne(Invite, { tokenHash: hashInviteToken(token) }, { populate: ['organization'] });
     if (!invite || invite.acceptedAt || invite.revokedAt || invite.expiresAt.getTime() <= Date.now()) throw new AppError(404, 'invite_invalid', BAD_INVITE);
     return invite;
   };

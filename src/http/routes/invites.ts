@@ -53,20 +53,23 @@ export function inviteRoutes(deps: Deps) {
       const orgId = c.var.auth.orgId;
       const email = input.email.toLowerCase();
       if (await em.count(User, { organization: orgId, email })) throw conflict('email_taken', 'A user with this email already exists');
-      await em.nativeUpdate(Invite, { organization: orgId, email, acceptedAt: null, revokedAt: null }, { revokedAt: new Date() });
       const { token, hash } = newInviteToken();
-      const invite = em.create(Invite, {
-        id: randomUUID(),
-        organization: orgId,
-        email,
-        name: input.name ?? null,
-        role: input.role,
-        tokenHash: hash,
-        expiresAt: new Date(Date.now() + deps.config.inviteTtlHours * 3600_000),
-        invitedBy: c.var.auth.userId,
-      } as any);
-      audit(em, auditActor(c), { action: 'invite.create', targetType: 'invite', targetId: invite.id, details: { email, role: input.role } });
-      await em.flush();
+      // The pending invite for this email (if any) is replaced, in the same transaction.
+      const invite = await em.transactional(async (tx) => {
+        await tx.nativeUpdate(Invite, { organization: orgId, email, acceptedAt: null, revokedAt: null }, { revokedAt: new Date() });
+        const invite = tx.create(Invite, {
+          id: randomUUID(),
+          organization: orgId,
+          email,
+          name: input.name ?? null,
+          role: input.role,
+          tokenHash: hash,
+          expiresAt: new Date(Date.now() + deps.config.inviteTtlHours * 3600_000),
+          invitedBy: c.var.auth.userId,
+        } as any);
+        audit(tx, auditActor(c), { action: 'invite.create', targetType: 'invite', targetId: invite.id, details: { email, role: input.role } });
+        return invite;
+      });
       // The token travels in the fragment: it never reaches a server log or a Referer.
       return c.json({ ...inviteView(invite), token, url: `${deps.publicUrl}/invite#token=${token}` }, 201);
     },
