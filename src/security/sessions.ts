@@ -52,7 +52,7 @@ export class Sessions {
     const ids = [...new Set(userIds)];
     if (!ids.length) return;
     const rows = await this.orm.em.getConnection().execute(
-      'select id, organization_id, role, disabled, token_version from users where id = any(?::uuid[])',
+      'select id, organization_id, role, disabled, token_version from users where id in (?)',
       [ids],
     );
     const found = new Map<string, Standing>(rows.map((r: any) => [r.id, { orgId: r.organization_id, role: r.role, disabled: r.disabled, tokenVersion: r.token_version }]));
