@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
   TRUST_PROXY: bool,
   INVITE_TTL_HOURS: z.coerce.number().positive().default(72),
+  SESSION_SWEEP_MS: z.coerce.number().int().positive().default(30_000),
   BOT_PROVIDER: z.enum(['rules', 'openai']).default('rules'),
   BOT_OPENAI_BASE_URL: z.url().optional(),
   BOT_OPENAI_API_KEY: z.string().optional(),
@@ -66,6 +67,8 @@ export type Config = {
   /** Behind a reverse proxy: the client address is the last X-Forwarded-For entry. */
   trustProxy: boolean;
   inviteTtlHours: number;
+  /** How often each API process re-checks its open sockets' users (a backstop to the immediate close). */
+  sessionSweepMs: number;
   bot: { provider: 'rules' | 'openai'; timeoutMs: number; openai?: { baseUrl: string; apiKey: string; model: string } };
 };
 
@@ -119,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginLimits: { perAccount: e.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT, perAddress: e.LOGIN_MAX_ATTEMPTS_PER_ADDRESS, windowSeconds: e.LOGIN_WINDOW_SECONDS },
     trustProxy: e.TRUST_PROXY ?? false,
     inviteTtlHours: e.INVITE_TTL_HOURS,
+    sessionSweepMs: e.SESSION_SWEEP_MS,
     bot: {
       provider: e.BOT_PROVIDER,
       timeoutMs: e.BOT_TIMEOUT_MS,

@@ -7,8 +7,6 @@ import type { ClientEvents, ServerEvents } from './events.js';
 import { rooms, socketKey } from './publisher.js';
 import type { AuthInfo } from '../http/env.js';
 
-const SWEEP_MS = 30_000;
-
 export type SocketData = { auth: Omit<AuthInfo, 'user'> & { name: string } };
 export type HubServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
 export type HubSocket = Parameters<Parameters<HubServer['on']>[1]>[0];
@@ -53,7 +51,7 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
     } catch {
       // The database away for a moment: the next sweep checks again.
     }
-  }, SWEEP_MS).unref();
+  }, deps.config.sessionSweepMs).unref();
 
   io.on('connection', (socket) => {
     const { orgId, userId } = socket.data.auth;

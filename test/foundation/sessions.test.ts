@@ -30,7 +30,7 @@ beforeAll(async () => {
   graph = await new GraphDouble().start();
   graph.reset((r) => (r.method === 'POST' ? { body: { messaging_product: 'whatsapp', messages: [{ id: `wamid.sent-${Date.now()}` }] } } : { status: 404, body: {} }));
   hub = await startTestHub();
-  second = await startTestHub({ ROLE: 'api', QUEUE_PREFIX: hub.config.queuePrefix }, { databaseUrl: hub.databaseUrl });
+  second = await startTestHub({ ROLE: 'api', QUEUE_PREFIX: hub.config.queuePrefix, SESSION_SWEEP_MS: '500' }, { databaseUrl: hub.databaseUrl });
   owner = await hub.login();
   const channel = await createWhatsAppChannel(hub, owner, { apiBaseUrl: graph.url });
   const watcher = await AgentSocket.connect(hub.url!, owner);
@@ -126,6 +126,17 @@ describe('sockets end with their user', () => {
     expect(['unauthorized', 'disconnected']).toContain(refused.error?.code);
     await disconnected(socket);
     socket.close();
+  });
+});
+
+describe('the sweep behind the immediate close', () => {
+  it("closes an idle socket whose user was deleted where no close request came (another deployment's tool, a lost message)", async () => {
+    const a = await newAgent();
+    const idle = await AgentSocket.connect(second.url!, a.token);
+    await hub.deps.orm.em.getConnection().execute('delete from users where id = ?', [a.id]);
+    await disconnected(idle);
+    expect(idle.disconnectReason).toBe('io server disconnect');
+    idle.close();
   });
 });
 
