@@ -58,7 +58,9 @@ export function authRoutes(deps: Deps) {
         { email, disabled: false, ...(organizationId ? { organization: organizationId } : {}) },
         { populate: ['organization'], orderBy: { createdAt: 'asc' }, limit: MAX_ACCOUNTS_PER_EMAIL },
       );
-      // Hash something either way so timing does not tell which emails exist.
+      // Hash something either way so timing does not tell which emails exist. (An email with
+      // accounts in several organizations takes one hash per account: timing can tell that it
+      // has several, never whether it has one.)
       if (!accounts.length) await verifyPassword(password, DUMMY_HASH);
       const matches: User[] = [];
       for (const user of accounts) if (await verifyPassword(password, user.passwordHash)) matches.push(user);
