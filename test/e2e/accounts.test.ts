@@ -109,4 +109,24 @@ describe('accounts in the browser app', () => {
     expect(text.join('\n')).toMatch(/Changed their password/);
     expect(text.join('\n')).not.toContain('owner-new-password-2');
   });
+
+  it('asks which organization when one email and password open accounts in several', async () => {
+    const owner = await hub.login(ADMIN.email, 'owner-new-password-2');
+    const org = await hub.request('POST', '/api/organizations', { token: owner, body: { name: 'Second Shop', admin: { email: 'both@shops.test', password: 'same-password-both' } } });
+    expect(org.status).toBe(201);
+    expect((await hub.request('POST', '/api/users', { token: owner, body: { email: 'both@shops.test', password: 'same-password-both', name: 'Both' } })).status).toBe(201);
+    const ctx = await tb.newContext();
+    const p = await ctx.newPage();
+    await p.goto(`${hub.url}/login`);
+    await p.getByTestId('login-email').fill('both@shops.test');
+    await p.getByTestId('login-password').fill('same-password-both');
+    await p.getByTestId('login-submit').click();
+    await p.waitForSelector('[data-testid="login-organization"]');
+    await p.getByTestId('login-organization').selectOption({ label: 'Second Shop' });
+    await p.getByTestId('login-submit').click();
+    await p.waitForURL(/\/chat/);
+    const me = await p.evaluate(() => fetch('/api/me', { headers: { authorization: `Bearer ${localStorage.getItem('hub.token')}` } }).then((r) => r.json()));
+    expect(me.organizationId).toBe(org.body.id);
+    await ctx.close();
+  });
 });
