@@ -37,6 +37,12 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.union([z.literal(''), z.string().min(16, 'METRICS_TOKEN must be at least 16 characters')]).optional(),
   WEBHOOK_RETENTION_HOURS: z.coerce.number().positive().default(72),
   JWT_TTL: z.string().default('12h'),
+  LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
+  LOGIN_MAX_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().positive().default(100),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  TRUST_PROXY: bool,
+  INVITE_TTL_HOURS: z.coerce.number().positive().default(72),
+  SESSION_SWEEP_MS: z.coerce.number().int().positive().default(30_000),
   BOT_PROVIDER: z.enum(['rules', 'openai']).default('rules'),
   BOT_OPENAI_BASE_URL: z.url().optional(),
   BOT_OPENAI_API_KEY: z.string().optional(),
@@ -73,6 +79,13 @@ export type Config = {
   metricsToken?: string;
   webhookRetentionHours: number;
   jwtTtl: string;
+  /** Sign-in attempts allowed per account and per client address within the window. */
+  loginLimits: { perAccount: number; perAddress: number; windowSeconds: number };
+  /** Behind a reverse proxy: the client address is the last X-Forwarded-For entry. */
+  trustProxy: boolean;
+  inviteTtlHours: number;
+  /** How often each API process re-checks its open sockets' users (a backstop to the immediate close). */
+  sessionSweepMs: number;
   bot: { provider: 'rules' | 'openai'; timeoutMs: number; openai?: { baseUrl: string; apiKey: string; model: string } };
 };
 
@@ -127,6 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN || undefined,
     webhookRetentionHours: e.WEBHOOK_RETENTION_HOURS,
     jwtTtl: e.JWT_TTL,
+    loginLimits: { perAccount: e.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT, perAddress: e.LOGIN_MAX_ATTEMPTS_PER_ADDRESS, windowSeconds: e.LOGIN_WINDOW_SECONDS },
+    trustProxy: e.TRUST_PROXY ?? false,
+    inviteTtlHours: e.INVITE_TTL_HOURS,
+    sessionSweepMs: e.SESSION_SWEEP_MS,
     bot: {
       provider: e.BOT_PROVIDER,
       timeoutMs: e.BOT_TIMEOUT_MS,

@@ -13,6 +13,8 @@ import type { MediaStore } from './media/store.js';
 import type { MediaSigner } from './media/signer.js';
 import type { Presence } from './realtime/presence.js';
 import type { SafeFetcher } from './security/safe-fetch.js';
+import type { Sessions } from './security/sessions.js';
+import type { LoginThrottle } from './security/login-throttle.js';
 
 /** What the hub's parts are built from; passed explicitly, never read from globals. */
 export interface Deps {
@@ -34,4 +36,7 @@ export interface Deps {
   presence: Presence;
   /** The guarded fetch for every URL a channel or a user chose. */
   fetcher: SafeFetcher;
+  /** Whether a user's session is still good (sockets), and ending them everywhere. */
+  sessions: Sessions;
+  loginThrottle: LoginThrottle;
 }

@@ -25,6 +25,8 @@ import { MediaStore } from './media/store.js';
 import { MediaSigner } from './media/signer.js';
 import { join } from 'node:path';
 import { SafeFetcher } from './security/safe-fetch.js';
+import { Sessions } from './security/sessions.js';
+import { LoginThrottle } from './security/login-throttle.js';
 
 export type Hub = {
   deps: Deps;
@@ -48,6 +50,8 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
   const signer = new MediaSigner(config.jwtSecret);
   const channels = new ChannelCache(orm, box, redis);
   await channels.listen();
+  const sessions = new Sessions(orm, redis, publisher, config.queuePrefix);
+  await sessions.listen();
   const parts: Omit<Deps, 'live'> = {
     config,
     log,
@@ -64,6 +68,8 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     signer,
     presence: new Presence(redis, publisher, config.queuePrefix),
     fetcher: new SafeFetcher({ allow: config.fetch.allow, maxBytes: config.fetch.maxBytes, timeoutMs: config.fetch.timeoutMs }),
+    sessions,
+    loginThrottle: new LoginThrottle(redis, config.queuePrefix, config.loginLimits),
   };
 
   // Live updates are built from the other parts; the same object, so later changes (publicUrl) show through.
@@ -97,6 +103,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     for (const stop of stops) await stop();
     deps.live.close();
     deps.presence.close();
+    sessions.close();
     await channels.close();
     await deps.queues.close();
     await deps.fetcher.close();

@@ -43,7 +43,7 @@ export const APP_CSP = [
 ].join('; ');
 
 /** The app's client-side routes: each answers with index.html. */
-export const CLIENT_ROUTES = ['/', '/login', '/chat', '/chat/*', '/admin', '/admin/*'];
+export const CLIENT_ROUTES = ['/', '/login', '/invite', '/account', '/chat', '/chat/*', '/admin', '/admin/*'];
 
 export function webRoutes(distDir: string): Hono {
   const root = resolve(distDir);

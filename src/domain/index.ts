@@ -11,6 +11,8 @@ export { Quote } from './quote.entity.js';
 export { BotPrompt } from './bot-prompt.entity.js';
 export { WebhookEvent } from './webhook-event.entity.js';
 export { PendingStatus } from './pending-status.entity.js';
+export { Invite } from './invite.entity.js';
+export { AuditEntry } from './audit-entry.entity.js';
 
 import { Organization } from './organization.entity.js';
 import { User } from './user.entity.js';
@@ -25,9 +27,11 @@ import { Quote } from './quote.entity.js';
 import { BotPrompt } from './bot-prompt.entity.js';
 import { WebhookEvent } from './webhook-event.entity.js';
 import { PendingStatus } from './pending-status.entity.js';
+import { Invite } from './invite.entity.js';
+import { AuditEntry } from './audit-entry.entity.js';
 
 /** Every entity, listed explicitly for MikroORM (no folder scanning). */
 export const entities = [
   Organization, User, Channel, Client, Prospect, Conversation, Message,
-  Attachment, Note, Quote, BotPrompt, WebhookEvent, PendingStatus,
+  Attachment, Note, Quote, BotPrompt, WebhookEvent, PendingStatus, Invite, AuditEntry,
 ];

@@ -8,14 +8,18 @@ export type Role = (typeof ROLES)[number];
 export const User = defineEntity({
   name: 'User',
   tableName: 'users',
+  // Unique per organization only: another tenant's admin cannot learn who has an account elsewhere.
+  uniques: [{ name: 'users_organization_email_unique', properties: ['organization', 'email'] }],
   properties: {
     ...baseColumns(),
     organization: () => p.manyToOne(Organization).index(),
-    email: p.string().unique(),
+    email: p.string().index(),
     name: p.string(),
     role: p.enum([...ROLES]),
     passwordHash: p.string().hidden(),
     disabled: p.boolean().default(false),
+    /** In every token issued; raised on password change, disable and role change, so older tokens stop working. */
+    tokenVersion: p.integer().default(0),
   },
 });
 export type User = InferEntity<typeof User>;

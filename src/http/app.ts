@@ -20,6 +20,9 @@ import { crmRoutes } from './routes/crm.js';
 import { botPromptRoutes } from './routes/bot-prompts.js';
 import { webhookEventRoutes } from './routes/webhook-events.js';
 import { fileURLToPath } from 'node:url';
+import { clientAddress } from './client-address.js';
+import { inviteRoutes } from './routes/invites.js';
+import { auditRoutes } from './routes/audit.js';
 import { webRoutes } from '../../web/serve.js';
 
 /** The hub's HTTP surface; tests call `app.request()` on it without a server. */
@@ -59,6 +62,7 @@ export function createApp(deps: Deps) {
   app.use('/api/*', (c, next) => (c.req.path === '/api/uploads' ? next() : limit(c, next)));
   app.use('/api/*', async (c, next) => {
     c.set('em', deps.orm.em.fork());
+    c.set('address', clientAddress(c, deps.config.trustProxy));
     await next();
   });
 
@@ -66,6 +70,8 @@ export function createApp(deps: Deps) {
   app.route('/', authRoutes(deps));
   app.route('/', userRoutes(deps));
   app.route('/', organizationRoutes(deps));
+  app.route('/', inviteRoutes(deps));
+  app.route('/', auditRoutes(deps));
   app.route('/', channelRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/', mediaRoutes(deps));

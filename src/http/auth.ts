@@ -1,10 +1,15 @@
 import { createMiddleware } from 'hono/factory';
 import type { Deps } from '../context.js';
 import { User, type Role } from '../domain/user.entity.js';
+import { atLeast } from '../security/policy.js';
 import { forbidden, unauthorized } from './errors.js';
 import type { AppEnv } from './env.js';
 
-/** Checks the bearer token and that its user still exists and is enabled. */
+/**
+ * Checks the bearer token and the user's current standing: still there, enabled, and the
+ * token issued at the user's current token version (a password change, disable or role
+ * change raises it). The user row is read anyway, so the version check costs nothing.
+ */
 export function requireAuth(deps: Deps) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -14,18 +19,15 @@ export function requireAuth(deps: Deps) {
       throw unauthorized('Invalid or expired token');
     });
     const user = await c.var.em.findOne(User, { id: claims.userId, organization: claims.orgId });
-    if (!user || user.disabled) throw unauthorized('Invalid or expired token');
-    c.set('auth', { userId: user.id, orgId: claims.orgId, role: user.role, user });
+    if (!user || user.disabled || user.tokenVersion !== claims.version) throw unauthorized('Invalid or expired token');
+    c.set('auth', { userId: user.id, orgId: claims.orgId, role: user.role, tokenVersion: user.tokenVersion, user });
     await next();
   });
 }
 
-const RANK: Record<Role, number> = { agent: 1, admin: 2, owner: 3 };
-
-/** Owners are also admins of their own organization. */
 export function requireRole(min: Role) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    if (RANK[c.var.auth.role] < RANK[min]) throw forbidden();
+    if (!atLeast(c.var.auth.role, min)) throw forbidden();
     await next();
   });
 }

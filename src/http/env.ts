@@ -4,8 +4,9 @@ import type { User } from '../domain/user.entity.js';
 import type { Role } from '../domain/user.entity.js';
 import { AppError } from './errors.js';
 
-export type AuthInfo = { userId: string; orgId: string; role: Role; user: User };
-export type AppEnv = { Variables: { auth: AuthInfo; em: EntityManager } };
+export type AuthInfo = { userId: string; orgId: string; role: Role; tokenVersion: number; user: User };
+/** `address`: the client's address (src/http/client-address.ts), for throttling and the audit log. */
+export type AppEnv = { Variables: { auth: AuthInfo; em: EntityManager; address: string } };
 
 /** A router whose request validation failures answer 400 in the hub's error shape. */
 export function router() {
@@ -18,3 +19,11 @@ export function router() {
     },
   });
 }
+
+/** The signed-in caller as the audit log records them. */
+export const auditActor = (c: { var: AppEnv['Variables'] }) => ({
+  userId: c.var.auth.userId,
+  orgId: c.var.auth.orgId,
+  email: c.var.auth.user.email,
+  address: c.var.address,
+});

@@ -10,6 +10,8 @@ export class AppError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     message: string,
+    /** `headers` go with the response (Retry-After on 429 and 503); `details` into the error object. */
+    readonly extra: { headers?: Record<string, string>; details?: Record<string, unknown> } = {},
   ) {
     super(message);
   }
@@ -20,12 +22,14 @@ export const forbidden = (message = 'You do not have permission to do this') => 
 export const unauthorized = (message = 'Authentication required') => new AppError(401, 'unauthorized', message);
 export const conflict = (code: string, message: string) => new AppError(409, code, message);
 export const badRequest = (message: string, code = 'bad_request') => new AppError(400, code, message);
+export const tooManyRequests = (retryAfterSeconds: number, message = 'Too many attempts; try again later') =>
+  new AppError(429, 'too_many_requests', message, { headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
 
-export type ErrorBody = { error: { code: string; message: string } };
+export type ErrorBody = { error: { code: string; message: string; [detail: string]: unknown } };
 
 /** Maps any thrown error to `{error: {code, message}}`; never a stack trace. */
 export function toErrorBody(err: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
-  if (err instanceof AppError) return { status: err.status, body: { error: { code: err.code, message: err.message } } };
+  if (err instanceof AppError) return { status: err.status, body: { error: { ...err.extra.details, code: err.code, message: err.message } } };
   if (err instanceof NotFoundError) return { status: 404, body: { error: { code: 'not_found', message: 'Not found' } } };
   if (err instanceof UniqueConstraintViolationException)
     return { status: 409, body: { error: { code: 'conflict', message: 'That already exists' } } };
@@ -41,7 +45,7 @@ export function toErrorBody(err: unknown): { status: ContentfulStatusCode; body:
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
     const { status, body } = toErrorBody(err);
-    if (status >= 500) log.error({ err, path: c.req.path }, 'request failed');
-    return c.json(body, status);
+    if (status >= 500 && !(err instanceof AppError)) log.error({ err, path: c.req.path }, 'request failed');
+    return c.json(body, status, err instanceof AppError ? err.extra.headers : undefined);
   };
 }

@@ -72,6 +72,12 @@ export function registerHandlers(deps: Deps) {
           return reply({ ok: false, error: { code: 'validation_error', message } });
         }
         try {
+          // The user's standing now, not at connection time: a disabled or signed-out user's socket does nothing more.
+          if (!(await deps.sessions.isCurrent(socket.data.auth))) {
+            reply({ ok: false, error: { code: 'unauthorized', message: 'Your session has ended; sign in again' } });
+            socket.disconnect(true);
+            return;
+          }
           reply({ ok: true, data: await h.run({ deps, socket, actor, typedAt }, parsed.data) });
         } catch (err) {
           const { status, body } = toErrorBody(err);

@@ -26,4 +26,10 @@ export class Publisher {
     if (roomsList.length === 0) return;
     this.emitter.to(roomsList).emit(event, ...(args as any[]));
   }
+
+  /** Closes the sockets in these rooms on every node (the adapter carries the request). */
+  disconnect(roomsList: string[]): void {
+    if (roomsList.length === 0) return;
+    this.emitter.in(roomsList).disconnectSockets(true);
+  }
 }

@@ -40,13 +40,25 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
       if (typeof token !== 'string' || !token) throw new Error('missing token');
       const claims = await deps.tokens.verify(token);
       const user = await deps.orm.em.fork().findOne(User, { id: claims.userId, organization: claims.orgId });
-      if (!user || user.disabled) throw new Error('unknown user');
-      socket.data.auth = { userId: user.id, orgId: claims.orgId, role: user.role, name: user.name };
+      if (!user || user.disabled || user.tokenVersion !== claims.version) throw new Error('unknown user');
+      socket.data.auth = { userId: user.id, orgId: claims.orgId, role: user.role, tokenVersion: user.tokenVersion, name: user.name };
       next();
     } catch {
       next(Object.assign(new Error('unauthorized'), { data: { code: 'unauthorized', message: 'Invalid or expired token' } }));
     }
   });
+
+  // A revoked session's sockets are closed at once (Sessions.revoked); this sweep catches one
+  // whose close request was lost, so no socket outlives its user's standing for long.
+  const sweep = setInterval(async () => {
+    const sockets = [...io.of('/').sockets.values()].filter((socket) => socket.data.auth);
+    try {
+      await deps.sessions.refresh(sockets.map((socket) => socket.data.auth.userId));
+      for (const socket of sockets) if (!(await deps.sessions.isCurrent(socket.data.auth))) socket.disconnect(true);
+    } catch {
+      // The database away for a moment: the next sweep checks again.
+    }
+  }, deps.config.sessionSweepMs).unref();
 
   io.on('connection', (socket) => {
     const { orgId, userId } = socket.data.auth;
@@ -57,6 +69,7 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
   return {
     io,
     close: async () => {
+      clearInterval(sweep);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       pub.disconnect();
       sub.disconnect();

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { WorkLimit } from './work-limit.js';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) =>
@@ -8,10 +9,17 @@ const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOpti
 const PARAMS = { N: 16384, r: 8, p: 1 };
 const KEYLEN = 32;
 
+/**
+ * Every scrypt of this process goes through here: two at a time (libuv's pool has four
+ * threads, the rest stay free for file and DNS work) and a short queue, so a flood of logins
+ * is refused quickly instead of making a real login wait behind hundreds of hashes.
+ */
+export const hashWork = new WorkLimit(2, 8);
+
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, KEYLEN, PARAMS);
+  const hash = await hashWork.run(() => scrypt(password, salt, KEYLEN, PARAMS));
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
@@ -19,7 +27,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: +n!, r: +r!, p: +p! });
+  const actual = await hashWork.run(() => scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: +n!, r: +r!, p: +p! }));
   return timingSafeEqual(actual, expected);
 }
 

@@ -1,7 +1,8 @@
 import { SignJWT, jwtVerify } from 'jose';
 import type { Role } from '../domain/user.entity.js';
 
-export type AuthClaims = { userId: string; orgId: string; role: Role };
+/** `version`: the user's token version when issued; a token of an older version is refused. */
+export type AuthClaims = { userId: string; orgId: string; role: Role; version: number };
 
 /** Issues and checks the agents' bearer tokens (HS256 JWT). */
 export class TokenService {
@@ -12,7 +13,7 @@ export class TokenService {
   }
 
   issue(claims: AuthClaims): Promise<string> {
-    return new SignJWT({ org: claims.orgId, role: claims.role })
+    return new SignJWT({ org: claims.orgId, role: claims.role, ver: claims.version })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(claims.userId)
       .setIssuedAt()
@@ -26,6 +27,9 @@ export class TokenService {
     if (typeof payload.sub !== 'string' || typeof payload.org !== 'string' || typeof payload.role !== 'string') {
       throw new Error('token lacks claims');
     }
-    return { userId: payload.sub, orgId: payload.org, role: payload.role as Role };
+    // Tokens from before versions existed count as version 0, the version every user starts at.
+    const version = payload.ver === undefined ? 0 : payload.ver;
+    if (typeof version !== 'number') throw new Error('token version is not a number');
+    return { userId: payload.sub, orgId: payload.org, role: payload.role as Role, version };
   }
 }

@@ -7,7 +7,9 @@ export const router = createRouter({
     { path: '/', redirect: '/chat' },
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: 'Sign in' } },
     { path: '/chat/:conversationId?', name: 'chat', component: () => import('./views/ChatView.vue'), meta: { title: 'Inbox' } },
-    { path: '/admin/:tab(channels|users|bot)?', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true, title: 'Admin' } },
+    { path: '/invite', name: 'invite', component: () => import('./views/InviteView.vue'), meta: { public: true, title: 'Join' } },
+    { path: '/account', name: 'account', component: () => import('./views/AccountView.vue'), meta: { title: 'Account' } },
+    { path: '/admin/:tab(channels|users|invites|audit|bot|account)?', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true, title: 'Admin' } },
     { path: '/:pathMatch(.*)*', redirect: '/chat' },
   ],
 });

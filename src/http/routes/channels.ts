@@ -7,12 +7,13 @@ import { connectorContext } from '../../pipeline/connector-context.js';
 import { errorMessage } from '../../pipeline/errors.js';
 import { Channel } from '../../domain/channel.entity.js';
 import { requireAuth, requireRole } from '../auth.js';
-import { router } from '../env.js';
 import { AppError } from '../errors.js';
 import { UnsafeUrlError } from '../../security/safe-fetch.js';
 
 /** Credential fields naming a host the hub connects to (besides apiBaseUrl, a URL). */
 const NETWORK_HOST_FIELDS = new Set(['imapHost', 'smtpHost']);
+import { auditActor, router } from '../env.js';
+import { audit } from '../../domain/audit.js';
 
 const Id = z.object({ id: z.string() });
 const sec = [{ bearer: [] }];
@@ -61,8 +62,12 @@ export function channelRoutes(deps: Deps) {
   app.openapi(
     createRoute({ method: 'post', path: '/api/channels', tags: ['channels'], security: sec, request: json(ChannelCreateInput.openapi('CreateChannel')), responses: { 201: { description: 'The channel, with its webhookUrl' } } }),
     async (c) => {
-      await checkAddresses(c.req.valid('json').credentials);
-      const channel = await createChannel(c.var.em, deps.box, c.var.auth.orgId, c.req.valid('json'));
+      const input = c.req.valid('json');
+      await checkAddresses(input.credentials);
+      const channel = await createChannel(c.var.em, deps.box, c.var.auth.orgId, input);
+      // Credential field names only, never their values.
+      audit(c.var.em, auditActor(c), { action: 'channel.create', targetType: 'channel', targetId: channel.id, details: { kind: input.kind, name: input.name, credentialFields: Object.keys(input.credentials) } });
+      await c.var.em.flush();
       await activate(c.var.em, channel);
       await changed(channel);
       return c.json(view(channel), 201);
@@ -80,6 +85,13 @@ export function channelRoutes(deps: Deps) {
       const channel = await findChannel(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
       const input = c.req.valid('json');
       await checkAddresses(input.credentials);
+      const { credentials, ...fields } = input;
+      audit(c.var.em, auditActor(c), {
+        action: credentials ? 'channel.credentials_update' : 'channel.update',
+        targetType: 'channel',
+        targetId: channel.id,
+        details: { name: channel.name, ...fields, ...(credentials ? { credentialFields: Object.keys(credentials) } : {}) },
+      });
       await updateChannel(c.var.em, deps.box, channel, input);
       if (input.credentials || input.status === 'active') await activate(c.var.em, channel);
       await changed(channel);
@@ -91,6 +103,7 @@ export function channelRoutes(deps: Deps) {
     createRoute({ method: 'delete', path: '/api/channels/{id}', tags: ['channels'], security: sec, request: { params: Id }, responses: { 204: { description: 'Deleted with its conversations' } } }),
     async (c) => {
       const channel = await findChannel(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
+      audit(c.var.em, auditActor(c), { action: 'channel.delete', targetType: 'channel', targetId: channel.id, details: { name: channel.name, kind: channel.kind } });
       await c.var.em.remove(channel).flush();
       await changed(channel);
       return c.body(null, 204);

@@ -1,24 +1,32 @@
+import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
 import type { Deps } from '../../context.js';
 import { Organization } from '../../domain/organization.entity.js';
 import { User } from '../../domain/user.entity.js';
+import { audit } from '../../domain/audit.js';
 import { hashPassword } from '../../security/password.js';
-import { requireAuth, requireRole } from '../auth.js';
-import { conflict } from '../errors.js';
-import { router } from '../env.js';
+import { NewPassword, assertPasswordAllowed } from '../../security/password-policy.js';
+import { assertCanManageOrganizations } from '../../security/policy.js';
+import { requireAuth } from '../auth.js';
+import { auditActor, router, type AppEnv } from '../env.js';
 import { userView } from '../views.js';
 
 const CreateOrganization = z
   .object({
     name: z.string().trim().min(1).max(120),
-    admin: z.object({ email: z.email(), password: z.string().min(8).max(1024), name: z.string().trim().min(1).max(120).optional() }),
+    admin: z.object({ email: z.email(), password: NewPassword, name: z.string().trim().min(1).max(120).optional() }),
   })
   .openapi('CreateOrganization');
 
-/** Tenants: only the instance owner creates them. */
+/** Tenants: only the instance owner creates and lists them (src/security/policy.ts). */
 export function organizationRoutes(deps: Deps) {
   const app = router();
-  app.use('/api/organizations', requireAuth(deps), requireRole('owner'));
+  const ownerOnly = createMiddleware<AppEnv>(async (c, next) => {
+    assertCanManageOrganizations(c.var.auth);
+    await next();
+  });
+  app.use('/api/organizations', requireAuth(deps), ownerOnly);
   app.openapi(
     createRoute({
       method: 'post',
@@ -31,12 +39,16 @@ export function organizationRoutes(deps: Deps) {
     async (c) => {
       const input = c.req.valid('json');
       const email = input.admin.email.toLowerCase();
+      assertPasswordAllowed(input.admin.password, email);
       const em = c.var.em;
-      if (await em.count(User, { email })) throw conflict('email_taken', 'A user with this email already exists');
       const passwordHash = await hashPassword(input.admin.password);
+      // A new organization has no users yet: its admin's email may have accounts elsewhere.
       const { org, admin } = await em.transactional(async (tx) => {
-        const org = tx.create(Organization, { name: input.name } as any);
-        const admin = tx.create(User, { organization: org, email, name: input.admin.name ?? 'Admin', role: 'admin', passwordHash } as any);
+        const org = tx.create(Organization, { id: randomUUID(), name: input.name } as any);
+        const admin = tx.create(User, { id: randomUUID(), organization: org, email, name: input.admin.name ?? 'Admin', role: 'admin', passwordHash } as any);
+        const record = { action: 'organization.create', targetType: 'organization', targetId: org.id, details: { name: input.name, adminEmail: email } };
+        audit(tx, auditActor(c), record);
+        audit(tx, auditActor(c), { ...record, orgId: org.id });
         return { org, admin };
       });
       return c.json({ id: org.id, name: org.name, createdAt: org.createdAt.toISOString(), admin: userView(admin) }, 201);

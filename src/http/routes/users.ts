@@ -1,25 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Deps } from '../../context.js';
 import { User } from '../../domain/user.entity.js';
+import { audit } from '../../domain/audit.js';
+import { endSessions, invalidateTokens } from '../../domain/accounts.js';
 import { hashPassword } from '../../security/password.js';
+import { NewPassword, assertPasswordAllowed } from '../../security/password-policy.js';
+import { assertCanAddUser, assertUserChange } from '../../security/policy.js';
 import { requireAuth, requireRole } from '../auth.js';
-import { conflict, forbidden, notFound } from '../errors.js';
-import { router } from '../env.js';
+import { conflict, notFound } from '../errors.js';
+import { auditActor, router } from '../env.js';
 import { userView } from '../views.js';
 
 const Id = z.object({ id: z.string() });
 const CreateUser = z
-  .object({ email: z.email(), password: z.string().min(8).max(1024), name: z.string().trim().min(1).max(120), role: z.enum(['admin', 'agent']).default('agent') })
+  .object({ email: z.email(), password: NewPassword, name: z.string().trim().min(1).max(120), role: z.enum(['admin', 'agent']).default('agent') })
   .openapi('CreateUser');
 const UpdateUser = z
-  .object({ name: z.string().trim().min(1).max(120), password: z.string().min(8).max(1024), role: z.enum(['admin', 'agent']), disabled: z.boolean() })
+  .object({ name: z.string().trim().min(1).max(120), password: NewPassword, role: z.enum(['admin', 'agent']), disabled: z.boolean() })
   .partial()
   .openapi('UpdateUser');
 const json = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
 const sec = [{ bearer: [] }];
 
-/** Users of the caller's organization (admins only). */
+/** Users of the caller's organization (admins only; who may change whom: src/security/policy.ts). */
 export function userRoutes(deps: Deps) {
   const app = router();
   app.use('/api/users', requireAuth(deps), requireRole('admin'));
@@ -37,45 +42,61 @@ export function userRoutes(deps: Deps) {
   });
 
   app.openapi(
-    createRoute({ method: 'post', path: '/api/users', tags: ['users'], security: sec, request: json(CreateUser), responses: { 201: { description: 'Created' }, 409: { description: 'Email taken' } } }),
+    createRoute({ method: 'post', path: '/api/users', tags: ['users'], security: sec, request: json(CreateUser), responses: { 201: { description: 'Created' }, 409: { description: 'Email taken in this organization' } } }),
     async (c) => {
       const input = c.req.valid('json');
+      assertCanAddUser(c.var.auth, input.role);
       const email = input.email.toLowerCase();
-      if (await c.var.em.count(User, { email })) throw conflict('email_taken', 'A user with this email already exists');
+      assertPasswordAllowed(input.password, email);
+      if (await c.var.em.count(User, { organization: c.var.auth.orgId, email })) throw conflict('email_taken', 'A user with this email already exists');
       const user = c.var.em.create(User, {
+        id: randomUUID(),
         organization: c.var.auth.orgId,
         email,
         name: input.name,
         role: input.role,
         passwordHash: await hashPassword(input.password),
       } as any);
+      audit(c.var.em, auditActor(c), { action: 'user.create', targetType: 'user', targetId: user.id, details: { email, role: input.role, by: 'password' } });
       await c.var.em.flush();
       return c.json(userView(user), 201);
     },
   );
 
   app.openapi(
-    createRoute({ method: 'patch', path: '/api/users/{id}', tags: ['users'], security: sec, request: { params: Id, ...json(UpdateUser) }, responses: { 200: { description: 'Updated' } } }),
+    createRoute({ method: 'patch', path: '/api/users/{id}', tags: ['users'], security: sec, request: { params: Id, ...json(UpdateUser) }, responses: { 200: { description: 'Updated' }, 403: { description: 'Not allowed by the role rules' } } }),
     async (c) => {
       const user = await findUser(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
       const input = c.req.valid('json');
-      if (user.role === 'owner' && (input.role || input.disabled)) throw forbidden('The instance owner keeps its role and cannot be disabled');
+      assertUserChange(c.var.auth, user, { name: input.name !== undefined, password: input.password !== undefined, role: input.role, disabled: input.disabled });
+      if (input.password !== undefined) assertPasswordAllowed(input.password, user.email);
+      const details: Record<string, unknown> = {};
+      if (input.name !== undefined && input.name !== user.name) details.name = input.name;
+      if (input.role !== undefined && input.role !== user.role) details.role = { from: user.role, to: input.role };
+      if (input.disabled !== undefined && input.disabled !== user.disabled) details.disabled = input.disabled;
+      if (input.password !== undefined) details.passwordChanged = true;
+      // Whatever changes what the user may do ends their sessions; a rename does not.
+      const endsSessions = 'role' in details || details.disabled === true || 'passwordChanged' in details;
       if (input.name !== undefined) user.name = input.name;
       if (input.role !== undefined) user.role = input.role;
       if (input.disabled !== undefined) user.disabled = input.disabled;
       if (input.password !== undefined) user.passwordHash = await hashPassword(input.password);
+      if (endsSessions) invalidateTokens(user);
+      if (Object.keys(details).length) audit(c.var.em, auditActor(c), { action: 'user.update', targetType: 'user', targetId: user.id, details: { email: user.email, ...details } });
       await c.var.em.flush();
+      if (endsSessions) await endSessions(deps, user.id);
       return c.json(userView(user), 200);
     },
   );
 
   app.openapi(
-    createRoute({ method: 'delete', path: '/api/users/{id}', tags: ['users'], security: sec, request: { params: Id }, responses: { 204: { description: 'Deleted' } } }),
+    createRoute({ method: 'delete', path: '/api/users/{id}', tags: ['users'], security: sec, request: { params: Id }, responses: { 204: { description: 'Deleted' }, 403: { description: 'Not allowed by the role rules' } } }),
     async (c) => {
       const user = await findUser(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
-      if (user.id === c.var.auth.userId) throw forbidden('You cannot delete yourself');
-      if (user.role === 'owner') throw forbidden('The instance owner cannot be deleted');
+      assertUserChange(c.var.auth, user, { remove: true });
+      audit(c.var.em, auditActor(c), { action: 'user.delete', targetType: 'user', targetId: user.id, details: { email: user.email, role: user.role } });
       await c.var.em.remove(user).flush();
+      await endSessions(deps, user.id);
       return c.body(null, 204);
     },
   );

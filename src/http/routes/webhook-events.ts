@@ -3,7 +3,8 @@ import type { Deps } from '../../context.js';
 import { enqueueInbound } from '../../pipeline/ingest.queue.js';
 import { requireAuth, requireRole } from '../auth.js';
 import { notFound } from '../errors.js';
-import { router } from '../env.js';
+import { auditActor, router } from '../env.js';
+import { audit } from '../../domain/audit.js';
 import { IdParam, bearer, described } from '../openapi.js';
 
 const Filter = z.object({
@@ -48,6 +49,8 @@ export function webhookEventRoutes(deps: Deps) {
         contentType: row.content_type ?? undefined,
         receivedAt: Date.now(),
       });
+      audit(c.var.em, auditActor(c), { action: 'webhook_event.replay', targetType: 'webhook_event', targetId: id, details: { channelId: row.channel_id } });
+      await c.var.em.flush();
       return c.json({ ok: true }, 202);
     });
   return app;

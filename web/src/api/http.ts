@@ -2,7 +2,8 @@ import { fileSize } from '../lib/format';
 
 /** JSON calls to the hub's REST API with the session's bearer token. */
 export class ApiError extends Error {
-  constructor(public status: number, public code: string, message: string) {
+  /** `details`: the rest of the hub's error object (e.g. `organizations` with organization_required). */
+  constructor(public status: number, public code: string, message: string, public details: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -41,7 +42,7 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
     const code = data?.error?.code ?? `http_${res.status}`;
     const message = data?.error?.message ?? (res.status >= 500 ? 'The hub had a problem. Try again.' : res.statusText || 'Request failed');
     if (res.status === 401 && opts.auth !== false) onUnauthorized();
-    throw new ApiError(res.status, code, message);
+    throw new ApiError(res.status, code, message, data?.error ?? {});
   }
   return data as T;
 }

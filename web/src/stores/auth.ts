@@ -30,8 +30,21 @@ export const useAuthStore = defineStore('auth', () => {
     verified.value = true;
   }
 
-  async function login(email: string, password: string) {
-    const res = await api<{ token: string; user: User }>('POST', '/api/auth/login', { email, password }, { auth: false });
+  /** `organizationId` when the hub answered organization_required (one email in several organizations). */
+  async function login(email: string, password: string, organizationId?: string) {
+    const res = await api<{ token: string; user: User }>('POST', '/api/auth/login', { email, password, organizationId }, { auth: false });
+    setSession(res.token, res.user);
+    return res.user;
+  }
+
+  /** Every older token of this user stops working; this tab goes on with the new one. */
+  async function changePassword(currentPassword: string, newPassword: string) {
+    const res = await api<{ token: string; user: User }>('POST', '/api/me/password', { currentPassword, newPassword });
+    setSession(res.token, res.user);
+  }
+
+  async function acceptInvite(token: string, password: string, name?: string) {
+    const res = await api<{ token: string; user: User }>('POST', '/api/auth/invites/accept', { token, password, name }, { auth: false });
     setSession(res.token, res.user);
     return res.user;
   }
@@ -58,5 +71,5 @@ export const useAuthStore = defineStore('auth', () => {
     try { localStorage.removeItem(USER_KEY); } catch { /* ignore */ }
   }
 
-  return { token, user, isAuthenticated, isAdmin, login, verify, logout };
+  return { token, user, isAuthenticated, isAdmin, login, changePassword, acceptInvite, verify, logout };
 });

@@ -120,7 +120,8 @@ export const useChatStore = defineStore('chat', () => {
     if (socket.value || !auth.token) return;
     connection.value = 'connecting';
     const s = io({
-      auth: { token: auth.token },
+      // Read at every (re)connection: after a password change the socket comes back with the new token.
+      auth: (cb) => cb({ token: auth.token }),
       transports: ['websocket'],
       reconnectionDelay: 500,
       reconnectionDelayMax: 5000,
