@@ -68,6 +68,11 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: 
   log.info({ port, databaseDir }, 'embedded postgres started (no DATABASE_URL set)');
   return {
     url: `postgresql://hub:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/hub`,
-    stop: () => pg.stop(),
+    // Run as root, the package's process is a wrapper that exits before the postmaster: wait for it.
+    stop: async () => {
+      await pg.stop();
+      const pidFile = join(databaseDir, 'postmaster.pid');
+      for (let i = 0; i < 200 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
+    },
   };
 }
