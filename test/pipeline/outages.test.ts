@@ -16,8 +16,9 @@ import { createWhatsAppChannel, postWebhook, textWebhook, waId, wamid } from '..
  */
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
+  // The hub first, while its Postgres and Redis are (back) up.
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
-});
+}, 120_000);
 const silent = createLogger('silent');
 const stored = (hub: TestHub, id: string) =>
   hub.deps.orm.em.getConnection().execute('select content from messages where external_id = ?', [id]).then((r) => r[0]?.content as string | undefined, () => undefined);
@@ -32,7 +33,7 @@ describe('a Postgres outage', () => {
     let pg = await startEmbeddedPostgres(dir, silent, { port });
     cleanups.push(() => pg.stop());
     const hub = await startTestHub({}, { databaseUrl: pg.url });
-    cleanups.unshift(() => hub.close());
+    cleanups.push(() => hub.close());
     const token = await hub.login();
     const channelId = (await createWhatsAppChannel(hub, token)).id;
     // Another channel, not in memory when the outage begins: nothing vouches for it.
@@ -40,9 +41,9 @@ describe('a Postgres outage', () => {
     expect((await postWebhook(hub, channelId, textWebhook({ waId: waId(1), id: wamid('before'), body: 'before the outage' }))).status).toBe(200);
     await until(() => stored(hub, wamid('before')), Boolean, 15_000);
 
-    // Its entry dropped, as a change announced by another process does.
-    await hub.deps.channels.changed(coldChannel);
     await pg.stop();
+    // Its entry dropped, as a change announced by another process does (the puller's reload fails now).
+    await hub.deps.channels.changed(coldChannel);
     const body = textWebhook({ waId: waId(2), id: wamid('during'), body: 'sent while Postgres was down' });
     // The channel is known and Redis holds the job: acknowledging is safe.
     expect((await postWebhook(hub, channelId, body)).status).toBe(200);
@@ -78,7 +79,7 @@ describe('a Redis outage', () => {
     let redis = await startEmbeddedRedis(mkdtempSync(join(tmpdir(), 'hub-redis-outage-')), silent, { port, persistent: false });
     cleanups.push(() => redis.stop());
     const hub = await startTestHub({}, { redisUrl: `redis://127.0.0.1:${port}` });
-    cleanups.unshift(() => hub.close());
+    cleanups.push(() => hub.close());
     const token = await hub.login();
     const channelId = (await createWhatsAppChannel(hub, token)).id;
     expect((await postWebhook(hub, channelId, textWebhook({ waId: waId(11), id: wamid('r-before'), body: 'before' }))).status).toBe(200);
