@@ -6,6 +6,10 @@ import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 import { startEmbeddedRedis } from '../../src/infra/embedded-redis.js';
 import { freePort } from '../../src/infra/free-port.js';
 import { createLogger } from '../../src/logger.js';
+import { isInfrastructureError, platformCall } from '../../src/pipeline/errors.js';
+import { ConnectorError } from '../../connectors/types.js';
+import pg from 'pg';
+import { Redis } from 'ioredis';
 import { until } from '../support/agent.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { createWhatsAppChannel, postWebhook, textWebhook, waId, wamid } from '../support/whatsapp.js';
@@ -105,4 +109,35 @@ describe('a Redis outage', () => {
     const schedulers = await until(() => hub.deps.queues.maintenance.getJobSchedulers(), (s) => s.length >= 4, 10_000);
     expect(schedulers.map((s) => s.key).sort()).toEqual(['apply-pending-statuses', 'purge-orphan-uploads', 'purge-webhook-events', 'requeue-stuck-media']);
   }, 90_000);
+});
+
+describe('what counts as an outage', () => {
+  it('is Postgres or Redis unreachable, never a bad statement or a platform that refuses', async () => {
+    const closed = await freePort();
+    const client = new pg.Client({ connectionString: `postgresql://root@127.0.0.1:${closed}/postgres` });
+    const refused = await client.connect().then(() => undefined, (e: unknown) => e);
+    expect(isInfrastructureError(refused)).toBe(true);
+
+    const hub = await startTestHub({ ROLE: 'api' });
+    cleanups.push(() => hub.close());
+    const sql = (text: string) => hub.deps.orm.em.getConnection().execute(text).then(() => undefined, (e: unknown) => e);
+    expect(isInfrastructureError(await sql('select nonsense from nowhere'))).toBe(false);
+    expect(isInfrastructureError(await sql('select chr(0)'))).toBe(false);
+    // A NUL in the statement itself: a protocol violation (08P01), the statement's fault.
+    expect(isInfrastructureError(await sql("select 'a\u0000b'"))).toBe(false);
+    // Postgres telling us it is going away (57P01), as a restart does to every open connection.
+    const terminated = await hub.deps.orm.em.getConnection().execute("do $$ begin raise exception 'bye' using errcode = '57P01'; end $$").then(() => undefined, (e: unknown) => e);
+    expect(isInfrastructureError(terminated)).toBe(true);
+
+    const redis = new Redis(`redis://127.0.0.1:${closed}`, { enableOfflineQueue: false, retryStrategy: () => null, lazyConnect: true });
+    redis.on('error', () => undefined);
+    await redis.connect().catch(() => undefined);
+    expect(isInfrastructureError(await redis.get('x').then(() => undefined, (e: unknown) => e))).toBe(true);
+    redis.disconnect();
+
+    // A platform's API down is the platform's failure: the job uses its attempts as before.
+    const platformDown = await platformCall(fetch(`http://127.0.0.1:${closed}/v21.0/me`)).then(() => undefined, (e: unknown) => e);
+    expect(isInfrastructureError(platformDown)).toBe(false);
+    expect(isInfrastructureError(new ConnectorError('temporary', 'connect ECONNREFUSED'))).toBe(false);
+  }, 60_000);
 });
