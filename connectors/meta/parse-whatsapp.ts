@@ -20,7 +20,12 @@ type MessageParser = (m: Json, base: Base, common: Json) => NormalizedEvent;
 
 const STATUSES: Record<string, DeliveryStatus> = { sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed' };
 
-export function parseWhatsApp(raw: RawInbound): NormalizedEvent[] {
+/**
+ * `phoneNumberId`: the channel's number. A change for another number of the same app (Meta
+ * sends one app's webhooks for all its numbers to each subscribed URL) is not this channel's:
+ * kept as unsupported, never stored in the wrong inbox.
+ */
+export function parseWhatsApp(raw: RawInbound, phoneNumberId?: string): NormalizedEvent[] {
   const body = readBody(raw);
   if (body?.object !== 'whatsapp_business_account') {
     return [unsupported(`not a WhatsApp Business Account payload (object: ${str(body?.object) ?? 'none'})`)];
@@ -28,17 +33,23 @@ export function parseWhatsApp(raw: RawInbound): NormalizedEvent[] {
   const events = list(body.entry).flatMap((entry) => {
     const changes = list(entry.changes);
     if (!changes.length) return [unsupported(`whatsapp entry ${str(entry.id) ?? '?'} without changes`)];
-    return changes.flatMap((change) => parseChange(change, raw.receivedAt));
+    return changes.flatMap((change) => parseChange(change, raw.receivedAt, phoneNumberId));
   });
   return events.length ? events : [unsupported('whatsapp payload without entries')];
 }
 
-function parseChange(change: Json, receivedAt: number): NormalizedEvent[] {
+function parseChange(change: Json, receivedAt: number, phoneNumberId?: string): NormalizedEvent[] {
   if (change.field !== 'messages') return [unsupported(`whatsapp webhook field "${str(change.field) ?? 'none'}" is not handled`)];
   const value: Json = change.value ?? {};
+  const addressed = str(value.metadata?.phone_number_id);
+  if (phoneNumberId !== undefined && addressed !== phoneNumberId) {
+    return [unsupported(`whatsapp change for phone number id ${addressed ?? '(none)'}, not this channel's (${phoneNumberId})`)];
+  }
   const contacts = list(value.contacts);
+  // By wa_id once per change: a large delivery carries thousands of messages and contacts.
+  const byWaId = new Map(contacts.flatMap((c) => (str(c.wa_id) === undefined ? [] : [[str(c.wa_id)!, c] as const])));
   const events = [
-    ...list(value.messages).map((m) => parseMessage(m, contactFor(str(m.from), contacts), receivedAt)),
+    ...list(value.messages).map((m) => parseMessage(m, contactFor(str(m.from), contacts, byWaId), receivedAt)),
     ...list(value.statuses).map((s) => parseStatus(s, receivedAt)),
     ...list(value.errors).map((e) => unsupported(`whatsapp error: ${errorText(e)}`)),
   ];
@@ -49,8 +60,8 @@ function phoneContact(waId: string, name?: string): Contact {
   return compact({ externalId: waId, identifier: waId.startsWith('+') ? waId : `+${waId}`, identifierType: 'phone' as const, name });
 }
 
-function contactFor(from: string | undefined, contacts: Json[]): Contact | undefined {
-  const known = contacts.find((c) => str(c.wa_id) === from) ?? (contacts.length === 1 ? contacts[0] : undefined);
+function contactFor(from: string | undefined, contacts: Json[], byWaId: Map<string, Json>): Contact | undefined {
+  const known = (from === undefined ? undefined : byWaId.get(from)) ?? (contacts.length === 1 ? contacts[0] : undefined);
   const waId = str(known?.wa_id) ?? from;
   return waId ? phoneContact(waId, str(known?.profile?.name)) : undefined;
 }
