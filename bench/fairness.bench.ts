@@ -11,9 +11,8 @@ import { setPriority } from 'node:os';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { freePort } from '../src/infra/free-port.js';
-import { httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
+import { createBenchDatabase, httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
 
-const PG_URL = process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const FLOOD_REACTIONS = Number(process.env.BENCH_FLOOD_REACTIONS ?? 20_000);
 const FLOOD_DELIVERIES = 3;
@@ -52,16 +51,8 @@ function connectAgent(url: string, token: string): Promise<Socket> {
 }
 
 async function main() {
-  const dbName = `hub_bench_${randomId()}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  const dbUrl = new URL(PG_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const cleanups: (() => Promise<unknown> | unknown)[] = [async () => {
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
-  }];
+  const benchDb = await createBenchDatabase();
+  const cleanups: (() => Promise<unknown> | unknown)[] = [() => benchDb.drop()];
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, async () => {
       for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
@@ -71,7 +62,7 @@ async function main() {
   const results: Record<string, number> = {};
   try {
     const env = {
-      NODE_ENV: 'production', HOST: '127.0.0.1', DATABASE_URL: dbUrl.toString(), REDIS_URL,
+      NODE_ENV: 'production', HOST: '127.0.0.1', DATABASE_URL: benchDb.url, REDIS_URL,
       JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789', HUB_SECRET_KEY: 'bench-secret-key-0123456789abcdef01234567',
       HUB_ADMIN_EMAIL: 'bench@hub.test', HUB_ADMIN_PASSWORD: 'bench-password', HUB_DEMO: '0', LOG_LEVEL: 'warn', QUEUE_PREFIX: `bench-${randomId()}`,
       DATA_DIR: `/tmp/hub-bench-${randomId()}`,
@@ -85,7 +76,7 @@ async function main() {
     setPriority(worker.child.pid!, Number(process.env.BENCH_WORKER_NICE ?? 10));
     log(`hub: API process on ${hub.url}, worker process pid ${worker.child.pid}`);
 
-    const db = new pg.Client({ connectionString: dbUrl.toString() });
+    const db = new pg.Client({ connectionString: benchDb.url });
     await db.connect();
     cleanups.push(() => db.end());
     const http = httpClient(hub.url, 64);

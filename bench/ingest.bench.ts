@@ -13,9 +13,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { freePort } from '../src/infra/free-port.js';
-import { atRate, httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
+import { atRate, createBenchDatabase, httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
 
-const PG_URL = process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** BENCH_ONLY=e2e,sustained runs just those phases (for diagnosis). */
@@ -88,17 +87,9 @@ function connectAgent(url: string, token: string): Promise<Socket> {
 }
 
 async function main() {
-  const dbName = `hub_bench_${randomId()}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  const dbUrl = new URL(PG_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const benchDb = await createBenchDatabase();
   const prefix = `bench-${randomId()}`;
-  const cleanups: (() => Promise<unknown> | unknown)[] = [async () => {
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
-  }];
+  const cleanups: (() => Promise<unknown> | unknown)[] = [() => benchDb.drop()];
   const results: Record<string, number> = {};
   // Interrupted (Ctrl-C, a time limit): stop the hub processes too.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -116,7 +107,7 @@ async function main() {
     cleanups.push(() => graph.close());
     // The hub as it scales out: an API process and a worker process on the same Postgres and Redis.
     const env = {
-      NODE_ENV: 'production', HOST: '127.0.0.1', DATABASE_URL: dbUrl.toString(), REDIS_URL,
+      NODE_ENV: 'production', HOST: '127.0.0.1', DATABASE_URL: benchDb.url, REDIS_URL,
       JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789', HUB_SECRET_KEY: 'bench-secret-key-0123456789abcdef01234567',
       HUB_ADMIN_EMAIL: 'bench@hub.test', HUB_ADMIN_PASSWORD: 'bench-password', HUB_DEMO: '0', LOG_LEVEL: 'warn', QUEUE_PREFIX: prefix,
       DATA_DIR: `/tmp/hub-bench-${randomId()}`,
@@ -133,7 +124,7 @@ async function main() {
     setPriority(worker.child.pid!, nice);
     log(`hub: API process on ${hub.url}, worker process pid ${worker.child.pid} (nice ${nice})`);
     const rssAtStart = hub.rssMb();
-    const db = new pg.Client({ connectionString: dbUrl.toString() });
+    const db = new pg.Client({ connectionString: benchDb.url });
     await db.connect();
     cleanups.push(() => db.end());
     const count = async (like: string) => Number((await db.query('select count(*) from messages where content like $1', [like])).rows[0].count);

@@ -6,27 +6,20 @@
  * The hub runs as its own process behind a "trusted proxy" so the addresses can vary.
  * Prints each figure, then one JSON line.
  */
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import { freePort } from '../src/infra/free-port.js';
-import { httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
+import { createBenchDatabase, httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
 
-const PG_URL = process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const FLOOD = Number(process.env.BENCH_FLOOD ?? 400);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const log = (...a: unknown[]) => console.log(...a);
 
 async function main() {
-  const dbName = `hub_bench_${randomId()}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  const dbUrl = new URL(PG_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const benchDb = await createBenchDatabase();
   const prefix = `bench-${randomId()}`;
   const hub = await startHubProcess({
-    NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(await freePort()), DATABASE_URL: dbUrl.toString(), REDIS_URL, ROLE: 'api',
+    NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(await freePort()), DATABASE_URL: benchDb.url, REDIS_URL, ROLE: 'api',
     JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789', HUB_SECRET_KEY: 'bench-secret-key-0123456789abcdef01234567',
     HUB_ADMIN_EMAIL: 'bench@hub.test', HUB_ADMIN_PASSWORD: 'bench-password', HUB_DEMO: '0', LOG_LEVEL: 'warn', QUEUE_PREFIX: prefix,
     DATA_DIR: `/tmp/hub-bench-${randomId()}`, TRUST_PROXY: '1',
@@ -106,8 +99,7 @@ async function main() {
     log(JSON.stringify(results));
   } finally {
     await hub.stop();
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+    await benchDb.drop();
     const r = new Redis(REDIS_URL);
     const keys = await r.keys(`${prefix}:*`);
     if (keys.length) await r.del(...keys);

@@ -7,11 +7,9 @@
  */
 import { request } from 'node:http';
 import { readFileSync, rmSync } from 'node:fs';
-import pg from 'pg';
 import { freePort } from '../src/infra/free-port.js';
-import { randomId, round, startHubProcess } from './lib.js';
+import { createBenchDatabase, randomId, round, startHubProcess } from './lib.js';
 
-const PG_URL = process.env.DATABASE_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 20);
 const MB = Number(process.env.BENCH_UPLOAD_MB ?? 16);
@@ -50,15 +48,10 @@ function upload(base: string, token: string, bytes: number): Promise<number> {
 }
 
 async function main() {
-  const dbName = `hub_bench_${randomId()}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  const dbUrl = new URL(PG_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const benchDb = await createBenchDatabase();
   const dataDir = `/tmp/hub-bench-${randomId()}`;
   const hub = await startHubProcess({
-    NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(await freePort()), ROLE: 'api', DATABASE_URL: dbUrl.toString(), REDIS_URL,
+    NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(await freePort()), ROLE: 'api', DATABASE_URL: benchDb.url, REDIS_URL,
     JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789', HUB_SECRET_KEY: 'bench-secret-key-0123456789abcdef01234567',
     HUB_ADMIN_EMAIL: 'bench@hub.test', HUB_ADMIN_PASSWORD: 'bench-password-long-1', HUB_DEMO: '0', LOG_LEVEL: 'warn',
     QUEUE_PREFIX: `bench-${randomId()}`, DATA_DIR: dataDir,
@@ -84,8 +77,7 @@ async function main() {
     console.log(JSON.stringify({ uploads: UPLOADS, mb: MB, stored: ok, seconds: round(seconds, 2), rssBeforeMb: round(before), peakRssMb: round(peak) }));
   } finally {
     await hub.stop();
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+    await benchDb.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -74,6 +74,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
 
   // Live updates are built from the other parts; the same object, so later changes (publicUrl) show through.
   const deps: Deps = Object.assign(parts, { live: new LiveUpdates(parts) });
+  await deps.queues.ready();
   const stops: (() => Promise<void>)[] = [];
   const hub: Hub = { deps, stop: async () => undefined };
 

@@ -21,6 +21,8 @@ export type Queues = Record<QueueName, Queue> & {
   prefix: string;
   /** A new connection for a worker (BullMQ blocks on it). */
   connection(): ConnectionOptions;
+  /** Resolves once every queue's connection is set up (a queue closed before that rejects unhandled inside BullMQ). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -37,6 +39,9 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
     ...queues,
     prefix,
     connection: () => new Redis(redisUrl, { maxRetriesPerRequest: null }).on('error', () => undefined),
+    async ready() {
+      await Promise.all(Object.values(queues).map((q) => q.waitUntilReady()));
+    },
     async close() {
       await Promise.all(Object.values(queues).map((q) => q.close()));
       shared.disconnect();

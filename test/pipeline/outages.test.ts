@@ -11,7 +11,7 @@ import { ConnectorError } from '../../connectors/types.js';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { until } from '../support/agent.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { TEST_METRICS_TOKEN, startTestHub, type TestHub } from '../support/hub.js';
 import { createWhatsAppChannel, postWebhook, textWebhook, waId, wamid } from '../support/whatsapp.js';
 
 /**
@@ -66,7 +66,7 @@ describe('a Postgres outage', () => {
     expect(await during.getState()).not.toBe('failed');
     expect(await hub.deps.queues.ingest.getFailedCount()).toBe(0);
     expect(hub.logs()).toContain('database or queue unreachable');
-    expect(await (await fetch(`${hub.url}/metrics`)).text()).toMatch(/hub_infra_waiting\{queue="ingest"\} 1/);
+    expect(await (await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text()).toMatch(/hub_infra_waiting\{queue="ingest"\} 1/);
 
     pg = await startEmbeddedPostgres(dir, silent, { port });
     expect(await until(() => stored(hub, wamid('during')), Boolean, 30_000)).toBe('sent while Postgres was down');
