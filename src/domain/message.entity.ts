@@ -4,8 +4,9 @@ import { Organization } from './organization.entity.js';
 import { Channel } from './channel.entity.js';
 import { Conversation } from './conversation.entity.js';
 
-export const MESSAGE_STATUSES = ['pending', 'sent', 'delivered', 'read', 'failed'] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+import { MESSAGE_STATUSES } from '../../contract/message-status.js';
+
+export { MESSAGE_STATUSES, type MessageStatus } from '../../contract/message-status.js';
 
 export const Message = defineEntity({
   name: 'Message',
