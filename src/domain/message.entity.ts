@@ -3,7 +3,6 @@ import { baseColumns } from './columns.js';
 import { Organization } from './organization.entity.js';
 import { Channel } from './channel.entity.js';
 import { Conversation } from './conversation.entity.js';
-
 import { MESSAGE_STATUSES } from '../../contract/message-status.js';
 
 export { MESSAGE_STATUSES, type MessageStatus } from '../../contract/message-status.js';
