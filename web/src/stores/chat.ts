@@ -14,7 +14,7 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnectin
 
 export interface Filters {
   status: ConversationStatus | '';
-  platform: string;
+  platform: Platform | '';
   unread: boolean;
   mine: boolean;
   search: string;
@@ -237,7 +237,7 @@ export const useChatStore = defineStore('chat', () => {
   // ---- conversations ------------------------------------------------------------------
 
   function listPayload(cursor?: string) {
-    const p: Record<string, unknown> = { limit: LIST_PAGE };
+    const p: ClientRequests['load_conversations']['payload'] = { limit: LIST_PAGE };
     if (filters.status) p.status = filters.status;
     if (filters.platform) p.platform = filters.platform;
     if (filters.mine) p.assignedTo = 'me';
