@@ -2,7 +2,9 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { baseColumns } from './columns.js';
 import { Organization } from './organization.entity.js';
 
-export const CHANNEL_STATUSES = ['active', 'needs_auth', 'error', 'disabled'] as const;
+import { ChannelStatus } from '../../contract/wire.js';
+
+export const CHANNEL_STATUSES = ChannelStatus.options;
 
 export const Channel = defineEntity({
   name: 'Channel',

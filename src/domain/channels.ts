@@ -5,6 +5,7 @@ import type { ChannelKind } from '../../connectors/types.js';
 import type { SecretBox } from '../security/crypto.js';
 import { badRequest, notFound } from '../http/errors.js';
 import { Channel } from './channel.entity.js';
+import type * as wire from '../../contract/wire.js';
 
 export const MASK = '********';
 
@@ -38,7 +39,7 @@ export function channelView(channel: Channel, box: SecretBox, publicUrl: string)
   return {
     id: channel.id,
     kind,
-    platform: channel.platform,
+    platform: channel.platform as wire.Platform,
     name: channel.name,
     status: channel.status,
     statusReason: channel.statusReason ?? undefined,
@@ -48,7 +49,7 @@ export function channelView(channel: Channel, box: SecretBox, publicUrl: string)
     bestEffort: kind === 'whatsapp_web' || undefined,
     createdAt: channel.createdAt.toISOString(),
     updatedAt: channel.updatedAt.toISOString(),
-  };
+  } satisfies wire.Channel;
 }
 
 export const ChannelCreateInput = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import * as wire from '../../contract/wire.js';
 import type { Deps } from '../context.js';
 import { withSql, type Sql } from '../db/sql.js';
 import { badRequest, notFound } from '../http/errors.js';
@@ -10,8 +11,8 @@ import {
 export type Actor = { userId: string; orgId: string; role: string; name?: string };
 
 export const ConversationFilter = z.object({
-  status: z.enum(['active', 'closed', 'archived']).optional(),
-  platform: z.enum(['whatsapp', 'instagram', 'facebook', 'telegram', 'email', 'sms']).optional(),
+  status: wire.ConversationStatus.optional(),
+  platform: wire.Platform.optional(),
   channelId: z.uuid().optional(),
   assignedTo: z.union([z.literal('me'), z.literal('none'), z.uuid()]).optional(),
   unread: z.coerce.boolean().optional(),
@@ -96,7 +97,7 @@ export async function loadThread(deps: Deps, actor: Actor, q: z.infer<typeof Mes
 }
 
 export const ConversationPatch = z.object({
-  status: z.enum(['active', 'closed', 'archived']).optional(),
+  status: wire.ConversationStatus.optional(),
   assignedTo: z.uuid().nullable().optional(),
   tags: z.array(z.string().trim().min(1).max(40)).max(30).optional(),
   botEnabled: z.boolean().optional(),

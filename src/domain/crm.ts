@@ -12,6 +12,7 @@ import type { Actor } from './conversations.js';
 import { listConversations } from './conversations.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { loadProspects } from './read-models.js';
+import type * as wire from '../../contract/wire.js';
 
 const uuid = z.uuid();
 const iso = (d: Date) => d.toISOString();
@@ -41,15 +42,15 @@ export const noteView = (n: Note) => ({
   content: n.content,
   author: n.author ? { id: n.author.id, name: (n.author as any).name ?? undefined } : undefined,
   createdAt: iso(n.createdAt),
-});
+}) satisfies wire.Note;
 export const quoteView = (q: Quote) => ({
   id: q.id, clientId: q.client.id, title: q.title, amount: Number(q.amount), currency: q.currency, status: q.status,
   createdAt: iso(q.createdAt), updatedAt: iso(q.updatedAt),
-});
+}) satisfies wire.Quote;
 export const clientView = (c: Client) => ({
   id: c.id, firstName: c.firstName, lastName: c.lastName, email: c.email, phone: c.phone, company: c.company ?? undefined,
   status: c.status, tags: c.tags, totalValue: Number(c.totalValue), createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt),
-});
+}) satisfies wire.ClientSummary;
 
 async function findClient(em: EntityManager, actor: Actor, id: string): Promise<Client> {
   const client = uuid.safeParse(id).success ? await em.findOne(Client, { id, organization: actor.orgId }) : null;

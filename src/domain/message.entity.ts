@@ -3,9 +3,9 @@ import { baseColumns } from './columns.js';
 import { Organization } from './organization.entity.js';
 import { Channel } from './channel.entity.js';
 import { Conversation } from './conversation.entity.js';
+import { MESSAGE_STATUSES } from '../../contract/message-status.js';
 
-export const MESSAGE_STATUSES = ['pending', 'sent', 'delivered', 'read', 'failed'] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export { MESSAGE_STATUSES, type MessageStatus } from '../../contract/message-status.js';
 
 export const Message = defineEntity({
   name: 'Message',

@@ -1,6 +1,7 @@
 import type { Sql } from '../db/sql.js';
 import { connectorFor } from '../../connectors/registry.js';
 import type { MediaSigner } from '../media/signer.js';
+import type * as wire from '../../contract/wire.js';
 
 /** What agents see, built from SQL rows: the wire shapes of CONTRACT.md. */
 
@@ -18,7 +19,7 @@ export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.sender_t
     from attachments a where a.message_id = m.id), '[]') as attachments`;
 
 export function messageView(row: any, media: MediaSigner) {
-  const attachments = (row.attachments ?? []).map((a: any) => ({
+  const attachments = (row.attachments ?? []).map((a: any): wire.Attachment => ({
     id: a.id,
     kind: a.kind,
     fileName: a.fileName ?? undefined,
@@ -38,18 +39,18 @@ export function messageView(row: any, media: MediaSigner) {
     id: row.id as string,
     conversationId: row.conversation_id as string,
     senderId: row.sender_id as string,
-    senderType: row.sender_type as 'prospect' | 'agent' | 'bot',
+    senderType: row.sender_type as wire.SenderType,
     content: row.content as string,
-    messageType: row.message_type as string,
-    platform: row.platform as string,
+    messageType: row.message_type as wire.MessageType,
+    platform: row.platform as wire.Platform,
     timestamp: iso(row.timestamp)!,
-    status: row.status as string,
+    status: row.status as wire.MessageStatus,
     error: row.error ?? undefined,
     clientMessageId: row.client_message_id ?? undefined,
     metadata: Object.keys(metadata).length ? metadata : undefined,
     /** Opaque cursor for pagination (insertion order). */
     seq: Number(row.seq),
-  };
+  } satisfies wire.ChatMessage;
 }
 export type ChatMessage = ReturnType<typeof messageView>;
 
@@ -69,8 +70,8 @@ export function conversationView(row: any) {
     channelName: row.channel_name as string,
     prospectId: row.prospect_id as string,
     clientId: row.client_id ?? undefined,
-    platform: row.platform as string,
-    status: row.status as string,
+    platform: row.platform as wire.Platform,
+    status: row.status as wire.ConversationStatus,
     subject: row.subject ?? undefined,
     lastMessage: row.last_message ?? undefined,
     lastActivity: iso(row.last_activity)!,
@@ -85,7 +86,7 @@ export function conversationView(row: any) {
     windowClosesAt: windowHours ? (lastInbound ? new Date(lastInbound + windowHours * 3600_000).toISOString() : new Date(0).toISOString()) : undefined,
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,
-  };
+  } satisfies wire.Conversation;
 }
 export type ConversationView = ReturnType<typeof conversationView>;
 
@@ -97,17 +98,17 @@ export function prospectView(row: any) {
     id: row.id as string,
     organizationId: row.organization_id as string,
     identifier: row.identifier as string,
-    identifierType: row.identifier_type as string,
+    identifierType: row.identifier_type as wire.Prospect['identifierType'],
     name: row.name ?? undefined,
     avatar: row.avatar ?? undefined,
-    platform: row.platform as string,
+    platform: row.platform as wire.Platform,
     channelId: row.channel_id as string,
     isClient: Boolean(row.client_id),
     clientId: row.client_id ?? undefined,
     lastSeen: iso(row.last_seen),
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,
-  };
+  } satisfies wire.Prospect;
 }
 
 export async function loadMessages(sql: Sql, ids: string[], media: MediaSigner) {

@@ -2,8 +2,10 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { baseColumns } from './columns.js';
 import { Organization } from './organization.entity.js';
 
-export const ROLES = ['owner', 'admin', 'agent'] as const;
-export type Role = (typeof ROLES)[number];
+import { Role } from '../../contract/wire.js';
+
+export const ROLES = Role.options;
+export type { Role };
 
 export const User = defineEntity({
   name: 'User',

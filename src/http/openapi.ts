@@ -5,3 +5,6 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { content: 
 export const IdParam = z.object({ id: z.string() });
 export const bearer = [{ bearer: [] }];
 export const described = (status: number, description: string) => ({ [status]: { description } });
+/** A JSON response described by one of the contract's schemas (contract/wire.ts). */
+export const returns = <S extends number, T extends z.ZodType>(status: S, description: string, schema: T) =>
+  ({ [status]: { description, content: { 'application/json': { schema } } } }) as Record<S, { description: string; content: { 'application/json': { schema: T } } }>;

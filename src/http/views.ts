@@ -1,4 +1,5 @@
 import type { User } from '../domain/user.entity.js';
+import type * as wire from '../../contract/wire.js';
 
 export const userView = (u: User) => ({
   id: u.id,
@@ -9,4 +10,4 @@ export const userView = (u: User) => ({
   disabled: u.disabled,
   createdAt: u.createdAt.toISOString(),
   updatedAt: u.updatedAt.toISOString(),
-});
+}) satisfies wire.User;

@@ -7,14 +7,14 @@ import {
 } from '../domain/conversations.js';
 import { SendInput, sendMessage } from '../domain/outbound.js';
 import { ClientFields, NoteInput, addNote, convertProspect, listClients, listProspects } from '../domain/crm.js';
-import type { Ack, ClientEventName } from './events.js';
+import type { Ack, ClientEventName, ClientRequests } from './events.js';
 import { rooms } from './publisher.js';
 import type { HubSocket } from './socket-server.js';
 
 /** `typedAt`: when this socket last said it was typing, per conversation (the rate limit). */
 type Ctx = { deps: Deps; socket: HubSocket; actor: Actor; typedAt: Map<string, number> };
-type Handler<S extends z.ZodType> = { schema: S; run(ctx: Ctx, input: z.infer<S>): Promise<unknown> };
-const handler = <S extends z.ZodType>(schema: S, run: Handler<S>['run']): Handler<S> => ({ schema, run });
+type Handler<S extends z.ZodType, Data = unknown> = { schema: S; run(ctx: Ctx, input: z.infer<S>): Promise<Data> };
+const handler = <S extends z.ZodType, Data>(schema: S, run: Handler<S, Data>['run']): Handler<S, Data> => ({ schema, run });
 
 const Page = z.object({ search: z.string().trim().max(200).optional(), cursor: z.string().max(500).optional(), limit: z.coerce.number().int().min(1).max(100).optional() });
 /** Ids are bounded before anything looks at them (a lookup answers not_found for a wrong one). */
@@ -25,7 +25,7 @@ const TYPING_INTERVAL_MS = 1500;
 const TYPING_MEMORY = 100;
 
 /** Every client event of the contract, validated, answered through its acknowledgement. */
-const HANDLERS: Record<ClientEventName, Handler<any>> = {
+const HANDLERS = {
   load_conversations: handler(ConversationFilter, ({ deps, actor }, f) => listConversations(deps, actor, f)),
   load_prospects: handler(Page, ({ deps, actor }, q) => listProspects(deps, actor, q)),
   load_clients: handler(Page, ({ deps, actor }, q) => listClients(deps, actor, q)),
@@ -55,7 +55,12 @@ const HANDLERS: Record<ClientEventName, Handler<any>> = {
     socket.to(to).emit('typing', { conversationId: conversation.id, userId: actor.userId, name: actor.name ?? '', isTyping });
     return { throttled: false };
   }),
-};
+} satisfies { [E in ClientEventName]: Handler<z.ZodType, ClientRequests[E]['data']> };
+
+/** Compile-time check: every payload the contract allows is one its handler's schema takes. */
+type PayloadMismatch = { [E in ClientEventName]: ClientRequests[E]['payload'] extends z.input<(typeof HANDLERS)[E]['schema']> ? never : E }[ClientEventName];
+const payloadsFit: [PayloadMismatch] extends [never] ? true : PayloadMismatch = true;
+void payloadsFit;
 
 export function registerHandlers(deps: Deps) {
   const { presence } = deps;
@@ -63,8 +68,8 @@ export function registerHandlers(deps: Deps) {
     const { userId, orgId, role, name } = socket.data.auth;
     const actor: Actor = { userId, orgId, role, name };
     const typedAt = new Map<string, number>();
-    for (const [event, h] of Object.entries(HANDLERS)) {
-      socket.on(event as ClientEventName, async (payload: unknown, ack?: Ack) => {
+    for (const [event, h] of Object.entries(HANDLERS) as [ClientEventName, Handler<z.ZodType>][]) {
+      socket.on(event, async (payload: unknown, ack?: Ack) => {
         const reply = typeof ack === 'function' ? ack : () => undefined;
         const parsed = h.schema.safeParse(payload ?? {});
         if (!parsed.success) {
@@ -86,7 +91,7 @@ export function registerHandlers(deps: Deps) {
         }
       });
     }
-    socket.on('set_presence' as any, (status: unknown) => {
+    socket.on('set_presence', (status: unknown) => {
       if (status === 'online' || status === 'away') presence.set(orgId, userId, status);
     });
     // Presence is best effort: Redis going away (a shutdown, an outage) must not surface as an error here.

@@ -8,6 +8,9 @@ import { ormConfig } from '../../mikro-orm.config.js';
 import { loadConfig, ConfigError } from '../../src/config.js';
 import { startEmbeddedRedis } from '../../src/infra/embedded-redis.js';
 import { createLogger } from '../../src/logger.js';
+import { z } from 'zod';
+import * as wire from '../../contract/wire.js';
+import { MESSAGE_STATUSES } from '../../contract/message-status.js';
 import { TEST_METRICS_TOKEN, createTestDatabase, startTestHub, type TestHub } from '../support/hub.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -93,6 +96,23 @@ describe('sockets and docs', () => {
     expect((await hub.request('GET', '/docs')).text).toContain('swagger');
     const metrics = await hub.request('GET', '/metrics', { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
     expect(metrics.text).toContain('hub_http_request_duration_seconds');
+  });
+
+  it("describes the main responses with the contract's schemas, and its answers fit them", async () => {
+    const spec = (await hub.request('GET', '/openapi.json')).body;
+    const schemaOf = (path: string, method: string, status: string) => spec.paths[path][method].responses[status].content['application/json'].schema;
+    expect(Object.keys(schemaOf('/api/conversations', 'get', '200').properties.items.items.properties)).toEqual(Object.keys(wire.Conversation.shape));
+    expect(schemaOf('/api/conversations/{id}/messages', 'get', '200').properties.items.items.properties.status.enum).toEqual([...MESSAGE_STATUSES]);
+    for (const [path, method, status] of [['/api/prospects', 'get', '200'], ['/api/clients/{id}', 'get', '200'], ['/api/clients/{id}/notes', 'post', '201'],
+      ['/api/channels', 'get', '200'], ['/api/users', 'get', '200'], ['/api/me', 'get', '200']]) expect(schemaOf(path!, method!, status!).type).toMatch(/object|array/);
+    const token = await hub.login();
+    expect(wire.User.safeParse((await hub.request('GET', '/api/me', { token })).body).error).toBeUndefined();
+    expect(z.array(wire.User).safeParse((await hub.request('GET', '/api/users', { token })).body).error).toBeUndefined();
+    const created = await hub.request('POST', '/api/clients', { token, body: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' } });
+    expect(wire.ClientSummary.safeParse(created.body).error).toBeUndefined();
+    const note = await hub.request('POST', `/api/clients/${created.body.id}/notes`, { token, body: { content: 'Prefers email' } });
+    expect(wire.Note.safeParse(note.body).error).toBeUndefined();
+    expect(wire.Client.safeParse((await hub.request('GET', `/api/clients/${created.body.id}`, { token })).body).error).toBeUndefined();
   });
 
   it('answers unknown routes and oversized bodies with JSON errors', async () => {

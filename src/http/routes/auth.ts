@@ -12,6 +12,8 @@ import { requireAuth } from '../auth.js';
 import { AppError, badRequest, conflict, unauthorized } from '../errors.js';
 import { auditActor, router } from '../env.js';
 import { userView } from '../views.js';
+import { returns } from '../openapi.js';
+import * as wire from '../../../contract/wire.js';
 
 const Login = z
   .object({
@@ -40,7 +42,7 @@ export function authRoutes(deps: Deps) {
       tags: ['auth'],
       request: json(Login),
       responses: {
-        200: { description: 'A bearer token and the user' },
+        ...returns(200, 'A bearer token and the user', wire.Session),
         401: { description: 'Wrong email or password' },
         409: { description: 'organization_required: the email and password open accounts in several organizations (listed in error.organizations); send organizationId' },
         429: { description: 'Too many attempts for this account or from this address (Retry-After)' },
@@ -80,7 +82,7 @@ export function authRoutes(deps: Deps) {
   app.use('/api/me', requireAuth(deps));
   app.use('/api/me/*', requireAuth(deps));
   app.openapi(
-    createRoute({ method: 'get', path: '/api/me', tags: ['auth'], security: [{ bearer: [] }], responses: { 200: { description: 'The signed-in user' } } }),
+    createRoute({ method: 'get', path: '/api/me', tags: ['auth'], security: [{ bearer: [] }], responses: returns(200, 'The signed-in user', wire.User) }),
     (c) => c.json(userView(c.var.auth.user), 200),
   );
 
@@ -91,7 +93,7 @@ export function authRoutes(deps: Deps) {
       tags: ['auth'],
       security: [{ bearer: [] }],
       request: json(ChangePassword),
-      responses: { 200: { description: 'A new token (every older token of this user stops working) and the user' }, 400: { description: 'Wrong current password or a weak new one' } },
+      responses: { ...returns(200, 'A new token (every older token of this user stops working) and the user', wire.Session), 400: { description: 'Wrong current password or a weak new one' } },
     }),
     async (c) => {
       const { currentPassword, newPassword } = c.req.valid('json');

@@ -6,7 +6,8 @@ import { badRequest, notFound } from '../errors.js';
 import { router, type AppEnv } from '../env.js';
 import type { Context } from 'hono';
 import { Channel } from '../../domain/channel.entity.js';
-import { IdParam, bearer, described, jsonBody } from '../openapi.js';
+import { IdParam, bearer, described, jsonBody, returns } from '../openapi.js';
+import * as wire from '../../../contract/wire.js';
 
 const PromptInput = z.object({
   kind: z.enum(['greeting', 'keyword', 'handoff', 'system']),
@@ -19,7 +20,7 @@ const PromptInput = z.object({
 const view = (p: BotPrompt) => ({
   id: p.id, kind: p.kind, keyword: p.keyword ?? undefined, response: p.response, enabled: p.enabled,
   channelId: p.channel?.id ?? undefined, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString(),
-});
+}) satisfies wire.BotPrompt;
 
 /** The rules bot's admin-editable prompts (and the system prompt of a model-backed bot). */
 export function botPromptRoutes(deps: Deps) {
@@ -37,10 +38,10 @@ export function botPromptRoutes(deps: Deps) {
     if (channelId && !(await c.var.em.count(Channel, { id: channelId, organization: c.var.auth.orgId }))) throw badRequest('Unknown channel');
   };
 
-  app.openapi(createRoute({ method: 'get', path: '/api/bot/prompts', tags, security: bearer, responses: described(200, 'Prompts') }), async (c) =>
+  app.openapi(createRoute({ method: 'get', path: '/api/bot/prompts', tags, security: bearer, responses: returns(200, 'Prompts', z.array(wire.BotPrompt)) }), async (c) =>
     c.json((await c.var.em.find(BotPrompt, { organization: c.var.auth.orgId }, { orderBy: { createdAt: 'asc' } })).map(view), 200));
 
-  app.openapi(createRoute({ method: 'post', path: '/api/bot/prompts', tags, security: bearer, request: jsonBody(PromptInput), responses: described(201, 'The prompt') }), async (c) => {
+  app.openapi(createRoute({ method: 'post', path: '/api/bot/prompts', tags, security: bearer, request: jsonBody(PromptInput), responses: returns(201, 'The prompt', wire.BotPrompt) }), async (c) => {
     const { channelId, ...input } = c.req.valid('json');
     await checkChannel(c, channelId);
     if (input.kind === 'keyword' && !input.keyword) throw badRequest('A keyword prompt needs a keyword');
@@ -49,7 +50,7 @@ export function botPromptRoutes(deps: Deps) {
     return c.json(view(p), 201);
   });
 
-  app.openapi(createRoute({ method: 'patch', path: '/api/bot/prompts/{id}', tags, security: bearer, request: { params: IdParam, ...jsonBody(PromptInput.partial()) }, responses: described(200, 'The prompt') }), async (c) => {
+  app.openapi(createRoute({ method: 'patch', path: '/api/bot/prompts/{id}', tags, security: bearer, request: { params: IdParam, ...jsonBody(PromptInput.partial()) }, responses: returns(200, 'The prompt', wire.BotPrompt) }), async (c) => {
     const p = await find(c, c.req.valid('param').id);
     const { channelId, ...patch } = c.req.valid('json');
     await checkChannel(c, channelId);

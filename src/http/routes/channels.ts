@@ -9,6 +9,8 @@ import { Channel } from '../../domain/channel.entity.js';
 import { requireAuth, requireRole } from '../auth.js';
 import { AppError } from '../errors.js';
 import { UnsafeUrlError } from '../../security/safe-fetch.js';
+import { returns } from '../openapi.js';
+import * as wire from '../../../contract/wire.js';
 
 /** Credential fields naming a host the hub connects to (besides apiBaseUrl, a URL). */
 const NETWORK_HOST_FIELDS = new Set(['imapHost', 'smtpHost']);
@@ -54,13 +56,13 @@ export function channelRoutes(deps: Deps) {
   app.use('/api/channels/*', requireAuth(deps), requireRole('admin'));
   const view = (ch: Channel) => channelView(ch, deps.box, deps.publicUrl);
 
-  app.openapi(createRoute({ method: 'get', path: '/api/channels', tags: ['channels'], security: sec, responses: { 200: { description: 'Channels' } } }), async (c) => {
+  app.openapi(createRoute({ method: 'get', path: '/api/channels', tags: ['channels'], security: sec, responses: returns(200, 'Channels', z.array(wire.Channel)) }), async (c) => {
     const channels = await c.var.em.find(Channel, { organization: c.var.auth.orgId }, { orderBy: { createdAt: 'asc' } });
     return c.json(channels.map(view), 200);
   });
 
   app.openapi(
-    createRoute({ method: 'post', path: '/api/channels', tags: ['channels'], security: sec, request: json(ChannelCreateInput.openapi('CreateChannel')), responses: { 201: { description: 'The channel, with its webhookUrl' } } }),
+    createRoute({ method: 'post', path: '/api/channels', tags: ['channels'], security: sec, request: json(ChannelCreateInput.openapi('CreateChannel')), responses: returns(201, 'The channel, with its webhookUrl', wire.Channel) }),
     async (c) => {
       const input = c.req.valid('json');
       await checkAddresses(input.credentials);
@@ -75,12 +77,12 @@ export function channelRoutes(deps: Deps) {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/api/channels/{id}', tags: ['channels'], security: sec, request: { params: Id }, responses: { 200: { description: 'The channel' } } }),
+    createRoute({ method: 'get', path: '/api/channels/{id}', tags: ['channels'], security: sec, request: { params: Id }, responses: returns(200, 'The channel', wire.Channel) }),
     async (c) => c.json(view(await findChannel(c.var.em, c.var.auth.orgId, c.req.valid('param').id)), 200),
   );
 
   app.openapi(
-    createRoute({ method: 'patch', path: '/api/channels/{id}', tags: ['channels'], security: sec, request: { params: Id, ...json(ChannelUpdateInput.openapi('UpdateChannel')) }, responses: { 200: { description: 'The channel' } } }),
+    createRoute({ method: 'patch', path: '/api/channels/{id}', tags: ['channels'], security: sec, request: { params: Id, ...json(ChannelUpdateInput.openapi('UpdateChannel')) }, responses: returns(200, 'The channel', wire.Channel) }),
     async (c) => {
       const channel = await findChannel(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
       const input = c.req.valid('json');

@@ -12,6 +12,8 @@ import { requireAuth, requireRole } from '../auth.js';
 import { conflict, notFound } from '../errors.js';
 import { auditActor, router } from '../env.js';
 import { userView } from '../views.js';
+import { returns } from '../openapi.js';
+import * as wire from '../../../contract/wire.js';
 
 const Id = z.object({ id: z.string() });
 const CreateUser = z
@@ -36,13 +38,13 @@ export function userRoutes(deps: Deps) {
     return user;
   };
 
-  app.openapi(createRoute({ method: 'get', path: '/api/users', tags: ['users'], security: sec, responses: { 200: { description: 'Users' } } }), async (c) => {
+  app.openapi(createRoute({ method: 'get', path: '/api/users', tags: ['users'], security: sec, responses: returns(200, 'Users', z.array(wire.User)) }), async (c) => {
     const users = await c.var.em.find(User, { organization: c.var.auth.orgId }, { orderBy: { createdAt: 'asc' } });
     return c.json(users.map(userView), 200);
   });
 
   app.openapi(
-    createRoute({ method: 'post', path: '/api/users', tags: ['users'], security: sec, request: json(CreateUser), responses: { 201: { description: 'Created' }, 409: { description: 'Email taken in this organization' } } }),
+    createRoute({ method: 'post', path: '/api/users', tags: ['users'], security: sec, request: json(CreateUser), responses: { ...returns(201, 'Created', wire.User), 409: { description: 'Email taken in this organization' } } }),
     async (c) => {
       const input = c.req.valid('json');
       assertCanAddUser(c.var.auth, input.role);
@@ -64,7 +66,7 @@ export function userRoutes(deps: Deps) {
   );
 
   app.openapi(
-    createRoute({ method: 'patch', path: '/api/users/{id}', tags: ['users'], security: sec, request: { params: Id, ...json(UpdateUser) }, responses: { 200: { description: 'Updated' }, 403: { description: 'Not allowed by the role rules' } } }),
+    createRoute({ method: 'patch', path: '/api/users/{id}', tags: ['users'], security: sec, request: { params: Id, ...json(UpdateUser) }, responses: { ...returns(200, 'Updated', wire.User), 403: { description: 'Not allowed by the role rules' } } }),
     async (c) => {
       const user = await findUser(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
       const input = c.req.valid('json');

@@ -1,8 +1,12 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
 import { io, type Socket } from 'socket.io-client';
+import type { ClientEventName, ClientEvents, ClientRequests, ServerEvents } from '../../../contract/socket';
+import { isStaleStatus } from '../../../contract/message-status';
 import { api, ApiError, type UploadedFile } from '../api/http';
-import type { Ack, Agent, Attachment, Channel, ChatMessage, Conversation, ConversationStatus, Page, Prospect } from '../api/types';
+import type {
+  AckReply, Agent, Attachment, Channel, ChatMessage, Conversation, ConversationPatch, ConversationStatus, Page, Platform, Prospect,
+} from '../api/types';
 import { uuid } from '../lib/uuid';
 import { useAuthStore } from './auth';
 
@@ -10,7 +14,7 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnectin
 
 export interface Filters {
   status: ConversationStatus | '';
-  platform: string;
+  platform: Platform | '';
   unread: boolean;
   mine: boolean;
   search: string;
@@ -40,8 +44,6 @@ const LIST_PAGE = 30;
 const MESSAGE_PAGE = 50;
 const LOCAL_SEQ = Number.MAX_SAFE_INTEGER;
 
-const RANK: Record<string, number> = { pending: 0, failed: 0, sent: 1, delivered: 2, read: 3 };
-
 const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
 /** The server's thread order: (timestamp, seq); optimistic bubbles last until acknowledged. */
@@ -53,7 +55,7 @@ export const maxSeq = (messages: ChatMessage[]): number =>
 
 export const useChatStore = defineStore('chat', () => {
   const auth = useAuthStore();
-  const socket = shallowRef<Socket | null>(null);
+  const socket = shallowRef<Socket<ServerEvents, ClientEvents> | null>(null);
   const connection = ref<ConnectionState>('idle');
   const everConnected = ref(false);
   const lastError = ref<string | null>(null);
@@ -103,11 +105,14 @@ export const useChatStore = defineStore('chat', () => {
 
   // ---- socket plumbing ---------------------------------------------------------------
 
-  function request<T>(event: string, payload: unknown, timeoutMs = 15_000): Promise<T> {
+  function request<E extends ClientEventName>(event: E, payload: ClientRequests[E]['payload'], timeoutMs = 15_000): Promise<ClientRequests[E]['data']> {
+    type T = ClientRequests[E]['data'];
     const s = socket.value;
     if (!s) return Promise.reject(new ApiError(0, 'offline', 'Not connected to the hub'));
+    // socket.io's types cannot resolve the acknowledgement of a generic event: the contract's, spelled out.
+    const timed = s.timeout(timeoutMs) as unknown as { emit(ev: E, payload: ClientRequests[E]['payload'], ack: (err: Error | null, res: AckReply<T>) => void): void };
     return new Promise<T>((resolve, reject) => {
-      s.timeout(timeoutMs).emit(event, payload, (err: Error | null, res: Ack<T>) => {
+      timed.emit(event, payload, (err, res) => {
         if (err) return reject(new ApiError(0, 'timeout', 'The hub did not answer in time'));
         if (!res || typeof res !== 'object') return reject(new ApiError(0, 'bad_reply', 'Unexpected reply from the hub'));
         if (res.ok) resolve(res.data);
@@ -232,7 +237,7 @@ export const useChatStore = defineStore('chat', () => {
   // ---- conversations ------------------------------------------------------------------
 
   function listPayload(cursor?: string) {
-    const p: Record<string, unknown> = { limit: LIST_PAGE };
+    const p: ClientRequests['load_conversations']['payload'] = { limit: LIST_PAGE };
     if (filters.status) p.status = filters.status;
     if (filters.platform) p.platform = filters.platform;
     if (filters.mine) p.assignedTo = 'me';
@@ -248,7 +253,7 @@ export const useChatStore = defineStore('chat', () => {
     listLoading.value = true;
     listError.value = null;
     try {
-      const page = await request<Page<Conversation>>('load_conversations', listPayload(reset ? undefined : nextCursor.value));
+      const page = await request('load_conversations', listPayload(reset ? undefined : nextCursor.value));
       if (req !== listRequest) return;
       for (const c of page.items) conversations.value[c.id] = c;
       const ids = page.items.map((c) => c.id);
@@ -278,7 +283,7 @@ export const useChatStore = defineStore('chat', () => {
     return c;
   }
 
-  async function patchConversation(id: string, patch: Partial<Pick<Conversation, 'status' | 'assignedTo' | 'tags' | 'botEnabled'>>) {
+  async function patchConversation(id: string, patch: ConversationPatch) {
     const c = await api<Conversation>('PATCH', `/api/conversations/${encodeURIComponent(id)}`, patch);
     upsertConversation(c);
     return c;
@@ -288,7 +293,7 @@ export const useChatStore = defineStore('chat', () => {
     const prev = conversations.value[id]?.botEnabled;
     if (conversations.value[id]) conversations.value[id].botEnabled = botEnabled;
     try {
-      const c = await request<Conversation>('update_chat_settings', { conversationId: id, botEnabled });
+      const c = await request('update_chat_settings', { conversationId: id, botEnabled });
       if (c) upsertConversation(c);
     } catch (err) {
       if (conversations.value[id] && prev !== undefined) conversations.value[id].botEnabled = prev;
@@ -309,7 +314,7 @@ export const useChatStore = defineStore('chat', () => {
     const c = conversations.value[id];
     if (c) c.unreadCount = 0;
     try {
-      const updated = await request<Conversation>('mark_as_read', { conversationId: id });
+      const updated = await request('mark_as_read', { conversationId: id });
       if (updated?.id) conversations.value[updated.id] = { ...conversations.value[updated.id], ...updated };
     } catch { /* the next update will tell */ }
   }
@@ -335,7 +340,7 @@ export const useChatStore = defineStore('chat', () => {
         const prev = list[i];
         const next = { ...m, local };
         // A stale snapshot (a page fetched before an update) must not move delivery backwards.
-        if (!local && !prev.local && prev.id === m.id && RANK[prev.status] > RANK[m.status] && m.status !== 'failed' && prev.status !== 'failed') next.status = prev.status;
+        if (!local && !prev.local && prev.id === m.id && isStaleStatus(prev.status, m.status)) next.status = prev.status;
         list[i] = next;
       } else list.push({ ...m, local });
     }
@@ -362,7 +367,7 @@ export const useChatStore = defineStore('chat', () => {
     t.loading = true;
     t.error = undefined;
     try {
-      const page = await request<{ items: ChatMessage[]; hasMore: boolean }>('load_messages', { conversationId: id, limit: MESSAGE_PAGE });
+      const page = await request('load_messages', { conversationId: id, limit: MESSAGE_PAGE });
       const local = t.messages.filter((m) => m.local);
       t.messages = [];
       merge(id, [...local, ...page.items]);
@@ -380,7 +385,7 @@ export const useChatStore = defineStore('chat', () => {
     let after = maxSeq(t.messages);
     if (!after) return loadThread(id);
     for (let i = 0; i < 20; i++) {
-      const page = await request<{ items: ChatMessage[]; hasMore: boolean }>('load_messages', { conversationId: id, after, limit: MESSAGE_PAGE });
+      const page = await request('load_messages', { conversationId: id, after, limit: MESSAGE_PAGE });
       merge(id, page.items);
       const next = maxSeq(page.items);
       if (!page.hasMore || !page.items.length || next <= after) break;
@@ -396,7 +401,7 @@ export const useChatStore = defineStore('chat', () => {
     if (before === undefined) return;
     t.loadingOlder = true;
     try {
-      const page = await request<{ items: ChatMessage[]; hasMore: boolean }>('load_messages', { conversationId: id, before, limit: MESSAGE_PAGE });
+      const page = await request('load_messages', { conversationId: id, before, limit: MESSAGE_PAGE });
       merge(id, page.items);
       t.hasMore = page.hasMore;
     } catch (err) {
@@ -435,9 +440,10 @@ export const useChatStore = defineStore('chat', () => {
       senderId: me.value,
       senderType: 'agent',
       content: text,
-      messageType: attachments[0]?.kind ?? 'text',
+      messageType: (attachments[0]?.kind ?? 'text') as ChatMessage['messageType'],
       ...(attachments.length ? { metadata: { attachments } } : {}),
-      platform: conv?.platform ?? '',
+      // Unknown until the conversation is loaded; the server's message replaces the bubble.
+      platform: (conv?.platform ?? '') as Platform,
       timestamp: new Date().toISOString(),
       status: 'pending',
       clientMessageId,
@@ -468,9 +474,9 @@ export const useChatStore = defineStore('chat', () => {
     out.queued = false;
     setLocal(clientMessageId, { status: 'pending', error: undefined });
     try {
-      const payload: Record<string, unknown> = { conversationId: out.conversationId, content: out.content, clientMessageId };
+      const payload: ClientRequests['send_message']['payload'] = { conversationId: out.conversationId, content: out.content, clientMessageId };
       if (out.attachmentIds.length) payload.attachmentIds = out.attachmentIds;
-      const m = await request<ChatMessage>('send_message', payload);
+      const m = await request('send_message', payload);
       outbox.delete(clientMessageId);
       merge(out.conversationId, [m]);
     } catch (err) {
@@ -567,7 +573,7 @@ export const useChatStore = defineStore('chat', () => {
     if (prospects.value[c.prospectId]) return prospects.value[c.prospectId];
     const search = c.prospect?.identifier ?? c.prospect?.name;
     try {
-      const page = await request<Page<Prospect>>('load_prospects', search ? { search } : {});
+      const page = await request('load_prospects', search ? { search } : {});
       for (const p of page.items) prospects.value[p.id] = p;
     } catch { /* fall back to what the conversation carries */ }
     return prospects.value[c.prospectId];
