@@ -7,6 +7,7 @@ import type { InboundJob } from './ingest.queue.js';
 import { persistBatch, type Changes, type IngestItem, type IngestOutcome } from './persist.js';
 import { ChangePublisher } from './change-publisher.js';
 import { redactPayload } from './redact.js';
+import { watchFailedDeliveries } from './failed-deliveries.js';
 
 export type IngestHooks = { afterCommit(changes: Changes): Promise<void> };
 
@@ -47,6 +48,7 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, opts = { worke
   // A BullMQ worker takes its jobs one at a time; several of them feed one batcher faster.
   const workers = Array.from({ length: opts.workers }, () =>
     new Worker<InboundJob, IngestOutcome>('ingest', handle, { connection: deps.queues.connection(), prefix: deps.queues.prefix, concurrency: opts.concurrency }));
+  watchFailedDeliveries(deps, workers);
   return {
     workers,
     close: async () => {

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inboundJobId } from '../../src/pipeline/ingest.queue.js';
+import { until } from '../support/agent.js';
+import { startTestHub, type TestHub } from '../support/hub.js';
+import { APP_SECRET, PHONE_NUMBER_ID, createWhatsAppChannel, textWebhook, waId, wamid } from '../support/whatsapp.js';
+
+/**
+ * Deliveries that cannot be processed: a Postgres trigger refuses messages whose text starts with
+ * "poison" (a real database error, as a bad row would raise), until the "fix" drops it.
+ */
+let hub: TestHub;
+let ownerA: string;
+let adminB: string;
+let channelA: string;
+let channelB: string;
+
+const q = (text: string, params: unknown[] = []) => hub.deps.orm.em.getConnection().execute(text, params);
+
+/** A delivery queued as the webhook route queues it, with few, quick attempts so the test need not wait a minute. */
+async function deliverWithTwoAttempts(channelId: string, body: string) {
+  const deliveryId = `test-${Math.random()}`;
+  const jobId = inboundJobId(channelId, deliveryId);
+  await hub.deps.queues.ingest.add('inbound', { channelId, deliveryId, raw: { body, contentType: 'application/json', receivedAt: Date.now() } },
+    { jobId, attempts: 2, backoff: { type: 'fixed', delay: 100 } });
+  return jobId;
+}
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  ownerA = await hub.login();
+  channelA = (await createWhatsAppChannel(hub, ownerA)).id;
+  const org = await hub.request('POST', '/api/organizations', { token: ownerA, body: { name: 'Org B', admin: { email: 'admin@b.test', password: 'b-password-1' } } });
+  expect(org.status).toBe(201);
+  adminB = await hub.login('admin@b.test', 'b-password-1');
+  const ch = await hub.request('POST', '/api/channels', {
+    token: adminB,
+    body: { kind: 'whatsapp_cloud', name: 'WA B', credentials: { phoneNumberId: PHONE_NUMBER_ID, accessToken: 'EAAb', appSecret: APP_SECRET, verifyToken: 'verify-b' } },
+  });
+  expect(ch.status).toBe(201);
+  channelB = ch.body.id;
+  await q(`create function poison_guard() returns trigger language plpgsql as $$
+    begin raise exception 'poisoned message %', new.external_id; end $$`);
+  await q(`create trigger poison_guard before insert on messages for each row when (new.content like 'poison%') execute function poison_guard()`);
+});
+afterAll(async () => { await hub?.close(); });
+
+describe('failed deliveries', () => {
+  it('a job that uses up its attempts is kept as failed, with its channel, reason and redacted payload, for its organization only', async () => {
+    const body = JSON.parse(textWebhook({ waId: waId(1), id: wamid('poison-a'), body: 'poison A' }));
+    body.entry[0].changes[0].value.metadata.access_token = 'EAA-should-not-be-kept';
+    const jobA = await deliverWithTwoAttempts(channelA, JSON.stringify(body));
+    await deliverWithTwoAttempts(channelB, textWebhook({ waId: waId(2), id: wamid('poison-b'), body: 'poison B' }));
+
+    const failedA = await until(async () => (await hub.request('GET', '/api/webhook-events?outcome=failed', { token: ownerA })).body, (b) => b?.length === 1, 15_000);
+    expect(failedA[0]).toMatchObject({ channelId: channelA, channelName: 'WhatsApp', channelKind: 'whatsapp_cloud', outcome: 'failed' });
+    expect(failedA[0].detail).toMatch(/poisoned message/);
+    expect(failedA[0].payload).toContain(wamid('poison-a'));
+    expect(failedA[0].payload).not.toContain('EAA-should-not-be-kept');
+    expect(new Date(failedA[0].receivedAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    // The job really exhausted its attempts in BullMQ (that is where the row came from).
+    const job = await hub.deps.queues.ingest.getJob(jobA);
+    expect(await job!.getState()).toBe('failed');
+    expect(job!.attemptsMade).toBe(2);
+
+    const failedB = await until(async () => (await hub.request('GET', '/api/webhook-events?outcome=failed', { token: adminB })).body, (b) => b?.length === 1, 15_000);
+    expect(failedB[0]).toMatchObject({ channelId: channelB, channelName: 'WA B' });
+    expect(failedB[0].payload).not.toContain(wamid('poison-a'));
+    expect(await q("select count(*)::int as n from messages where content like 'poison%'")).toEqual([{ n: 0 }]);
+  });
+
+  it('an admin cannot replay another organization\'s delivery, and replaying all replays only their own', async () => {
+    const [a] = (await hub.request('GET', '/api/webhook-events?outcome=failed', { token: ownerA })).body;
+    const cross = await hub.request('POST', `/api/webhook-events/${a.id}/replay`, { token: adminB });
+    expect(cross.status).toBe(404);
+    expect(cross.body.error.code).toBe('not_found');
+    // B replays all of its own (the fix is not in yet, so it will be retried in the background): A's stays failed.
+    const allB = await hub.request('POST', '/api/webhook-events/replay', { token: adminB, body: {} });
+    expect(allB).toMatchObject({ status: 202, body: { replayed: 1 } });
+    expect(await q('select outcome from webhook_events where channel_id = ?', [channelB])).toEqual([{ outcome: 'replayed' }]);
+    expect(await q('select outcome from webhook_events where channel_id = ?', [channelA])).toEqual([{ outcome: 'failed' }]);
+    expect((await hub.request('GET', '/api/webhook-events?outcome=failed', { token: ownerA })).body).toHaveLength(1);
+  });
+
+  it('after a fix, replaying all of an organization\'s failed deliveries stores them, once', async () => {
+    await q('drop trigger poison_guard on messages');
+    const r = await hub.request('POST', '/api/webhook-events/replay', { token: ownerA, body: { outcome: 'failed' } });
+    expect(r).toMatchObject({ status: 202, body: { replayed: 1 } });
+    await until(async () => (await q("select count(*)::int as n from messages where content = 'poison A'"))[0].n, (n) => n === 1, 15_000);
+    expect((await hub.request('GET', '/api/webhook-events?outcome=failed', { token: ownerA })).body).toEqual([]);
+    const replayed = (await hub.request('GET', '/api/webhook-events?outcome=replayed', { token: ownerA })).body;
+    expect(replayed).toHaveLength(1);
+    // Replaying again is harmless: the message is a duplicate, not a second copy.
+    expect((await hub.request('POST', `/api/webhook-events/${replayed[0].id}/replay`, { token: ownerA })).status).toBe(202);
+    await until(async () => (await q("select count(*)::int as n from webhook_events where channel_id = ? and outcome = 'duplicate'", [channelA]))[0].n, (n) => n === 1, 15_000);
+    expect(await q("select count(*)::int as n from messages where content = 'poison A'")).toEqual([{ n: 1 }]);
+    // B's own replay, retried in the background since before the fix, lands once too.
+    await until(async () => (await q("select count(*)::int as n from messages where content = 'poison B'"))[0].n, (n) => n === 1, 15_000);
+  });
+
+  it('refuses agents and bad filters with a JSON error', async () => {
+    const agent = await hub.request('POST', '/api/users', { token: ownerA, body: { email: 'agent@a.test', password: 'agent-password', name: 'Agent', role: 'agent' } });
+    expect(agent.status).toBe(201);
+    const agentToken = await hub.login('agent@a.test', 'agent-password');
+    for (const [method, path] of [['GET', '/api/webhook-events?outcome=failed'], ['POST', '/api/webhook-events/replay']] as const) {
+      const res = await hub.request(method, path, { token: agentToken, body: method === 'POST' ? {} : undefined });
+      expect(res.status, path).toBe(403);
+    }
+    const bad = await hub.request('GET', '/api/webhook-events?outcome=lost', { token: ownerA });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('validation_error');
+    const badReplay = await hub.request('POST', '/api/webhook-events/replay', { token: ownerA, body: { outcome: 'stored' } });
+    expect(badReplay.status).toBe(400);
+  });
+});
