@@ -31,7 +31,7 @@ function addresses(field: AddressObject | AddressObject[] | undefined): { addres
 }
 
 function attachmentKind(mimeType: string): InboundAttachment['kind'] {
-  const top = mimeType.split('/')[0]!.toLowerCase();
+  const top = (mimeType.split('/')[0] ?? '').toLowerCase();
   return top === 'image' || top === 'audio' || top === 'video' ? top : 'file';
 }
 
@@ -43,11 +43,13 @@ function toAttachments(list: Attachment[]): InboundAttachment[] {
     let source = contentId ? `cid:${contentId}` : `part:${a.partId ?? index + 1}`;
     if (usedSources.has(source)) source = `part:${a.partId ?? index + 1}`;
     usedSources.add(source);
+    // A part whose Content-Type header is there but empty has none (mailparser gives a non-string).
+    const mimeType = typeof a.contentType === 'string' && a.contentType ? a.contentType : 'application/octet-stream';
     return {
-      kind: attachmentKind(a.contentType),
+      kind: attachmentKind(mimeType),
       source,
       ...(a.filename ? { fileName: a.filename } : {}),
-      mimeType: a.contentType,
+      mimeType,
       fileSize: a.size,
       inline: { base64: a.content.toString('base64'), ...(contentId ? { contentId } : {}) },
     };
