@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The hub's Prometheus metrics, one registry per hub instance. */
 export function createMetrics() {
@@ -23,6 +23,18 @@ export function createMetrics() {
       name: 'hub_ingested_events_total',
       help: 'Normalized inbound events by type and outcome',
       labelNames: ['type', 'outcome'] as const,
+      registers: [registry],
+    }),
+    infraRetries: new Counter({
+      name: 'hub_infra_retries_total',
+      help: 'Jobs put back without using an attempt because Postgres or Redis was unreachable',
+      labelNames: ['queue'] as const,
+      registers: [registry],
+    }),
+    infraWaiting: new Gauge({
+      name: 'hub_infra_waiting',
+      help: '1 while a queue\'s jobs wait for Postgres or Redis to come back',
+      labelNames: ['queue'] as const,
       registers: [registry],
     }),
     outbound: new Counter({

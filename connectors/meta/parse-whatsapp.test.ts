@@ -160,17 +160,8 @@ const expected: Record<string, NormalizedEvent[]> = {
     { type: 'status', externalId: 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJBQkFUQ0hPVVQwMDAwMDAwMQA=', status: 'read', timestamp: 1731703005000 },
     { type: 'status', externalId: 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJBQkFUQ0hPVVQwMDAwMDAwMQA=', status: 'delivered', timestamp: 1731703002000 },
     { type: 'unsupported', reason: 'whatsapp status "deleted" for wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJBQkFUQ0hPVVQwMDAwMDAwMgA= is not handled' },
-    // Another phone number of the same app: parsed all the same.
-    {
-      type: 'message',
-      externalId: 'wamid.HBgMMzUxOTEyMzQ1Njc4FQIAEhgUM0FCQVRDSDAwMDAwMDAwMDAwMwA=',
-      direction: 'in',
-      contact: { externalId: '351912345678', identifier: '+351912345678', identifierType: 'phone', name: 'Ana Costa' },
-      timestamp: 1731703010000,
-      messageType: 'image',
-      content: '',
-      attachments: [{ kind: 'image', source: '2087465911935514', mimeType: 'image/png' }],
-    },
+    // Another phone number of the same app: not this channel's, kept as unsupported with the reason.
+    { type: 'unsupported', reason: "whatsapp change for phone number id 113269274970227, not this channel's (106540352242922)" },
     { type: 'unsupported', reason: 'whatsapp webhook field "message_template_status_update" is not handled' },
   ],
 };
@@ -187,7 +178,7 @@ describe('whatsappCloud.parse: odd shapes', () => {
   const raw = (body: unknown) => ({ body: typeof body === 'string' ? body : JSON.stringify(body), receivedAt: RECEIVED_AT });
   const value = (v: object) => ({
     object: 'whatsapp_business_account',
-    entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', ...v } }] }],
+    entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' }, ...v } }] }],
   });
 
   it('throws a permanent ConnectorError only on a body that is not JSON', () => {

@@ -20,7 +20,12 @@ type MessageParser = (m: Json, base: Base, common: Json) => NormalizedEvent;
 
 const STATUSES: Record<string, DeliveryStatus> = { sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed' };
 
-export function parseWhatsApp(raw: RawInbound): NormalizedEvent[] {
+/**
+ * `phoneNumberId`: the channel's number. A change for another number of the same app (Meta
+ * sends one app's webhooks for all its numbers to each subscribed URL) is not this channel's:
+ * kept as unsupported, never stored in the wrong inbox.
+ */
+export function parseWhatsApp(raw: RawInbound, phoneNumberId?: string): NormalizedEvent[] {
   const body = readBody(raw);
   if (body?.object !== 'whatsapp_business_account') {
     return [unsupported(`not a WhatsApp Business Account payload (object: ${str(body?.object) ?? 'none'})`)];
@@ -28,14 +33,18 @@ export function parseWhatsApp(raw: RawInbound): NormalizedEvent[] {
   const events = list(body.entry).flatMap((entry) => {
     const changes = list(entry.changes);
     if (!changes.length) return [unsupported(`whatsapp entry ${str(entry.id) ?? '?'} without changes`)];
-    return changes.flatMap((change) => parseChange(change, raw.receivedAt));
+    return changes.flatMap((change) => parseChange(change, raw.receivedAt, phoneNumberId));
   });
   return events.length ? events : [unsupported('whatsapp payload without entries')];
 }
 
-function parseChange(change: Json, receivedAt: number): NormalizedEvent[] {
+function parseChange(change: Json, receivedAt: number, phoneNumberId?: string): NormalizedEvent[] {
   if (change.field !== 'messages') return [unsupported(`whatsapp webhook field "${str(change.field) ?? 'none'}" is not handled`)];
   const value: Json = change.value ?? {};
+  const addressed = str(value.metadata?.phone_number_id);
+  if (phoneNumberId !== undefined && addressed !== phoneNumberId) {
+    return [unsupported(`whatsapp change for phone number id ${addressed ?? '(none)'}, not this channel's (${phoneNumberId})`)];
+  }
   const contacts = list(value.contacts);
   const events = [
     ...list(value.messages).map((m) => parseMessage(m, contactFor(str(m.from), contacts), receivedAt)),

@@ -16,8 +16,8 @@ export const whatsappCloud: Connector<WhatsAppCloudCredentials> = {
   docs: 'https://developers.facebook.com/docs/whatsapp/cloud-api',
   credentials: WhatsAppCloudCredentials,
   secretFields: META_SECRET_FIELDS,
-  // Payloads for another phone number of the same app are parsed too: routing is the hub's call.
-  parse: (raw) => parseWhatsApp(raw),
+  // Changes for another phone number of the same app are not this channel's.
+  parse: (raw, credentials) => parseWhatsApp(raw, credentials.phoneNumberId),
   webhook: metaWebhook(),
   send: { send: sendWhatsApp, windowHours: 24 },
   media: whatsappMedia,

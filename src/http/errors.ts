@@ -3,6 +3,8 @@ import { HTTPException } from 'hono/http-exception';
 import { NotFoundError, UniqueConstraintViolationException, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../logger.js';
+import { isInfrastructureError } from '../pipeline/errors.js';
+import { QueueUnavailableError } from '../pipeline/ingest.queue.js';
 
 /** An error the caller should see: its status, a stable code and a plain message. */
 export class AppError extends Error {
@@ -35,13 +37,19 @@ export function toErrorBody(err: unknown): { status: ContentfulStatusCode; body:
     const code = err.status === 413 ? 'payload_too_large' : err.status === 401 ? 'unauthorized' : 'http_error';
     return { status: err.status as ContentfulStatusCode, body: { error: { code, message: err.message || 'Request failed' } } };
   }
+  // Postgres or Redis unreachable: try again later (platforms redeliver on a 5xx).
+  if (err instanceof QueueUnavailableError || isInfrastructureError(err))
+    return { status: 503, body: { error: { code: 'service_unavailable', message: 'The hub cannot take this request right now; retry later' } } };
   return { status: 500, body: { error: { code: 'internal', message: 'Internal server error' } } };
 }
 
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
     const { status, body } = toErrorBody(err);
-    if (status >= 500) log.error({ err, path: c.req.path }, 'request failed');
+    if (status === 503) {
+      log.warn({ err: err.message, path: c.req.path }, 'request refused: database or queue unavailable');
+      c.header('Retry-After', '5');
+    } else if (status >= 500) log.error({ err, path: c.req.path }, 'request failed');
     return c.json(body, status);
   };
 }

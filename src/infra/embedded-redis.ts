@@ -27,8 +27,11 @@ function stopStale(pidFile: string) {
   }
 }
 
-/** Runs a private `redis-server` on a free port for a newcomer who has no REDIS_URL. */
-export async function startEmbeddedRedis(dataDir: string, log: Logger): Promise<Started> {
+/**
+ * Runs a private `redis-server` on a free port for a newcomer who has no REDIS_URL. Tests may
+ * give the port (to start it again where it was) and turn persistence off.
+ */
+export async function startEmbeddedRedis(dataDir: string, log: Logger, opts: { port?: number; persistent?: boolean } = {}): Promise<Started> {
   const bin = findRedisServer();
   if (!bin) {
     throw new Error(
@@ -40,9 +43,10 @@ export async function startEmbeddedRedis(dataDir: string, log: Logger): Promise<
   mkdirSync(dir, { recursive: true });
   const pidFile = join(dir, 'redis.pid');
   stopStale(pidFile);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   // The append-only file keeps queued jobs across restarts of a development hub.
-  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes'], {
+  const appendonly = opts.persistent === false ? 'no' : 'yes';
+  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', appendonly], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr.on('data', (d) => log.debug({ redis: String(d).trim() }, 'embedded redis'));

@@ -1,9 +1,10 @@
-import { Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
 import { createBotProvider, decideSafely, type BotTurn } from '../bot/index.js';
 import { sendMessage } from '../domain/outbound.js';
 import { errorMessage } from './errors.js';
+import { hubWorker } from './failure-policy.js';
 
 type BotJob = { messageId: string };
 
@@ -17,7 +18,8 @@ export const enqueueBot = (deps: Pick<Deps, 'queues'>, messageIds: string[]) =>
  */
 export function startBotWorker(deps: Deps) {
   const provider = createBotProvider(deps.config.bot);
-  return new Worker<BotJob>(
+  return hubWorker<BotJob, unknown>(
+    deps,
     'bot',
     async (job: Job<BotJob>) => {
       const ctx = await withSql(deps.orm, async (sql) => {
@@ -69,6 +71,6 @@ export function startBotWorker(deps: Deps) {
       }
       return { decision: decision.kind };
     },
-    { connection: deps.queues.connection(), prefix: deps.queues.prefix, concurrency: 16 },
+    { concurrency: 16 },
   );
 }

@@ -5,6 +5,7 @@ import { connectorFor } from '../../connectors/registry.js';
 import type { Connector } from '../../connectors/types.js';
 import type { SecretBox } from '../security/crypto.js';
 import type { ChannelInfo } from './persist.js';
+import { Lru } from './lru.js';
 
 export type ChannelRuntime = ChannelInfo & { status: string; name: string; credentials: any; connector: Connector };
 
@@ -13,10 +14,14 @@ const CHANGED = 'hub:channel-changed';
 /**
  * Channels with their credentials opened, kept briefly in memory: webhooks and workers look a
  * channel up on every delivery. A change anywhere is announced on Redis and drops the entry
- * in every process.
+ * in every process. Only channels that exist are kept, and at most `maxEntries` of them, so
+ * requests for made-up ids (anyone can send them) cannot grow it.
+ *
+ * During a Postgres outage an entry still answers until it expires: the webhook route then
+ * queues deliveries Redis holds safely, and the ingest worker waits for Postgres to store them.
  */
 export class ChannelCache {
-  private readonly entries = new Map<string, { value: ChannelRuntime | null; expires: number }>();
+  private readonly entries: Lru<string, { value: ChannelRuntime; expires: number }>;
   private sub?: Redis;
   private readonly listeners: ((id: string) => void)[] = [];
 
@@ -25,7 +30,15 @@ export class ChannelCache {
     private readonly box: SecretBox,
     private readonly redis: Redis,
     private readonly ttlMs = 30_000,
-  ) {}
+    maxEntries = 10_000,
+  ) {
+    this.entries = new Lru(maxEntries);
+  }
+
+  /** How many channels are held now. */
+  get size(): number {
+    return this.entries.size;
+  }
 
   async listen(): Promise<void> {
     this.sub = this.redis.duplicate();
@@ -52,7 +65,8 @@ export class ChannelCache {
     const hit = this.entries.get(id);
     if (hit && hit.expires > Date.now()) return hit.value;
     const value = z.uuid().safeParse(id).success ? await this.load(id) : null;
-    this.entries.set(id, { value, expires: Date.now() + this.ttlMs });
+    if (value) this.entries.set(id, { value, expires: Date.now() + this.ttlMs });
+    else this.entries.delete(id);
     return value;
   }
 

@@ -29,7 +29,29 @@ function adderFor(queue: Queue): Batcher<Pending, void> {
   return adder;
 }
 
-/** Queues one raw inbound payload and resolves once Redis has it; the same delivery twice is one job. */
-export function enqueueInbound(queues: Queues, channelId: string, deliveryId: string, raw: RawInbound): Promise<void> {
-  return adderFor(queues.ingest).submit({ data: { channelId, deliveryId, raw }, jobId: inboundJobId(channelId, deliveryId) });
+/** Redis could not take a job in time: the caller must not acknowledge it. */
+export class QueueUnavailableError extends Error {
+  constructor(reason: string) {
+    super(`the ingest queue cannot take the delivery: ${reason}`);
+    this.name = 'QueueUnavailableError';
+  }
+}
+
+/**
+ * Queues one raw inbound payload and resolves once Redis has it; the same delivery twice is
+ * one job. Rejects (QueueUnavailableError) when Redis does not confirm within `timeoutMs`: a job
+ * that lands after all is no harm, its redelivery is the same job.
+ */
+export function enqueueInbound(queues: Queues, channelId: string, deliveryId: string, raw: RawInbound, timeoutMs = 800): Promise<void> {
+  const queued = adderFor(queues.ingest).submit({ data: { channelId, deliveryId, raw }, jobId: inboundJobId(channelId, deliveryId) });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueueUnavailableError(`no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([
+    queued.catch((err: unknown) => {
+      throw new QueueUnavailableError((err as Error).message);
+    }),
+    late,
+  ]).finally(() => clearTimeout(timer));
 }

@@ -1,21 +1,41 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
-import { inTransaction } from '../db/sql.js';
+import { inTransaction, withSql } from '../db/sql.js';
 import type { NormalizedEvent } from '../../connectors/types.js';
 import { Batcher } from './batcher.js';
 import type { InboundJob } from './ingest.queue.js';
-import { persistBatch, type Changes, type IngestItem, type IngestOutcome } from './persist.js';
+import { addOutcome, emptyOutcome, persistBatch, recordFailedDelivery, type Changes, type DeliveryRecord, type IngestItem, type IngestOutcome } from './persist.js';
 import { ChangePublisher } from './change-publisher.js';
 import { redactPayload } from './redact.js';
-import { watchFailedDeliveries } from './failed-deliveries.js';
+import { errorMessage, isInfrastructureError } from './errors.js';
+import { hubWorker } from './failure-policy.js';
+import { clampFutureTimestamps } from './event-sanity.js';
 
 export type IngestHooks = { afterCommit(changes: Changes): Promise<void> };
 
+export type IngestOptions = {
+  workers: number;
+  concurrency: number;
+  /** The most events one transaction applies. */
+  batchEvents: number;
+  /** A delivery with more events is applied in chunks of this size, one after the other. */
+  chunkEvents: number;
+  maxWaitMs: number;
+};
+
+export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, batchEvents: 1024, chunkEvents: 256, maxWaitMs: 4 };
+
 /**
  * Parses each queued payload with its channel's connector and persists many jobs' events in
- * one transaction; a job completes once its batch is committed, and is retried otherwise.
+ * one transaction; a job completes once its events are committed, and is retried otherwise
+ * (by the failure policy: without using an attempt while Postgres or Redis is away).
+ *
+ * Fairness: a large delivery goes in chunks, one chunk in a batch at a time, and organizations
+ * share each batch round-robin, so one organization's flood delays another's messages by about
+ * one batch at most.
  */
-export function startIngestWorker(deps: Deps, hooks: IngestHooks, opts = { workers: 4, concurrency: 256, batchSize: 512, maxWaitMs: 4 }) {
+export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Partial<IngestOptions> = {}) {
+  const opts = { ...INGEST_DEFAULTS, ...options };
   const publisher = new ChangePublisher(hooks.afterCommit, (err) => deps.log.warn({ err }, 'publishing after commit failed'));
   const batcher = new Batcher<IngestItem, IngestOutcome>(
     async (items) => {
@@ -24,8 +44,21 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, opts = { worke
       publisher.push(changes);
       return outcomes;
     },
-    { maxSize: opts.batchSize, maxWaitMs: opts.maxWaitMs },
+    {
+      maxSize: opts.batchEvents,
+      maxWaitMs: opts.maxWaitMs,
+      weigh: (it) => Math.max(1, it.events.length),
+      fairBy: (it) => it.channel.orgId,
+      retryAlone: (err) => !isInfrastructureError(err),
+    },
   );
+
+  const recordOf = (job: Job<InboundJob>): DeliveryRecord => ({
+    jobId: job.id!,
+    payload: redactPayload(job.data.raw.body, job.data.raw.contentType),
+    contentType: job.data.raw.contentType,
+    retentionHours: deps.config.webhookRetentionHours,
+  });
 
   const handle = async (job: Job<InboundJob>) => {
     const { channelId, raw } = job.data;
@@ -39,16 +72,29 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, opts = { worke
       // Valid for the platform but not for us: keep it (replayable) and never retry forever.
       events = [{ type: 'unsupported', reason: `parse failed: ${(err as Error).message}` }];
     }
-    return batcher.submit({
-      channel,
-      events,
-      record: { jobId: job.id!, payload: redactPayload(raw.body, raw.contentType), contentType: raw.contentType, retentionHours: deps.config.webhookRetentionHours },
-    });
+    events = clampFutureTimestamps(events, raw.receivedAt);
+    const chunks: NormalizedEvent[][] = [];
+    for (let i = 0; i < events.length; i += opts.chunkEvents) chunks.push(events.slice(i, i + opts.chunkEvents));
+    if (!chunks.length) chunks.push([]);
+    // Chunks one after the other (their order matters: a reaction after its message); the kept
+    // payload, with what all chunks did, comes with the last one. A retry redoes them idempotently.
+    const done = emptyOutcome();
+    for (const [i, chunk] of chunks.entries()) {
+      const last = i === chunks.length - 1;
+      addOutcome(done, await batcher.submit({ channel, events: chunk, record: last ? { ...recordOf(job), prior: { ...done, failed: [...done.failed], notes: [...done.notes] } } : undefined }));
+    }
+    return done;
   };
+
+  // A delivery that used its last attempt is kept as 'failed' (visible, replayable).
+  const onLastFailure = async (job: Job<InboundJob>, err: unknown) => {
+    const channel = await deps.channels.get(job.data.channelId);
+    if (channel) await withSql(deps.orm, (sql) => recordFailedDelivery(sql, channel, recordOf(job), errorMessage(err)));
+  };
+
   // A BullMQ worker takes its jobs one at a time; several of them feed one batcher faster.
   const workers = Array.from({ length: opts.workers }, () =>
-    new Worker<InboundJob, IngestOutcome>('ingest', handle, { connection: deps.queues.connection(), prefix: deps.queues.prefix, concurrency: opts.concurrency }));
-  watchFailedDeliveries(deps, workers);
+    hubWorker<InboundJob, IngestOutcome>(deps, 'ingest', handle, { concurrency: opts.concurrency, onLastFailure }));
   return {
     workers,
     close: async () => {
@@ -66,5 +112,6 @@ function countOutcomes(deps: Deps, outcomes: IngestOutcome[]) {
     if (o.duplicates) m.inc({ type: 'message', outcome: 'duplicate' }, o.duplicates);
     if (o.updated) m.inc({ type: 'update', outcome: 'applied' }, o.updated);
     if (o.unsupported) m.inc({ type: 'unsupported', outcome: 'kept' }, o.unsupported);
+    if (o.failed.length) m.inc({ type: 'event', outcome: 'failed' }, o.failed.length);
   }
 }

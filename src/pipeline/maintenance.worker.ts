@@ -1,4 +1,6 @@
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
+import { errorMessage } from './errors.js';
+import { hubWorker } from './failure-policy.js';
 import type { Deps } from '../context.js';
 import { enqueueMedia } from './media.worker.js';
 import { applyPendingStatuses } from './persist.js';
@@ -39,13 +41,18 @@ const TASKS: Record<string, { every: number; run: Task }> = {
   },
 };
 
+/**
+ * Registers the repeatable tasks, again whenever the queue's Redis connection comes back (a
+ * Redis restarted without persistence has forgotten them), and runs them.
+ */
 export async function startMaintenanceWorker(deps: Deps): Promise<Worker> {
-  for (const [name, task] of Object.entries(TASKS)) {
-    await deps.queues.maintenance.upsertJobScheduler(name, { every: task.every }, { name });
-  }
-  return new Worker('maintenance', (job) => TASKS[job.name]?.run(deps), {
-    connection: deps.queues.connection(),
-    prefix: deps.queues.prefix,
-    concurrency: 1,
-  });
+  const queue = deps.queues.maintenance;
+  const register = () => Promise.all(Object.entries(TASKS).map(([name, task]) => queue.upsertJobScheduler(name, { every: task.every }, { name })));
+  await register();
+  const client = await queue.client;
+  const onReady = () => void register().catch((err) => deps.log.warn({ err: errorMessage(err) }, 'maintenance tasks not registered again'));
+  client.on('ready', onReady);
+  const worker = hubWorker(deps, 'maintenance', (job) => TASKS[job.name]?.run(deps) ?? Promise.resolve(), { concurrency: 1 });
+  worker.once('closed', () => client.off('ready', onReady));
+  return worker;
 }

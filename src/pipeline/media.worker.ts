@@ -1,7 +1,8 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
 import { connectorContext } from './connector-context.js';
-import { categorize, errorMessage } from './errors.js';
+import { categorize, errorMessage, isInfrastructureError, platformCall } from './errors.js';
+import { hubWorker } from './failure-policy.js';
 
 export type MediaJob = { attachmentId: string; inline?: string };
 
@@ -21,7 +22,8 @@ export function startMediaWorker(deps: Deps) {
     const rows = await conn.execute(`${sqlText} returning message_id`, params);
     if (rows[0]) await live.messagesUpdated([rows[0].message_id]);
   };
-  return new Worker<MediaJob>(
+  return hubWorker<MediaJob, void>(
+    deps,
     'media',
     async (job: Job<MediaJob>) => {
       const [att] = await conn.execute(
@@ -35,7 +37,7 @@ export function startMediaWorker(deps: Deps) {
         if (!channel) throw new UnrecoverableError('the channel no longer exists');
         let file: { data: Buffer; mimeType?: string; fileName?: string };
         if (job.data.inline !== undefined) file = { data: Buffer.from(job.data.inline, 'base64') };
-        else if (channel.connector.media) file = await channel.connector.media.fetch(att.source, channel.credentials, connectorContext(deps.publicUrl, channel.id));
+        else if (channel.connector.media) file = await platformCall(channel.connector.media.fetch(att.source, channel.credentials, connectorContext(deps.publicUrl, channel.id)));
         else throw new UnrecoverableError(`${channel.kind} cannot download media`);
         const storagePath = await store.put(att.organization_id, att.id, file.data);
         await finish(att.id,
@@ -43,6 +45,7 @@ export function startMediaWorker(deps: Deps) {
              file_name = coalesce(file_name, ?), error = null, attempts = attempts + 1, updated_at = now() where id = ?`,
           [storagePath, file.data.length, file.mimeType ?? null, file.fileName ?? null, att.id]);
       } catch (err) {
+        if (isInfrastructureError(err)) throw err;
         const permanent = err instanceof UnrecoverableError || (channel && ['permanent', 'auth'].includes(categorize(channel.connector, err)));
         const lastTry = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         await finish(att.id,
@@ -51,6 +54,6 @@ export function startMediaWorker(deps: Deps) {
         throw permanent && !(err instanceof UnrecoverableError) ? new UnrecoverableError(errorMessage(err)) : err;
       }
     },
-    { connection: deps.queues.connection(), prefix: deps.queues.prefix, concurrency: 8 },
+    { concurrency: 8 },
   );
 }

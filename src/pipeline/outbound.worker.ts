@@ -1,10 +1,11 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
 import type { OutboundMessage } from '../../connectors/types.js';
 import { ConnectorError } from '../../connectors/types.js';
 import { connectorContext } from './connector-context.js';
-import { categorize, errorMessage } from './errors.js';
+import { categorize, errorMessage, platformCall } from './errors.js';
+import { hubWorker } from './failure-policy.js';
 
 type OutboundJob = { messageId: string };
 
@@ -15,7 +16,8 @@ type OutboundJob = { messageId: string };
  * as needing new credentials and tells the organization's agents.
  */
 export function startOutboundWorker(deps: Deps) {
-  return new Worker<OutboundJob>(
+  return hubWorker<OutboundJob, void>(
+    deps,
     'outbound',
     async (job: Job<OutboundJob>) => {
       const loaded = await withSql(deps.orm, async (sql) => {
@@ -62,23 +64,10 @@ export function startOutboundWorker(deps: Deps) {
             }
           : undefined,
       };
+      let externalId: string;
       try {
         if (!send) throw new ConnectorError('permanent', `${channel.kind} cannot send messages`);
-        const { externalId } = await send.send(outbound, channel.credentials, connectorContext(deps.publicUrl, channel.id));
-        // Sent, or further if a status webhook beat our own bookkeeping (it waited in pending_statuses).
-        await withSql(deps.orm, (sql) =>
-          sql.query(
-            `with waiting as (delete from pending_statuses where channel_id = $3 and external_id = $2 returning status, error)
-             update messages m set external_id = $2, updated_at = now(),
-               status = (select s from unnest(array[m.status, 'sent', (select status from waiting)]) s
-                         where s is not null order by message_status_rank(s) desc limit 1),
-               error = (select error from waiting)
-             where m.id = $1`,
-            [m.id, externalId, m.channel_id],
-          ),
-        );
-        deps.metrics.outbound.inc({ kind: channel.kind, outcome: 'sent' });
-        await deps.live.messagesUpdated([m.id]);
+        ({ externalId } = await platformCall(send.send(outbound, channel.credentials, connectorContext(deps.publicUrl, channel.id))));
       } catch (err) {
         const category = categorize(channel.connector, err);
         const lastTry = category === 'permanent' || category === 'auth' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -88,8 +77,22 @@ export function startOutboundWorker(deps: Deps) {
         if (category === 'auth') await flagNeedsAuth(deps, channel.id, channel.orgId, errorMessage(err));
         throw new UnrecoverableError(errorMessage(err));
       }
+      // Sent, or further if a status webhook beat our own bookkeeping (it waited in pending_statuses).
+      await withSql(deps.orm, (sql) =>
+        sql.query(
+          `with waiting as (delete from pending_statuses where channel_id = $3 and external_id = $2 returning status, error)
+           update messages m set external_id = $2, updated_at = now(),
+             status = (select s from unnest(array[m.status, 'sent', (select status from waiting)]) s
+                       where s is not null order by message_status_rank(s) desc limit 1),
+             error = (select error from waiting)
+           where m.id = $1`,
+          [m.id, externalId, m.channel_id],
+        ),
+      );
+      deps.metrics.outbound.inc({ kind: channel.kind, outcome: 'sent' });
+      await deps.live.messagesUpdated([m.id]);
     },
-    { connection: deps.queues.connection(), prefix: deps.queues.prefix, concurrency: 32 },
+    { concurrency: 32 },
   );
 }
 

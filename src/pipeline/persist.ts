@@ -1,21 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../db/sql.js';
+import { errorMessage, isInfrastructureError } from './errors.js';
 import { MESSAGE_ROW } from '../domain/read-models.js';
 import { MESSAGE_STATUSES } from '../domain/message.entity.js';
 import type {
-  Contact, EditEvent, InboundAttachment, MessageEvent, NormalizedEvent, ReactionEvent, StatusEvent, WatermarkEvent,
+  Contact, EditEvent, InboundAttachment, MessageEvent, NormalizedEvent, ReactionEvent, StatusEvent, UnsupportedEvent, WatermarkEvent,
 } from '../../connectors/types.js';
 
 export type ChannelInfo = { id: string; orgId: string; kind: string; platform: string };
 
-/** One queue job's worth of normalized events, and its raw payload to keep. */
+/** The raw payload of a delivery, kept for replay; `prior` is what its earlier chunks did. */
+export type DeliveryRecord = { jobId: string; payload: string; contentType?: string; retentionHours: number; prior?: IngestOutcome };
+
+/**
+ * One queue job's worth of normalized events (or one chunk of a large delivery's), and, with
+ * its last chunk, its raw payload to keep.
+ */
 export type IngestItem = {
   channel: ChannelInfo;
   events: NormalizedEvent[];
-  record: { jobId: string; payload: string; contentType?: string; retentionHours: number };
+  record?: DeliveryRecord;
 };
 
-export type IngestOutcome = { created: number; duplicates: number; updated: number; unsupported: number };
+/** `failed`: each event that could not be stored, with its reason; `notes`: why events were kept as unsupported. */
+export type IngestOutcome = { created: number; duplicates: number; updated: number; unsupported: number; failed: string[]; notes: string[] };
+
+export const emptyOutcome = (): IngestOutcome => ({ created: 0, duplicates: 0, updated: 0, unsupported: 0, failed: [], notes: [] });
+
+export function addOutcome(into: IngestOutcome, o: IngestOutcome): IngestOutcome {
+  into.created += o.created;
+  into.duplicates += o.duplicates;
+  into.updated += o.updated;
+  into.unsupported += o.unsupported;
+  into.failed.push(...o.failed);
+  into.notes.push(...o.notes);
+  return into;
+}
 
 /** What changed, for publishing after commit. */
 export type Changes = {
@@ -46,19 +66,89 @@ type PlannedMessage = {
 const key = (...parts: string[]) => parts.join('\u0000');
 
 /**
- * Persists a batch of ingest items in one transaction (the caller's), set-wise: prospects
- * upserted, conversations found, reopened or opened, messages inserted once (a duplicate is a
- * no-op on the unique (channel, external id)), conversations' activity, last message and unread
- * count moved on, statuses applied only forward (or kept until their message arrives).
+ * Persists a batch of ingest items in one transaction (the caller's) and keeps their raw
+ * payloads. When applying the events fails for a reason in the events themselves (not an
+ * unreachable database), the batch is narrowed down, by halves under savepoints, to the
+ * events that fail: everything else is stored, and each failing event is recorded with its
+ * reason on its delivery (outcome 'failed'), so one odd event never costs its neighbours.
  */
 export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ outcomes: IngestOutcome[]; changes: Changes }> {
-  const outcomes: IngestOutcome[] = items.map(() => ({ created: 0, duplicates: 0, updated: 0, unsupported: 0 }));
+  const outcomes = items.map(emptyOutcome);
+  const changes: Changes = { newMessageRows: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [] };
+  let savepoints = 0;
+  const attempt = async (parts: { item: number; events: NormalizedEvent[] }[]): Promise<void> => {
+    const name = `narrow_${savepoints++}`;
+    await sql.query(`savepoint ${name}`);
+    try {
+      const applied = await applyEvents(sql, parts.map((p) => ({ channel: items[p.item]!.channel, events: p.events })));
+      await sql.query(`release savepoint ${name}`);
+      applied.outcomes.forEach((o, k) => addOutcome(outcomes[parts[k]!.item]!, o));
+      mergeChanges(changes, applied.changes);
+    } catch (err) {
+      if (isInfrastructureError(err)) throw err;
+      await sql.query(`rollback to savepoint ${name}`);
+      await sql.query(`release savepoint ${name}`);
+      const flat = parts.flatMap((p) => p.events.map((event) => ({ item: p.item, event })));
+      if (flat.length === 1) {
+        outcomes[flat[0]!.item]!.failed.push(`${describeEvent(flat[0]!.event)}: ${errorMessage(err)}`);
+        return;
+      }
+      const half = Math.ceil(flat.length / 2);
+      for (const side of [flat.slice(0, half), flat.slice(half)]) await attempt(regroup(side));
+    }
+  };
+  await attempt(items.map((it, item) => ({ item, events: it.events })));
+  await recordDeliveries(sql, items, outcomes);
+  const created = new Set(changes.newMessageRows.map((r) => r.id as string));
+  changes.updatedMessages = [...new Set(changes.updatedMessages)].filter((id) => !created.has(id));
+  changes.conversations = [...new Set(changes.conversations)];
+  return { outcomes, changes };
+}
+
+/** Consecutive events of the same item back together, in their order. */
+function regroup(flat: { item: number; event: NormalizedEvent }[]) {
+  const parts: { item: number; events: NormalizedEvent[] }[] = [];
+  for (const f of flat) {
+    const last = parts.at(-1);
+    if (last?.item === f.item) last.events.push(f.event);
+    else parts.push({ item: f.item, events: [f.event] });
+  }
+  return parts;
+}
+
+function mergeChanges(into: Changes, c: Changes) {
+  for (const k of Object.keys(into) as (keyof Changes)[]) (into[k] as unknown[]).push(...(c[k] as unknown[]));
+}
+
+/** A failing event named so an admin can find it in the payload. */
+export function describeEvent(e: NormalizedEvent): string {
+  switch (e.type) {
+    case 'message': return `message ${e.externalId}`;
+    case 'status': return `status '${e.status}' of ${e.externalId}`;
+    case 'reaction': return `reaction of ${e.contact.externalId} to ${e.targetExternalId}`;
+    case 'edit': return `edit of ${e.externalId}`;
+    case 'watermark': return `'${e.status}' watermark of ${e.contactExternalId}`;
+    case 'unsupported': return 'unsupported event';
+  }
+}
+
+/**
+ * Applies a batch of events set-wise: prospects upserted, conversations found, reopened or
+ * opened, messages inserted once (a duplicate is a no-op on the unique (channel, external id)),
+ * conversations' activity, last message and unread count moved on, statuses applied only
+ * forward (or kept until their message arrives), reactions and edits in one statement each.
+ */
+async function applyEvents(sql: Sql, items: Pick<IngestItem, 'channel' | 'events'>[]): Promise<{ outcomes: IngestOutcome[]; changes: Changes }> {
+  const outcomes = items.map(emptyOutcome);
   const changes: Changes = { newMessageRows: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [] };
   const byType = <T extends NormalizedEvent>(type: T['type']) =>
     items.flatMap((it, i) => it.events.filter((e): e is T => e.type === type).map((event) => ({ item: i, channel: it.channel, event })));
 
   const messages = byType<MessageEvent>('message');
-  for (const { item } of byType('unsupported')) outcomes[item]!.unsupported++;
+  for (const { item, event } of byType<UnsupportedEvent>('unsupported')) {
+    outcomes[item]!.unsupported++;
+    outcomes[item]!.notes.push(event.reason);
+  }
 
   // Email-style threading: a message that refers to one we have joins its conversation.
   const refs = messages.filter((m) => m.event.threadRefs?.length);
@@ -215,7 +305,7 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
         batch.map((p) => p.event.content), batch.map((p) => (p.event.automated ? 'system' : p.event.messageType)),
         batch.map((p) => p.channel.platform), batch.map((p) => new Date(p.event.timestamp)),
         batch.map((p) => (p.event.direction === 'in' ? 'delivered' : 'sent')),
-        batch.map((p) => JSON.stringify(messageMetadata(p.event))),
+        batch.map((p) => jsonOrNull(messageMetadata(p.event))),
         batch.map((p) => JSON.stringify(lastMessageSummary(undefined, p.event))),
         batch.map((p) => counts(p.event)),
       ],
@@ -270,34 +360,60 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
   await applyReactions(sql, reactions, outcomes, changes);
   await applyEdits(sql, byType<EditEvent>('edit'), outcomes, changes);
 
-  // The raw payloads, kept for replay and debugging.
+  return { outcomes, changes };
+}
+
+const DETAIL_MAX = 4000;
+
+/** The raw payloads, kept for replay and debugging, with what became of them. */
+async function recordDeliveries(sql: Sql, items: IngestItem[], outcomes: IngestOutcome[]) {
+  const kept = items.flatMap((it, i) => (it.record ? [{ it, record: it.record, o: addOutcome(addOutcome(emptyOutcome(), it.record.prior ?? emptyOutcome()), outcomes[i]!) }] : []));
+  if (!kept.length) return;
   await sql.query(
     `insert into webhook_events (id, created_at, updated_at, organization_id, channel_id, job_id, payload, content_type, outcome, detail, expires_at)
      select gen_random_uuid(), now(), now(), u.org, u.channel, u.job, u.payload, u.content_type, u.outcome, u.detail, now() + make_interval(hours => u.hours)
      from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[]) u(org, channel, job, payload, outcome, detail, hours, content_type)
      on conflict (job_id) do nothing`,
     [
-      items.map((it) => it.channel.orgId), items.map((it) => it.channel.id), items.map((it) => it.record.jobId),
-      items.map((it) => it.record.payload), items.map((_, i) => outcomeLabel(outcomes[i]!)),
-      items.map((it) => it.events.filter((e) => e.type === 'unsupported').map((e) => (e as { reason: string }).reason).join('; ') || null),
-      items.map((it) => Math.ceil(it.record.retentionHours)),
-      items.map((it) => it.record.contentType ?? null),
+      kept.map((k) => k.it.channel.orgId), kept.map((k) => k.it.channel.id), kept.map((k) => k.record.jobId),
+      kept.map((k) => k.record.payload), kept.map((k) => outcomeLabel(k.o)), kept.map((k) => outcomeDetail(k.o)),
+      kept.map((k) => Math.ceil(k.record.retentionHours)), kept.map((k) => k.record.contentType ?? null),
     ],
   );
+}
 
-  const created = new Set(changes.newMessageRows.map((r) => r.id as string));
-  changes.updatedMessages = [...new Set(changes.updatedMessages)].filter((id) => !created.has(id));
-  changes.conversations = [...new Set(changes.conversations)];
-  return { outcomes, changes };
+function outcomeDetail(o: IngestOutcome): string | null {
+  const parts = [...o.failed.map((f) => `failed: ${f}`), ...o.notes];
+  return parts.length ? parts.join('; ').slice(0, DETAIL_MAX) : null;
+}
+
+/**
+ * A delivery that could not be processed at all (its job used its last attempt): kept as
+ * 'failed' with the reason, so it can be seen and replayed.
+ */
+export async function recordFailedDelivery(sql: Sql, channel: ChannelInfo, record: DeliveryRecord, reason: string) {
+  await sql.query(
+    `insert into webhook_events (id, created_at, updated_at, organization_id, channel_id, job_id, payload, content_type, outcome, detail, expires_at)
+     values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, $5, 'failed', $6, now() + make_interval(hours => $7))
+     on conflict (job_id) do update set outcome = 'failed', detail = excluded.detail, updated_at = now()`,
+    [channel.orgId, channel.id, record.jobId, record.payload, record.contentType ?? null, `failed: ${reason}`.slice(0, DETAIL_MAX), Math.ceil(record.retentionHours)],
+  );
 }
 
 function outcomeLabel(o: IngestOutcome) {
+  if (o.failed.length) return 'failed';
   if (o.created) return 'stored';
   if (o.updated) return 'updated';
   if (o.duplicates) return 'duplicate';
   if (o.unsupported) return 'unsupported';
   return 'ignored';
 }
+
+/** SQL NULL for no metadata, never JSON null. */
+const jsonOrNull = (v: Record<string, unknown> | null) => (v ? JSON.stringify(v) : null);
+
+/** A message's metadata as an object whatever an older row holds (JSON null, an array): SQL. */
+const metadataObject = (column: string) => `(case when jsonb_typeof(${column}) = 'object' then ${column} else '{}'::jsonb end)`;
 
 function messageMetadata(e: MessageEvent): Record<string, unknown> | null {
   const meta = { ...e.metadata, ...(e.direction === 'out' ? { echo: true } : {}), ...(e.automated ? { automated: e.automated } : {}), ...(e.subject ? { subject: e.subject } : {}) };
@@ -393,31 +509,61 @@ async function applyWatermarks(sql: Sql, marks: Located<WatermarkEvent>[], outco
 }
 
 async function applyReactions(sql: Sql, reactions: Located<ReactionEvent>[], outcomes: IngestOutcome[], changes: Changes) {
+  if (!reactions.length) return;
+  // Per message, each contact's last reaction of the batch wins; an empty emoji removes theirs.
+  const targets = new Map<string, { channelId: string; externalId: string; emoji: Map<string, string> }>();
   for (const r of reactions) {
-    const rows = await sql.query(
-      `update messages set updated_at = now(), metadata = case when $4 = ''
-           then jsonb_set(coalesce(metadata, '{}'), '{reactions}', coalesce(metadata->'reactions', '{}') - $3)
-           else jsonb_set(coalesce(metadata, '{}'), '{reactions}', coalesce(metadata->'reactions', '{}') || jsonb_build_object($3::text, $4::text)) end
-       where channel_id = $1 and external_id = $2 returning id`,
-      [r.channel.id, r.event.targetExternalId, r.event.contact.externalId, r.event.emoji],
-    );
-    if (rows.length) {
-      changes.updatedMessages.push(rows[0].id);
-      outcomes[r.item]!.updated++;
-    } else outcomes[r.item]!.unsupported++;
+    const k = key(r.channel.id, r.event.targetExternalId);
+    const t = targets.get(k) ?? { channelId: r.channel.id, externalId: r.event.targetExternalId, emoji: new Map() };
+    targets.set(k, t);
+    t.emoji.set(r.event.contact.externalId, r.event.emoji);
+  }
+  const list = [...targets.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, t]) => t);
+  const reactionsOf = metadataObject(`${metadataObject('m.metadata')}->'reactions'`);
+  const rows = await sql.query(
+    `update messages m set updated_at = now(),
+       metadata = jsonb_set(${metadataObject('m.metadata')}, '{reactions}', (${reactionsOf} - array(select jsonb_array_elements_text(r.removed))) || r.added)
+     from unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[]) r(channel_id, external_id, added, removed)
+     where m.channel_id = r.channel_id and m.external_id = r.external_id
+     returning m.id, m.channel_id, m.external_id`,
+    [
+      list.map((t) => t.channelId), list.map((t) => t.externalId),
+      list.map((t) => JSON.stringify(Object.fromEntries([...t.emoji].filter(([, e]) => e !== '')))),
+      list.map((t) => JSON.stringify([...t.emoji].filter(([, e]) => e === '').map(([c]) => c))),
+    ],
+  );
+  const found = new Set(rows.map((r) => key(r.channel_id, r.external_id)));
+  changes.updatedMessages.push(...rows.map((r) => r.id as string));
+  for (const r of reactions) {
+    if (found.has(key(r.channel.id, r.event.targetExternalId))) outcomes[r.item]!.updated++;
+    else {
+      outcomes[r.item]!.unsupported++;
+      outcomes[r.item]!.notes.push(`reaction to unknown message ${r.event.targetExternalId}`);
+    }
   }
 }
 
 async function applyEdits(sql: Sql, edits: Located<EditEvent>[], outcomes: IngestOutcome[], changes: Changes) {
+  if (!edits.length) return;
+  // Several edits of one message in a batch: the last one is its text.
+  const last = new Map<string, Located<EditEvent>>();
+  for (const e of edits) last.set(key(e.channel.id, e.event.externalId), e);
+  const list = [...last.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, e]) => e);
+  const rows = await sql.query(
+    `update messages m set content = u.content, updated_at = now(),
+       metadata = ${metadataObject('m.metadata')} || jsonb_build_object('edited', true, 'editedAt', u.edited_at)
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) u(channel_id, external_id, content, edited_at)
+     where m.channel_id = u.channel_id and m.external_id = u.external_id
+     returning m.id, m.channel_id, m.external_id`,
+    [list.map((e) => e.channel.id), list.map((e) => e.event.externalId), list.map((e) => e.event.content), list.map((e) => new Date(e.event.timestamp).toISOString())],
+  );
+  const found = new Set(rows.map((r) => key(r.channel_id, r.external_id)));
+  changes.updatedMessages.push(...rows.map((r) => r.id as string));
   for (const e of edits) {
-    const rows = await sql.query(
-      `update messages set content = $3, updated_at = now(), metadata = coalesce(metadata, '{}') || jsonb_build_object('edited', true, 'editedAt', $4::text)
-       where channel_id = $1 and external_id = $2 returning id`,
-      [e.channel.id, e.event.externalId, e.event.content, new Date(e.event.timestamp).toISOString()],
-    );
-    if (rows.length) {
-      changes.updatedMessages.push(rows[0].id);
-      outcomes[e.item]!.updated++;
-    } else outcomes[e.item]!.unsupported++;
+    if (found.has(key(e.channel.id, e.event.externalId))) outcomes[e.item]!.updated++;
+    else {
+      outcomes[e.item]!.unsupported++;
+      outcomes[e.item]!.notes.push(`edit of unknown message ${e.event.externalId}`);
+    }
   }
 }

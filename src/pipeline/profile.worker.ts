@@ -1,8 +1,9 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
 import { connectorContext } from './connector-context.js';
-import { categorize, errorMessage } from './errors.js';
+import { categorize, errorMessage, platformCall } from './errors.js';
+import { hubWorker } from './failure-policy.js';
 
 type ProfileJob = { prospectId: string };
 
@@ -18,7 +19,8 @@ export async function enqueueProfiles(deps: Deps, prospectIds: string[]) {
 
 /** Fills in a prospect's name and picture from the platform, then tells the agents. */
 export function startProfileWorker(deps: Deps) {
-  return new Worker<ProfileJob>(
+  return hubWorker<ProfileJob, void>(
+    deps,
     'profile',
     async (job: Job<ProfileJob>) => {
       const [p] = await withSql(deps.orm, (sql) =>
@@ -28,11 +30,11 @@ export function startProfileWorker(deps: Deps) {
       if (!channel?.connector.profile) return;
       let profile: { name?: string; avatar?: string };
       try {
-        profile = await channel.connector.profile.fetch(
+        profile = await platformCall(channel.connector.profile.fetch(
           { externalId: p.external_id, identifier: p.identifier, identifierType: p.identifier_type },
           channel.credentials,
           connectorContext(deps.publicUrl, channel.id),
-        );
+        ));
       } catch (err) {
         // Not allowed to see the profile (permissions, privacy): the id stays the name.
         if (['permanent', 'auth'].includes(categorize(channel.connector, err))) throw new UnrecoverableError(errorMessage(err));
@@ -46,6 +48,6 @@ export function startProfileWorker(deps: Deps) {
       });
       await deps.live.publish({ newProspects: [p.id], conversations });
     },
-    { connection: deps.queues.connection(), prefix: deps.queues.prefix, concurrency: 8 },
+    { concurrency: 8 },
   );
 }

@@ -31,7 +31,7 @@ async function botTurns(deps: Deps, inbound: string[]) {
   if (rows.length) await enqueueBot(deps, rows.map((r) => r.id as string));
 }
 
-/** The worker role: every queue's consumer. close() lets in-flight jobs finish. */
+/** The worker role: every queue's consumer (each under the failure policy). close() lets in-flight jobs finish. */
 export async function startWorkers(deps: Deps): Promise<{ close(): Promise<void> }> {
   const ingest = startIngestWorker(deps, { afterCommit: afterIngest(deps) });
   const others: Worker[] = [
@@ -43,10 +43,6 @@ export async function startWorkers(deps: Deps): Promise<{ close(): Promise<void>
   ];
   const pullers = new PullRunner(deps);
   await pullers.start();
-  for (const w of [...ingest.workers, ...others]) {
-    w.on('failed', (job, err) => deps.log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
-    w.on('error', (err) => deps.log.error({ queue: w.name, err: err.message }, 'worker error'));
-  }
   return {
     close: async () => {
       await pullers.stop();

@@ -14,6 +14,9 @@ const defaults: Record<QueueName, JobsOptions> = {
   maintenance: { removeOnComplete: 100, removeOnFail: 100 },
 };
 
+/** The longest a producer's command may take before it counts as failed. */
+export const PRODUCER_TIMEOUT_MS = 5000;
+
 export type Queues = Record<QueueName, Queue> & {
   prefix: string;
   /** A new connection for a worker (BullMQ blocks on it). */
@@ -22,8 +25,10 @@ export type Queues = Record<QueueName, Queue> & {
 };
 
 export function createQueues(redisUrl: string, prefix: string): Queues {
-  const shared = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  shared.on('error', () => undefined); // BullMQ retries; the hub's main connection logs outages
+  // Producers fail fast when Redis is away (no offline queue, a command timeout), so a webhook
+  // is answered 503 and redelivered by its platform instead of hanging or being lost.
+  const shared = new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false, commandTimeout: PRODUCER_TIMEOUT_MS });
+  shared.on('error', () => undefined); // reconnects by itself; the hub's main connection logs outages
   const queues = Object.fromEntries(
     QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: shared, prefix, defaultJobOptions: defaults[name] })]),
   ) as Record<QueueName, Queue>;

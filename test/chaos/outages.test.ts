@@ -29,7 +29,8 @@ const startApi = () => startHubProcess({ ...env, ROLE: 'api' });
 const startWorker = () => startHubProcess({ ...env, ROLE: 'worker' });
 
 beforeAll(async () => {
-  [postgres, redis] = await Promise.all([privatePostgres(dir), privateRedis(dir)]);
+  redis = await privateRedis(dir);
+  postgres = await privatePostgres(dir);
   env = {
     NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(await freePort()),
     DATABASE_URL: postgres.url, REDIS_URL: redis.url, QUEUE_PREFIX: 'chaos', DATA_DIR: join(dir, 'hub'),

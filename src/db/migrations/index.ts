@@ -2,6 +2,7 @@ import { Migration20261121000000_initial } from './Migration20261121000000_initi
 import { Migration20261121000100_status_rank } from './Migration20261121000100_status_rank.js';
 import { Migration20261121000200_uploads } from './Migration20261121000200_uploads.js';
 import { Migration20261121000300_webhook_content_type } from './Migration20261121000300_webhook_content_type.js';
+import { Migration20261201001000_message_metadata_objects } from './Migration20261201001000_message_metadata_objects.js';
 
 /** Migrations in the order they run; `npm run migration:create` writes new ones to this folder. */
 export const migrationsList = [
@@ -9,4 +10,5 @@ export const migrationsList = [
   { name: 'Migration20261121000100_status_rank', class: Migration20261121000100_status_rank },
   { name: 'Migration20261121000200_uploads', class: Migration20261121000200_uploads },
   { name: 'Migration20261121000300_webhook_content_type', class: Migration20261121000300_webhook_content_type },
+  { name: 'Migration20261201001000_message_metadata_objects', class: Migration20261201001000_message_metadata_objects },
 ];

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../context.js';
-import { WEBHOOK_OUTCOMES, replayKept } from '../../pipeline/failed-deliveries.js';
+import { WEBHOOK_OUTCOMES, replayKept } from '../../pipeline/replay.js';
 import { requireAuth, requireRole } from '../auth.js';
 import { notFound } from '../errors.js';
 import { router } from '../env.js';

@@ -1,0 +1,107 @@
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
+import { startEmbeddedRedis } from '../../src/infra/embedded-redis.js';
+import { freePort } from '../../src/infra/free-port.js';
+import { createLogger } from '../../src/logger.js';
+import { until } from '../support/agent.js';
+import { startTestHub, type TestHub } from '../support/hub.js';
+import { createWhatsAppChannel, postWebhook, textWebhook, waId, wamid } from '../support/whatsapp.js';
+
+/**
+ * Outages of the hub's own Postgres and Redis, each a private server this file starts and
+ * stops (never the machine's).
+ */
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
+const silent = createLogger('silent');
+const stored = (hub: TestHub, id: string) =>
+  hub.deps.orm.em.getConnection().execute('select content from messages where external_id = ?', [id]).then((r) => r[0]?.content as string | undefined, () => undefined);
+const retriesOf = async (hub: TestHub, queue: string) =>
+  (await hub.deps.metrics.infraRetries.get()).values.find((v) => v.labels.queue === queue)?.value ?? 0;
+
+describe('a Postgres outage', () => {
+  it('keeps a job that hits it waiting past its attempt limit, without using attempts, and stores it when Postgres is back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-pg-outage-'));
+    chmodSync(dir, 0o755); // initdb runs as the postgres user when the tests run as root
+    const port = await freePort();
+    let pg = await startEmbeddedPostgres(dir, silent, { port });
+    cleanups.push(() => pg.stop());
+    const hub = await startTestHub({}, { databaseUrl: pg.url });
+    cleanups.unshift(() => hub.close());
+    const token = await hub.login();
+    const channelId = (await createWhatsAppChannel(hub, token)).id;
+    // Another channel, not in memory when the outage begins: nothing vouches for it.
+    const coldChannel = (await createWhatsAppChannel(hub, token)).id;
+    expect((await postWebhook(hub, channelId, textWebhook({ waId: waId(1), id: wamid('before'), body: 'before the outage' }))).status).toBe(200);
+    await until(() => stored(hub, wamid('before')), Boolean, 15_000);
+
+    // Its entry dropped, as a change announced by another process does.
+    await hub.deps.channels.changed(coldChannel);
+    await pg.stop();
+    const body = textWebhook({ waId: waId(2), id: wamid('during'), body: 'sent while Postgres was down' });
+    // The channel is known and Redis holds the job: acknowledging is safe.
+    expect((await postWebhook(hub, channelId, body)).status).toBe(200);
+    // Unknown to this process and the database is down: the platform is asked to retry.
+    const cold = await postWebhook(hub, coldChannel, body);
+    expect(cold.status).toBe(503);
+    expect((await cold.json()).error.code).toBe('service_unavailable');
+
+    const attempts = hub.deps.queues.ingest.defaultJobOptions.attempts!;
+    // More tries than the queue's attempt limit, none of them counted as an attempt.
+    await until(() => retriesOf(hub, 'ingest'), (n) => n > attempts, 60_000, 200);
+    const jobs = await hub.deps.queues.ingest.getJobs(['delayed', 'wait', 'active', 'failed', 'completed']);
+    const during = jobs.find((j) => j.data.raw.body === body)!;
+    expect(during).toBeDefined();
+    expect(during.attemptsMade).toBe(0);
+    expect(await during.getState()).not.toBe('failed');
+    expect(await hub.deps.queues.ingest.getFailedCount()).toBe(0);
+    expect(hub.logs()).toContain('database or queue unreachable');
+    expect(await (await fetch(`${hub.url}/metrics`)).text()).toMatch(/hub_infra_waiting\{queue="ingest"\} 1/);
+
+    pg = await startEmbeddedPostgres(dir, silent, { port });
+    expect(await until(() => stored(hub, wamid('during')), Boolean, 30_000)).toBe('sent while Postgres was down');
+    const [kept] = await hub.deps.orm.em.getConnection().execute('select outcome from webhook_events where job_id = ?', [during.id]);
+    expect(kept.outcome).toBe('stored');
+    expect(await hub.deps.queues.ingest.getFailedCount()).toBe(0);
+    await until(async () => (await hub.deps.metrics.infraWaiting.get()).values.find((v) => v.labels.queue === 'ingest')?.value, (v) => v === 0, 10_000);
+  }, 150_000);
+});
+
+describe('a Redis outage', () => {
+  it('answers webhooks 503 within a second while Redis is down, and queues again, with the maintenance tasks, once it is back', async () => {
+    const port = await freePort();
+    let redis = await startEmbeddedRedis(mkdtempSync(join(tmpdir(), 'hub-redis-outage-')), silent, { port, persistent: false });
+    cleanups.push(() => redis.stop());
+    const hub = await startTestHub({}, { redisUrl: `redis://127.0.0.1:${port}` });
+    cleanups.unshift(() => hub.close());
+    const token = await hub.login();
+    const channelId = (await createWhatsAppChannel(hub, token)).id;
+    expect((await postWebhook(hub, channelId, textWebhook({ waId: waId(11), id: wamid('r-before'), body: 'before' }))).status).toBe(200);
+    await until(() => stored(hub, wamid('r-before')), Boolean, 15_000);
+    expect((await hub.deps.queues.maintenance.getJobSchedulers()).length).toBeGreaterThan(0);
+
+    await redis.stop();
+    const body = textWebhook({ waId: waId(12), id: wamid('r-during'), body: 'while Redis was down' });
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const res = await postWebhook(hub, channelId, body);
+      const ms = performance.now() - started;
+      expect(res.status).toBe(503);
+      expect(ms).toBeLessThan(1000);
+      expect((await res.json()).error.code).toBe('service_unavailable');
+    }
+
+    // Back, but empty (no persistence): what it held is gone, including the repeatable jobs.
+    redis = await startEmbeddedRedis(mkdtempSync(join(tmpdir(), 'hub-redis-outage-')), silent, { port, persistent: false });
+    // The platform redelivers until it gets a 200.
+    await until(async () => (await postWebhook(hub, channelId, body)).status, (s) => s === 200, 20_000, 250);
+    expect(await until(() => stored(hub, wamid('r-during')), Boolean, 20_000)).toBe('while Redis was down');
+    const schedulers = await until(() => hub.deps.queues.maintenance.getJobSchedulers(), (s) => s.length >= 4, 10_000);
+    expect(schedulers.map((s) => s.key).sort()).toEqual(['apply-pending-statuses', 'purge-orphan-uploads', 'purge-webhook-events', 'requeue-stuck-media']);
+  }, 90_000);
+});
