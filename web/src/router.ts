@@ -7,7 +7,7 @@ export const router = createRouter({
     { path: '/', redirect: '/chat' },
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: 'Sign in' } },
     { path: '/chat/:conversationId?', name: 'chat', component: () => import('./views/ChatView.vue'), meta: { title: 'Inbox' } },
-    { path: '/admin/:tab(channels|users|bot)?', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true, title: 'Admin' } },
+    { path: '/admin/:tab(channels|users|bot|deliveries)?', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true, title: 'Admin' } },
     { path: '/:pathMatch(.*)*', redirect: '/chat' },
   ],
 });

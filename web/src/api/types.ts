@@ -157,3 +157,17 @@ export interface BotPrompt {
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 export type Page<T> = { items: T[]; nextCursor?: string | null };
+
+/** A kept webhook payload (secrets redacted), from `GET /api/webhook-events`. */
+export interface WebhookEvent {
+  id: string;
+  channelId: string;
+  channelName: string;
+  channelKind: ChannelKind | string;
+  outcome: 'received' | 'stored' | 'updated' | 'duplicate' | 'unsupported' | 'ignored' | 'failed' | 'replayed' | string;
+  detail?: string;
+  payload: string;
+  contentType?: string;
+  receivedAt: string;
+  expiresAt: string;
+}
