@@ -46,8 +46,10 @@ function parseChange(change: Json, receivedAt: number, phoneNumberId?: string): 
     return [unsupported(`whatsapp change for phone number id ${addressed ?? '(none)'}, not this channel's (${phoneNumberId})`)];
   }
   const contacts = list(value.contacts);
+  // By wa_id once per change: a large delivery carries thousands of messages and contacts.
+  const byWaId = new Map(contacts.flatMap((c) => (str(c.wa_id) === undefined ? [] : [[str(c.wa_id)!, c] as const])));
   const events = [
-    ...list(value.messages).map((m) => parseMessage(m, contactFor(str(m.from), contacts), receivedAt)),
+    ...list(value.messages).map((m) => parseMessage(m, contactFor(str(m.from), contacts, byWaId), receivedAt)),
     ...list(value.statuses).map((s) => parseStatus(s, receivedAt)),
     ...list(value.errors).map((e) => unsupported(`whatsapp error: ${errorText(e)}`)),
   ];
@@ -58,8 +60,8 @@ function phoneContact(waId: string, name?: string): Contact {
   return compact({ externalId: waId, identifier: waId.startsWith('+') ? waId : `+${waId}`, identifierType: 'phone' as const, name });
 }
 
-function contactFor(from: string | undefined, contacts: Json[]): Contact | undefined {
-  const known = contacts.find((c) => str(c.wa_id) === from) ?? (contacts.length === 1 ? contacts[0] : undefined);
+function contactFor(from: string | undefined, contacts: Json[], byWaId: Map<string, Json>): Contact | undefined {
+  const known = (from === undefined ? undefined : byWaId.get(from)) ?? (contacts.length === 1 ? contacts[0] : undefined);
   const waId = str(known?.wa_id) ?? from;
   return waId ? phoneContact(waId, str(known?.profile?.name)) : undefined;
 }

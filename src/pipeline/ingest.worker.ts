@@ -23,7 +23,9 @@ export type IngestOptions = {
   maxWaitMs: number;
 };
 
-export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, batchEvents: 1024, chunkEvents: 256, maxWaitMs: 4 };
+const LARGE_PAYLOAD_BYTES = 64 * 1024;
+
+export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, batchEvents: 512, chunkEvents: 128, maxWaitMs: 4 };
 
 /**
  * Parses each queued payload with its channel's connector and persists many jobs' events in
@@ -53,6 +55,15 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
     },
   );
 
+  // Parsing (and redacting) a large payload is a long stretch of CPU: one at a time, small jobs in between.
+  let largeTurn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(size: number, fn: () => T | Promise<T>): Promise<T> => {
+    if (size < LARGE_PAYLOAD_BYTES) return Promise.resolve(fn());
+    const turn = largeTurn.then(() => new Promise((r) => setImmediate(r))).then(fn);
+    largeTurn = turn.catch(() => undefined);
+    return turn;
+  };
+
   const recordOf = (job: Job<InboundJob>): DeliveryRecord => ({
     jobId: job.id!,
     payload: redactPayload(job.data.raw.body, job.data.raw.contentType),
@@ -67,7 +78,7 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
     if (!channel) throw new UnrecoverableError(`channel ${channelId} no longer exists`);
     let events: NormalizedEvent[];
     try {
-      events = await channel.connector.parse(raw, channel.credentials);
+      events = await inTurn(raw.body.length, () => channel.connector.parse(raw, channel.credentials));
     } catch (err) {
       // Valid for the platform but not for us: keep it (replayable) and never retry forever.
       events = [{ type: 'unsupported', reason: `parse failed: ${(err as Error).message}` }];
@@ -81,7 +92,8 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
     const done = emptyOutcome();
     for (const [i, chunk] of chunks.entries()) {
       const last = i === chunks.length - 1;
-      addOutcome(done, await batcher.submit({ channel, events: chunk, record: last ? { ...recordOf(job), prior: { ...done, failed: [...done.failed], notes: [...done.notes] } } : undefined }));
+      const record = last ? { ...(await inTurn(raw.body.length, () => recordOf(job))), prior: { ...done, failed: [...done.failed], notes: [...done.notes] } } : undefined;
+      addOutcome(done, await batcher.submit({ channel, events: chunk, record }));
     }
     return done;
   };
