@@ -4,7 +4,7 @@ import { enqueueInbound } from './ingest.queue.js';
 /** What a kept webhook payload may have come to; 'failed' ones are shown to admins for replay. */
 export const WEBHOOK_OUTCOMES = ['received', 'stored', 'updated', 'duplicate', 'unsupported', 'ignored', 'failed', 'replayed'] as const;
 
-type KeptRow = { id: string; channel_id: string; payload: string; content_type: string | null };
+export type KeptRow = { id: string; channel_id: string; payload: string; content_type: string | null };
 
 /**
  * Queues kept payloads through ingest again and marks them 'replayed'. Safe to repeat: what was

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../context.js';
-import { WEBHOOK_OUTCOMES, replayKept } from '../../pipeline/replay.js';
+import { WEBHOOK_OUTCOMES, replayKept, type KeptRow } from '../../pipeline/replay.js';
 import { requireAuth, requireRole } from '../auth.js';
 import { notFound } from '../errors.js';
 import { router } from '../env.js';
@@ -51,7 +51,7 @@ export function webhookEventRoutes(deps: Deps) {
         ? await conn().execute('select id, channel_id, payload, content_type from webhook_events where id = ? and organization_id = ?', [id, c.var.auth.orgId])
         : [];
       if (!rows.length) throw notFound('Webhook event');
-      await replayKept(deps, rows as any);
+      await replayKept(deps, rows as KeptRow[]);
       return c.json({ ok: true, replayed: 1 }, 202);
     });
 
@@ -65,7 +65,7 @@ export function webhookEventRoutes(deps: Deps) {
          order by created_at limit ?`,
         [c.var.auth.orgId, f.outcome, f.channelId ?? null, f.channelId ?? null, f.limit],
       );
-      return c.json({ ok: true, replayed: await replayKept(deps, rows as any) }, 202);
+      return c.json({ ok: true, replayed: await replayKept(deps, rows as KeptRow[]) }, 202);
     });
   return app;
 }
