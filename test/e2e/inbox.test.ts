@@ -421,6 +421,8 @@ describe.skipIf(skip)('browser app', () => {
     await waitFor(async () => (await q("select count(*)::int as n from messages where content = 'Refused at first'"))[0].n === 1, 10_000, 'the replayed message');
 
     // The owner opens the queue board in a tab of its own (a short-lived cookie, not the app's token).
+    // Loopback only, whatever the board's page links to.
+    await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (r) => r.abort());
     const [board] = await Promise.all([context.waitForEvent('page'), page.getByTestId('open-queues').click()]);
     await board.waitForLoadState();
     await expect(board.title()).resolves.toBe('Hub queues');

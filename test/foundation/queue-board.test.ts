@@ -56,6 +56,11 @@ describe('Bull Board at /admin/queues', () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('Hub queues');
+    // Its page links a web font elsewhere: the policy keeps the browser from fetching it.
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/default-src 'self'/);
+    expect(csp).toMatch(/style-src 'self' 'unsafe-inline'(;|$)/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
     expect(html).toContain('<base href="/admin/queues/" />');
     const script = /src="(static\/js\/main\.[^"]+\.js)"/.exec(html)?.[1];
     expect(script).toBeDefined();

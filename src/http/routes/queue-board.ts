@@ -12,6 +12,7 @@ import { requireAuth, requireRole } from '../auth.js';
 import { forbidden, unauthorized } from '../errors.js';
 import { router } from '../env.js';
 import { bearer, described } from '../openapi.js';
+import { APP_CSP } from '../../../web/serve.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 const COOKIE = 'hub_queue_board';
@@ -47,6 +48,8 @@ export function queueBoardRoutes(deps: Deps) {
     if (!user || user.disabled) throw unauthorized('Invalid or expired token');
     if (user.role !== 'owner') throw forbidden('Only the instance owner may see the queues');
     await next();
+    // The app's policy: the board's page fetches nothing from elsewhere (its web font link stays unused).
+    c.header('content-security-policy', APP_CSP);
   });
 
   const board = new HonoAdapter(serveStatic);
