@@ -43,13 +43,11 @@ function toAttachments(list: Attachment[]): InboundAttachment[] {
     let source = contentId ? `cid:${contentId}` : `part:${a.partId ?? index + 1}`;
     if (usedSources.has(source)) source = `part:${a.partId ?? index + 1}`;
     usedSources.add(source);
-    // A part whose Content-Type header is there but empty has none (mailparser gives a non-string).
-    const mimeType = typeof a.contentType === 'string' && a.contentType ? a.contentType : 'application/octet-stream';
     return {
-      kind: attachmentKind(mimeType),
+      kind: attachmentKind(a.contentType),
       source,
       ...(a.filename ? { fileName: a.filename } : {}),
-      mimeType,
+      mimeType: a.contentType,
       fileSize: a.size,
       inline: { base64: a.content.toString('base64'), ...(contentId ? { contentId } : {}) },
     };
@@ -79,6 +77,8 @@ export async function parseEmail(raw: RawInbound, credentials: Pick<EmailCredent
   } catch (e) {
     return [{ type: 'unsupported', reason: `unparseable email: ${(e as Error).message}` }];
   }
+  // A part whose Content-Type header is there but empty has none: mailparser then gives a non-string.
+  for (const a of mail.attachments) if (typeof a.contentType !== 'string' || !a.contentType) a.contentType = 'application/octet-stream';
 
   const from = addresses(mail.from)[0];
   if (isBounce(mail.headers, from?.address)) return [parseBounce(mail, bytes.toString('latin1'), raw.receivedAt)];

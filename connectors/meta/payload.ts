@@ -30,7 +30,7 @@ export function epochMs(v: unknown, fallback: number): number {
   const n = typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : NaN;
   if (!Number.isFinite(n) || n <= 0) return fallback;
   const ms = Math.round(n < 1e12 ? n * 1000 : n);
-  return ms <= MAX_DATE_MS ? ms : fallback;
+  return ms > 0 && ms <= MAX_DATE_MS ? ms : fallback;
 }
 
 /** The object without undefined values, so events compare and serialize cleanly. */
