@@ -14,10 +14,11 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 
 /**
  * Postgres SQLSTATEs that say the server, not the statement, is the problem: connection
- * exceptions (08xxx), shutting down or starting up (57P01-57P03), out of connections or
+ * exceptions (08xxx, but not 08P01: a message the server could not read, a NUL in it say, is
+ * the statement's fault and would fail forever), shutting down or starting up (57P01-57P03), out of connections or
  * resources (53xxx), and transaction conflicts that succeed when simply run again.
  */
-const PG_TRANSIENT = /^(08...|57P0[1-3]|53...|40001|40P01)$/;
+const PG_TRANSIENT = /^(08(?!P01)...|57P0[1-3]|53...|40001|40P01)$/;
 
 /** Driver messages that carry no code: pg, knex's pool, ioredis, BullMQ's connection. */
 const TRANSIENT_MESSAGES = [

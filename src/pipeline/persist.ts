@@ -365,6 +365,9 @@ async function applyEvents(sql: Sql, items: Pick<IngestItem, 'channel' | 'events
 
 const DETAIL_MAX = 4000;
 
+/** Postgres text cannot hold NUL (a raw email may): kept as U+FFFD, so the delivery is still kept. */
+const storableText = (text: string) => (text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text);
+
 /** The raw payloads, kept for replay and debugging, with what became of them. */
 async function recordDeliveries(sql: Sql, items: IngestItem[], outcomes: IngestOutcome[]) {
   const kept = items.flatMap((it, i) => (it.record ? [{ it, record: it.record, o: addOutcome(addOutcome(emptyOutcome(), it.record.prior ?? emptyOutcome()), outcomes[i]!) }] : []));
@@ -376,7 +379,7 @@ async function recordDeliveries(sql: Sql, items: IngestItem[], outcomes: IngestO
      on conflict (job_id) do nothing`,
     [
       kept.map((k) => k.it.channel.orgId), kept.map((k) => k.it.channel.id), kept.map((k) => k.record.jobId),
-      kept.map((k) => k.record.payload), kept.map((k) => outcomeLabel(k.o)), kept.map((k) => outcomeDetail(k.o)),
+      kept.map((k) => storableText(k.record.payload)), kept.map((k) => outcomeLabel(k.o)), kept.map((k) => outcomeDetail(k.o)),
       kept.map((k) => Math.ceil(k.record.retentionHours)), kept.map((k) => k.record.contentType ?? null),
     ],
   );
@@ -396,7 +399,7 @@ export async function recordFailedDelivery(sql: Sql, channel: ChannelInfo, recor
     `insert into webhook_events (id, created_at, updated_at, organization_id, channel_id, job_id, payload, content_type, outcome, detail, expires_at)
      values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, $5, 'failed', $6, now() + make_interval(hours => $7))
      on conflict (job_id) do update set outcome = 'failed', detail = excluded.detail, updated_at = now()`,
-    [channel.orgId, channel.id, record.jobId, record.payload, record.contentType ?? null, `failed: ${reason}`.slice(0, DETAIL_MAX), Math.ceil(record.retentionHours)],
+    [channel.orgId, channel.id, record.jobId, storableText(record.payload), record.contentType ?? null, `failed: ${reason}`.slice(0, DETAIL_MAX), Math.ceil(record.retentionHours)],
   );
 }
 

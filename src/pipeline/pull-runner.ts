@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PullHandle } from '../../connectors/types.js';
 import type { Deps } from '../context.js';
-import { enqueueInbound } from './ingest.queue.js';
+import { enqueueInbound, QueueUnavailableError } from './ingest.queue.js';
 import { connectorContext } from './connector-context.js';
 
 const LEASE_MS = 30_000;
@@ -75,7 +75,18 @@ export class PullRunner {
         cursor: row?.cursor ?? null,
         log,
         emit: async (raw, deliveryId, cursor) => {
-          await enqueueInbound(deps.queues, id, deliveryId, raw);
+          // Redis away: wait for it here (capped backoff) rather than fail the connector's loop;
+          // the cursor moves on only once the payload is queued.
+          for (let waitMs = 250; ; waitMs = Math.min(waitMs * 2, 5000)) {
+            try {
+              await enqueueInbound(deps.queues, id, deliveryId, raw);
+              break;
+            } catch (err) {
+              if (this.stopped || !(err instanceof QueueUnavailableError)) throw err;
+              log.warn({ err: (err as Error).message, waitMs }, 'queue unavailable: the pulled payload waits');
+              await new Promise((r) => setTimeout(r, waitMs));
+            }
+          }
           if (cursor) await saveCursor(cursor);
         },
         saveCursor,

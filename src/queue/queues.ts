@@ -30,7 +30,8 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
   const shared = new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false, commandTimeout: PRODUCER_TIMEOUT_MS });
   shared.on('error', () => undefined); // reconnects by itself; the hub's main connection logs outages
   const queues = Object.fromEntries(
-    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: shared, prefix, defaultJobOptions: defaults[name] })]),
+    // Connection errors are the shared connection's (reconnecting by itself), not each queue's to print.
+    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: shared, prefix, defaultJobOptions: defaults[name] }).on('error', () => undefined)]),
   ) as Record<QueueName, Queue>;
   return {
     ...queues,

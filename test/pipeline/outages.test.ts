@@ -6,6 +6,10 @@ import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 import { startEmbeddedRedis } from '../../src/infra/embedded-redis.js';
 import { freePort } from '../../src/infra/free-port.js';
 import { createLogger } from '../../src/logger.js';
+import { isInfrastructureError, platformCall } from '../../src/pipeline/errors.js';
+import { ConnectorError } from '../../connectors/types.js';
+import pg from 'pg';
+import { Redis } from 'ioredis';
 import { until } from '../support/agent.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { createWhatsAppChannel, postWebhook, textWebhook, waId, wamid } from '../support/whatsapp.js';
@@ -16,8 +20,9 @@ import { createWhatsAppChannel, postWebhook, textWebhook, waId, wamid } from '..
  */
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
+  // The hub first, while its Postgres and Redis are (back) up.
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
-});
+}, 120_000);
 const silent = createLogger('silent');
 const stored = (hub: TestHub, id: string) =>
   hub.deps.orm.em.getConnection().execute('select content from messages where external_id = ?', [id]).then((r) => r[0]?.content as string | undefined, () => undefined);
@@ -32,7 +37,7 @@ describe('a Postgres outage', () => {
     let pg = await startEmbeddedPostgres(dir, silent, { port });
     cleanups.push(() => pg.stop());
     const hub = await startTestHub({}, { databaseUrl: pg.url });
-    cleanups.unshift(() => hub.close());
+    cleanups.push(() => hub.close());
     const token = await hub.login();
     const channelId = (await createWhatsAppChannel(hub, token)).id;
     // Another channel, not in memory when the outage begins: nothing vouches for it.
@@ -40,9 +45,9 @@ describe('a Postgres outage', () => {
     expect((await postWebhook(hub, channelId, textWebhook({ waId: waId(1), id: wamid('before'), body: 'before the outage' }))).status).toBe(200);
     await until(() => stored(hub, wamid('before')), Boolean, 15_000);
 
-    // Its entry dropped, as a change announced by another process does.
-    await hub.deps.channels.changed(coldChannel);
     await pg.stop();
+    // Its entry dropped, as a change announced by another process does (the puller's reload fails now).
+    await hub.deps.channels.changed(coldChannel);
     const body = textWebhook({ waId: waId(2), id: wamid('during'), body: 'sent while Postgres was down' });
     // The channel is known and Redis holds the job: acknowledging is safe.
     expect((await postWebhook(hub, channelId, body)).status).toBe(200);
@@ -78,7 +83,7 @@ describe('a Redis outage', () => {
     let redis = await startEmbeddedRedis(mkdtempSync(join(tmpdir(), 'hub-redis-outage-')), silent, { port, persistent: false });
     cleanups.push(() => redis.stop());
     const hub = await startTestHub({}, { redisUrl: `redis://127.0.0.1:${port}` });
-    cleanups.unshift(() => hub.close());
+    cleanups.push(() => hub.close());
     const token = await hub.login();
     const channelId = (await createWhatsAppChannel(hub, token)).id;
     expect((await postWebhook(hub, channelId, textWebhook({ waId: waId(11), id: wamid('r-before'), body: 'before' }))).status).toBe(200);
@@ -104,4 +109,35 @@ describe('a Redis outage', () => {
     const schedulers = await until(() => hub.deps.queues.maintenance.getJobSchedulers(), (s) => s.length >= 4, 10_000);
     expect(schedulers.map((s) => s.key).sort()).toEqual(['apply-pending-statuses', 'purge-orphan-uploads', 'purge-webhook-events', 'requeue-stuck-media']);
   }, 90_000);
+});
+
+describe('what counts as an outage', () => {
+  it('is Postgres or Redis unreachable, never a bad statement or a platform that refuses', async () => {
+    const closed = await freePort();
+    const client = new pg.Client({ connectionString: `postgresql://root@127.0.0.1:${closed}/postgres` });
+    const refused = await client.connect().then(() => undefined, (e: unknown) => e);
+    expect(isInfrastructureError(refused)).toBe(true);
+
+    const hub = await startTestHub({ ROLE: 'api' });
+    cleanups.push(() => hub.close());
+    const sql = (text: string) => hub.deps.orm.em.getConnection().execute(text).then(() => undefined, (e: unknown) => e);
+    expect(isInfrastructureError(await sql('select nonsense from nowhere'))).toBe(false);
+    expect(isInfrastructureError(await sql('select chr(0)'))).toBe(false);
+    // A NUL in the statement itself: a protocol violation (08P01), the statement's fault.
+    expect(isInfrastructureError(await sql("select 'a\u0000b'"))).toBe(false);
+    // Postgres telling us it is going away (57P01), as a restart does to every open connection.
+    const terminated = await hub.deps.orm.em.getConnection().execute("do $$ begin raise exception 'bye' using errcode = '57P01'; end $$").then(() => undefined, (e: unknown) => e);
+    expect(isInfrastructureError(terminated)).toBe(true);
+
+    const redis = new Redis(`redis://127.0.0.1:${closed}`, { enableOfflineQueue: false, retryStrategy: () => null, lazyConnect: true });
+    redis.on('error', () => undefined);
+    await redis.connect().catch(() => undefined);
+    expect(isInfrastructureError(await redis.get('x').then(() => undefined, (e: unknown) => e))).toBe(true);
+    redis.disconnect();
+
+    // A platform's API down is the platform's failure: the job uses its attempts as before.
+    const platformDown = await platformCall(fetch(`http://127.0.0.1:${closed}/v21.0/me`)).then(() => undefined, (e: unknown) => e);
+    expect(isInfrastructureError(platformDown)).toBe(false);
+    expect(isInfrastructureError(new ConnectorError('temporary', 'connect ECONNREFUSED'))).toBe(false);
+  }, 60_000);
 });
