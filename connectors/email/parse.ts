@@ -109,7 +109,8 @@ export async function parseEmail(raw: RawInbound, credentials: Pick<EmailCredent
       identifierType: 'email',
       ...(party.name ? { name: party.name } : {}),
     },
-    timestamp: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date.getTime() : raw.receivedAt,
+    // A Date header that is no date, or one before 1970 (a truncated year), is the time it arrived.
+    timestamp: (mail.date?.getTime() ?? NaN) > 0 ? mail.date!.getTime() : raw.receivedAt,
     messageType: messageType(content, attachments),
     content,
     metadata: {

@@ -226,7 +226,7 @@ export function parse(raw: RawInbound, credentials: TelegramCredentials): Normal
   const fields = update as Record<string, unknown>;
   const kind = Object.keys(fields).find((k) => k !== 'update_id');
   if (!kind) return [{ type: 'unsupported', reason: 'telegram update without content' }];
-  const handler = HANDLERS[kind];
+  const handler = Object.hasOwn(HANDLERS, kind) ? HANDLERS[kind] : undefined;
   if (!handler) return [{ type: 'unsupported', reason: `telegram update kind ${kind} is not handled` }];
   const checked = handler.shape.safeParse(fields[kind]);
   if (!checked.success) {

@@ -34,7 +34,8 @@ const get = (p: Params, key: string) => first(p[key]);
 const sidOf = (p: Params) => (get(p, 'MessageSid') || get(p, 'SmsSid'))!;
 
 function statusEvent(p: Params, status: string, receivedAt: number): NormalizedEvent[] {
-  const mapped = STATUS[status];
+  // Own keys only: a status named like an Object method (toString) is not one of ours.
+  const mapped = Object.hasOwn(STATUS, status) ? STATUS[status] : undefined;
   if (mapped === undefined) return [{ type: 'unsupported', reason: `twilio message status ${status} is not handled` }];
   if (mapped === null) return [];
   const event: StatusEvent = { type: 'status', externalId: sidOf(p), status: mapped, timestamp: receivedAt };
@@ -55,7 +56,8 @@ function inboundEvent(p: Params, receivedAt: number): NormalizedEvent {
     const url = get(p, `MediaUrl${i}`);
     if (!url) continue;
     const mimeType = get(p, `MediaContentType${i}`);
-    const kind = (mimeType && KIND_BY_MIME_PREFIX[mimeType.split('/')[0]]) || 'file';
+    const top = mimeType?.split('/')[0] ?? '';
+    const kind = Object.hasOwn(KIND_BY_MIME_PREFIX, top) ? KIND_BY_MIME_PREFIX[top]! : 'file';
     attachments.push({ kind, source: url, ...(mimeType ? { mimeType } : {}) });
   }
 

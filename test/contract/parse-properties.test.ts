@@ -12,6 +12,9 @@ import type { ChannelKind, NormalizedEvent } from '../../connectors/types.js';
 import { CASES, Event } from './cases.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Strings that name what every object inherits: a lookup table indexed by untrusted text must not find them. */
+const INHERITED = fc.constantFrom('toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'constructor/x');
 type Path = (string | number)[];
 
 function pathsOf(v: Json, at: Path = [], out: Path[] = []): Path[] {
@@ -24,8 +27,9 @@ const getAt = (v: Json, p: Path): Json => p.reduce<any>((node, k) => node?.[k], 
 
 const JsonMutation = fc.record({
   at: fc.nat(),
-  op: fc.constantFrom('replace', 'delete', 'graft', 'wrap', 'stringify', 'nullify', 'emptyObject', 'emptyArray', 'bigNumber'),
+  op: fc.constantFrom('replace', 'delete', 'graft', 'wrap', 'stringify', 'nullify', 'emptyObject', 'emptyArray', 'bigNumber', 'inherited'),
   value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+  name: INHERITED,
   from: fc.nat(),
 });
 type JsonMutation = typeof JsonMutation extends fc.Arbitrary<infer T> ? T : never;
@@ -47,6 +51,7 @@ function mutateJson(tree: Json, m: JsonMutation, donors: Json[]): Json {
     emptyObject: {},
     emptyArray: [],
     bigNumber: 1e308,
+    inherited: m.name,
   }[m.op];
   if (!path.length) return replacement === undefined ? {} : replacement;
   const parent = getAt(tree, path.slice(0, -1)) as any;
@@ -61,8 +66,8 @@ function mutateJson(tree: Json, m: JsonMutation, donors: Json[]): Json {
 const FormMutation = fc.record({
   at: fc.nat(),
   op: fc.constantFrom('delete', 'replace', 'duplicate', 'add', 'empty'),
-  value: fc.string({ unit: 'binary', maxLength: 40 }),
-  key: fc.string({ maxLength: 12 }),
+  value: fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), INHERITED),
+  key: fc.oneof(fc.string({ maxLength: 12 }), INHERITED),
 });
 type FormMutation = typeof FormMutation extends fc.Arbitrary<infer T> ? T : never;
 

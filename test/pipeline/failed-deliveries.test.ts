@@ -69,12 +69,15 @@ describe('failed deliveries', () => {
     const cross = await hub.request('POST', `/api/webhook-events/${a.id}/replay`, { token: adminB });
     expect(cross.status).toBe(404);
     expect(cross.body.error.code).toBe('not_found');
-    // B replays all of its own (the fix is not in yet, so it will be retried in the background): A's stays failed.
+    // B replays all of its own; the fix is not in yet, so it fails again, as a new failed row. A's is untouched.
+    const [before] = (await hub.request('GET', '/api/webhook-events?outcome=failed', { token: adminB })).body;
     const allB = await hub.request('POST', '/api/webhook-events/replay', { token: adminB, body: {} });
     expect(allB).toMatchObject({ status: 202, body: { replayed: 1 } });
-    expect(await q('select outcome from webhook_events where channel_id = ?', [channelB])).toEqual([{ outcome: 'replayed' }]);
+    expect(await q('select outcome from webhook_events where id = ?', [before.id])).toEqual([{ outcome: 'replayed' }]);
+    const again = await until(async () => (await hub.request('GET', '/api/webhook-events?outcome=failed', { token: adminB })).body, (b) => b?.length === 1, 15_000);
+    expect(again[0].id).not.toBe(before.id);
+    expect(again[0].detail).toMatch(/poisoned message/);
     expect(await q('select outcome from webhook_events where channel_id = ?', [channelA])).toEqual([{ outcome: 'failed' }]);
-    expect((await hub.request('GET', '/api/webhook-events?outcome=failed', { token: ownerA })).body).toHaveLength(1);
   });
 
   it('after a fix, replaying all of an organization\'s failed deliveries stores them, once', async () => {
@@ -89,8 +92,9 @@ describe('failed deliveries', () => {
     expect((await hub.request('POST', `/api/webhook-events/${replayed[0].id}/replay`, { token: ownerA })).status).toBe(202);
     await until(async () => (await q("select count(*)::int as n from webhook_events where channel_id = ? and outcome = 'duplicate'", [channelA]))[0].n, (n) => n === 1, 15_000);
     expect(await q("select count(*)::int as n from messages where content = 'poison A'")).toEqual([{ n: 1 }]);
-    // B's own replay, retried in the background since before the fix, lands once too.
-    await until(async () => (await q("select count(*)::int as n from messages where content = 'poison B'"))[0].n, (n) => n === 1, 15_000);
+    // B's failed delivery was not replayed by A.
+    expect((await hub.request('GET', '/api/webhook-events?outcome=failed', { token: adminB })).body).toHaveLength(1);
+    expect(await q("select count(*)::int as n from messages where content = 'poison B'")).toEqual([{ n: 0 }]);
   });
 
   it('refuses agents and bad filters with a JSON error', async () => {
