@@ -101,7 +101,7 @@ export function parseBounce(mail: ParsedMail, rawText: string, fallbackTime: num
     type: 'status',
     externalId,
     status: 'failed',
-    timestamp: mail.date?.getTime() ?? fallbackTime,
+    timestamp: (mail.date?.getTime() ?? NaN) > 0 ? mail.date!.getTime() : fallbackTime,
     error: diagnostic(mail),
   };
 }

@@ -31,7 +31,7 @@ function addresses(field: AddressObject | AddressObject[] | undefined): { addres
 }
 
 function attachmentKind(mimeType: string): InboundAttachment['kind'] {
-  const top = mimeType.split('/')[0]!.toLowerCase();
+  const top = (mimeType.split('/')[0] ?? '').toLowerCase();
   return top === 'image' || top === 'audio' || top === 'video' ? top : 'file';
 }
 
@@ -77,6 +77,8 @@ export async function parseEmail(raw: RawInbound, credentials: Pick<EmailCredent
   } catch (e) {
     return [{ type: 'unsupported', reason: `unparseable email: ${(e as Error).message}` }];
   }
+  // A part whose Content-Type header is there but empty has none: mailparser then gives a non-string.
+  for (const a of mail.attachments) if (typeof a.contentType !== 'string' || !a.contentType) a.contentType = 'application/octet-stream';
 
   const from = addresses(mail.from)[0];
   if (isBounce(mail.headers, from?.address)) return [parseBounce(mail, bytes.toString('latin1'), raw.receivedAt)];
@@ -107,7 +109,8 @@ export async function parseEmail(raw: RawInbound, credentials: Pick<EmailCredent
       identifierType: 'email',
       ...(party.name ? { name: party.name } : {}),
     },
-    timestamp: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date.getTime() : raw.receivedAt,
+    // A Date header that is no date, or one before 1970 (a truncated year), is the time it arrived.
+    timestamp: (mail.date?.getTime() ?? NaN) > 0 ? mail.date!.getTime() : raw.receivedAt,
     messageType: messageType(content, attachments),
     content,
     metadata: {

@@ -38,6 +38,15 @@ describe('sanitizeHtml', () => {
 });
 
 describe('htmlToText', () => {
+  it('reads a tag left open by a stray quote as text (found by the parse property test; it used to hang)', () => {
+    const html = '<div><b>Tejaswini Chile.</b><br></div><span style="font-family:times new roma><b>Tejaswini Chile.</b><br></div>' +
+      '<span style="font-family:times new roman,serif"><span></span>Software developer</span><br></div><b>Mob:8485827731 | </b>';
+    const text = htmlToText(html);
+    expect(text).toContain('Software developer');
+    expect(text).toContain('Mob:8485827731');
+    expect(sanitizeHtml(html)).toContain('Software developer');
+  });
+
   it('turns blocks into lines, decodes entities, quotes blockquotes', () => {
     expect(htmlToText('<div>Hello&nbsp;there</div><p>A &amp; B</p><blockquote><p>old</p></blockquote><ul><li>one</li><li>two</li></ul>')).toBe(
       'Hello\u00a0there\nA & B\n> old\n- one\n- two',

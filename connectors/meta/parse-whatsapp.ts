@@ -172,7 +172,8 @@ function errorsSuffix(m: Json): string {
 
 function parseStatus(s: Json, receivedAt: number): NormalizedEvent {
   const id = str(s.id);
-  const status = STATUSES[str(s.status) ?? ''];
+  const named = str(s.status) ?? '';
+  const status = Object.hasOwn(STATUSES, named) ? STATUSES[named] : undefined;
   if (!id || !status) return unsupported(`whatsapp status "${str(s.status) ?? 'none'}" for ${id ?? 'unknown message'} is not handled`);
   const error = status === 'failed' ? errorText(list(s.errors)[0]) : undefined;
   return compact({ type: 'status' as const, externalId: id, status, timestamp: epochMs(s.timestamp, receivedAt), error });

@@ -22,11 +22,15 @@ export const list = (v: unknown): Json[] => (Array.isArray(v) ? v.filter((x) => 
 export const str = (v: unknown): string | undefined =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 
-/** Epoch ms from seconds or ms, number or numeric string (Meta uses both). */
+/** The latest instant a JavaScript Date (and so Postgres, through it) holds. */
+const MAX_DATE_MS = 8.64e15;
+
+/** Epoch ms from seconds or ms, number or numeric string (Meta uses both); what is no instant at all falls back. */
 export function epochMs(v: unknown, fallback: number): number {
   const n = typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : NaN;
   if (!Number.isFinite(n) || n <= 0) return fallback;
-  return n < 1e12 ? n * 1000 : n;
+  const ms = Math.round(n < 1e12 ? n * 1000 : n);
+  return ms > 0 && ms <= MAX_DATE_MS ? ms : fallback;
 }
 
 /** The object without undefined values, so events compare and serialize cleanly. */

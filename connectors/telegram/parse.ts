@@ -9,49 +9,52 @@ import type {
   RawInbound,
   ReactionEvent,
 } from '../types.js';
+import { z } from 'zod';
 import { botIdOf } from './api.js';
 import type { TelegramCredentials } from './credentials.js';
 
-interface TgUser { id: number; is_bot: boolean; first_name: string; last_name?: string; username?: string }
-interface TgChat { id: number; type: string; title?: string; username?: string; first_name?: string; last_name?: string }
-interface TgFile { file_id: string; file_unique_id: string; file_size?: number; file_name?: string; mime_type?: string }
-interface TgPhotoSize extends TgFile { width: number; height: number }
-
-/** Only the fields the hub reads; the Bot API sends many more. */
-interface TgMessage {
-  message_id: number;
-  date: number;
-  edit_date?: number;
-  chat: TgChat;
-  from?: TgUser;
-  sender_chat?: TgChat;
-  text?: string;
-  caption?: string;
-  media_group_id?: string;
-  reply_to_message?: { message_id: number };
-  [field: string]: unknown;
-}
-
-interface TgCallbackQuery {
-  id: string;
-  from: TgUser;
-  message?: TgMessage;
-  inline_message_id?: string;
-  chat_instance: string;
-  data?: string;
-  game_short_name?: string;
-}
-
-interface TgReactionUpdate {
-  chat: TgChat;
-  message_id: number;
-  user?: TgUser;
-  actor_chat?: TgChat;
-  date: number;
-  new_reaction: { type: string; emoji?: string }[];
-}
-
-type Update = { update_id: number } & Record<string, unknown>;
+/**
+ * Only the fields the hub reads (the Bot API sends many more), checked: an update of another
+ * shape is kept as unsupported with the first mismatch, never half-read.
+ */
+const Int = z.number().int().refine(Number.isSafeInteger);
+const TgUser = z.looseObject({ id: Int, is_bot: z.boolean().optional(), first_name: z.string().optional(), last_name: z.string().optional(), username: z.string().optional() });
+const TgChat = z.looseObject({ id: Int, type: z.string(), title: z.string().optional(), username: z.string().optional(), first_name: z.string().optional(), last_name: z.string().optional() });
+const TgFile = z.looseObject({ file_id: z.string().min(1), file_size: z.number().optional(), file_name: z.string().optional(), mime_type: z.string().optional() });
+const TgPhotoSize = TgFile.extend({ width: z.number(), height: z.number() });
+const TgLocation = z.looseObject({ latitude: z.number(), longitude: z.number() });
+/** Seconds since the epoch; 0 is what the Bot API sends for a message it no longer has. */
+const TgDate = Int.nonnegative().max(8.64e12);
+const TgMessage = z.looseObject({
+  message_id: Int,
+  date: TgDate,
+  edit_date: TgDate.optional(),
+  chat: TgChat,
+  from: TgUser.optional(),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+  media_group_id: z.string().optional(),
+  reply_to_message: z.looseObject({ message_id: Int }).optional(),
+  photo: z.array(TgPhotoSize).min(1).optional(),
+  animation: TgFile.optional(),
+  video: TgFile.optional(),
+  video_note: TgFile.optional(),
+  voice: TgFile.optional(),
+  audio: TgFile.optional(),
+  document: TgFile.optional(),
+  sticker: TgFile.extend({ emoji: z.string().optional(), set_name: z.string().optional(), is_animated: z.boolean().optional(), is_video: z.boolean().optional() }).optional(),
+  venue: z.looseObject({ location: TgLocation, title: z.string(), address: z.string() }).optional(),
+  location: TgLocation.optional(),
+  contact: z.looseObject({ phone_number: z.string(), first_name: z.string(), last_name: z.string().optional(), user_id: z.number().optional(), vcard: z.string().optional() }).optional(),
+});
+const TgCallbackQuery = z.looseObject({ id: z.string().min(1), from: TgUser, message: TgMessage.optional(), data: z.string().optional(), game_short_name: z.string().optional() });
+const TgReactionUpdate = z.looseObject({ chat: TgChat, message_id: Int, date: TgDate, new_reaction: z.array(z.looseObject({ type: z.string(), emoji: z.string().optional() })) });
+type TgChat = z.infer<typeof TgChat>;
+type TgFile = z.infer<typeof TgFile>;
+type TgPhotoSize = z.infer<typeof TgPhotoSize>;
+type TgMessage = z.infer<typeof TgMessage>;
+type TgCallbackQuery = z.infer<typeof TgCallbackQuery>;
+type TgReactionUpdate = z.infer<typeof TgReactionUpdate>;
 
 /** What a message's content field turns into. */
 interface Body {
@@ -73,7 +76,7 @@ const file = (f: TgFile, kind: InboundAttachment['kind'], mimeType = f.mime_type
 const largest = (sizes: TgPhotoSize[]) =>
   sizes.reduce((best, s) => (s.width * s.height >= best.width * best.height ? s : best));
 
-interface TgLocation { latitude: number; longitude: number }
+type TgLocation = z.infer<typeof TgLocation>;
 const location = (loc: TgLocation, venue?: { title: string; address: string }): Body => ({
   messageType: 'location',
   content: venue ? `${venue.title}, ${venue.address}` : `${loc.latitude},${loc.longitude}`,
@@ -134,7 +137,7 @@ function contactOf(chat: TgChat): Contact {
 
 const messageId = (chat: TgChat, id: number) => `${chat.id}:${id}`;
 
-function fromMessage(msg: TgMessage, botId: number): NormalizedEvent {
+function fromMessage(msg: TgMessage, c: Ctx): NormalizedEvent {
   const found = CONTENT.find(([field]) => msg[field] !== undefined);
   const body: Body | undefined = found ? found[1](msg[found[0]]) : msg.text !== undefined ? { messageType: 'text' } : undefined;
   if (!body) {
@@ -151,9 +154,9 @@ function fromMessage(msg: TgMessage, botId: number): NormalizedEvent {
   const event: MessageEvent = {
     type: 'message',
     externalId: messageId(msg.chat, msg.message_id),
-    direction: msg.from?.is_bot && msg.from.id === botId ? 'out' : 'in',
+    direction: msg.from?.is_bot && msg.from.id === c.botId ? 'out' : 'in',
     contact: contactOf(msg.chat),
-    timestamp: msg.date * 1000,
+    timestamp: at(msg.date, c),
     messageType: body.messageType,
     content: msg.text ?? msg.caption ?? body.content ?? '',
     metadata,
@@ -162,12 +165,12 @@ function fromMessage(msg: TgMessage, botId: number): NormalizedEvent {
   return event;
 }
 
-function fromEdit(msg: TgMessage): EditEvent {
+function fromEdit(msg: TgMessage, c: Ctx): EditEvent {
   return {
     type: 'edit',
     externalId: messageId(msg.chat, msg.message_id),
     content: msg.text ?? msg.caption ?? '',
-    timestamp: (msg.edit_date ?? msg.date) * 1000,
+    timestamp: at(msg.edit_date || msg.date, c),
   };
 }
 
@@ -189,35 +192,46 @@ function fromCallbackQuery(q: TgCallbackQuery, receivedAt: number): MessageEvent
   };
 }
 
-function fromReaction(r: TgReactionUpdate): ReactionEvent {
+function fromReaction(r: TgReactionUpdate, c: Ctx): ReactionEvent {
   return {
     type: 'reaction',
     targetExternalId: messageId(r.chat, r.message_id),
     contact: contactOf(r.chat),
     emoji: r.new_reaction.find((x) => x.type === 'emoji')?.emoji ?? '',
-    timestamp: r.date * 1000,
+    timestamp: at(r.date, c),
   };
 }
 
-const HANDLERS: Record<string, (value: any, ctx: { botId: number; receivedAt: number }) => NormalizedEvent> = {
-  message: (m: TgMessage, c) => fromMessage(m, c.botId),
-  channel_post: (m: TgMessage, c) => fromMessage(m, c.botId),
-  edited_message: (m: TgMessage) => fromEdit(m),
-  edited_channel_post: (m: TgMessage) => fromEdit(m),
-  callback_query: (q: TgCallbackQuery, c) => fromCallbackQuery(q, c.receivedAt),
-  message_reaction: (r: TgReactionUpdate) => fromReaction(r),
+type Ctx = { botId: number; receivedAt: number };
+/** Seconds to ms; a missing date (0) is the time the hub received the update. */
+const at = (seconds: number, c: Ctx) => (seconds > 0 ? seconds * 1000 : c.receivedAt);
+
+const HANDLERS: Record<string, { shape: z.ZodType; read: (value: any, ctx: Ctx) => NormalizedEvent }> = {
+  message: { shape: TgMessage, read: (m: TgMessage, c) => fromMessage(m, c) },
+  channel_post: { shape: TgMessage, read: (m: TgMessage, c) => fromMessage(m, c) },
+  edited_message: { shape: TgMessage, read: (m: TgMessage, c) => fromEdit(m, c) },
+  edited_channel_post: { shape: TgMessage, read: (m: TgMessage, c) => fromEdit(m, c) },
+  callback_query: { shape: TgCallbackQuery, read: (q: TgCallbackQuery, c) => fromCallbackQuery(q, c.receivedAt) },
+  message_reaction: { shape: TgReactionUpdate, read: (r: TgReactionUpdate, c) => fromReaction(r, c) },
 };
 
 export function parse(raw: RawInbound, credentials: TelegramCredentials): NormalizedEvent[] {
-  let update: Update;
+  let update: unknown;
   try {
-    update = JSON.parse(raw.body) as Update;
+    update = JSON.parse(raw.body);
   } catch {
     return [{ type: 'unsupported', reason: 'telegram update is not valid JSON' }];
   }
-  const kind = Object.keys(update).find((k) => k !== 'update_id');
+  if (!update || typeof update !== 'object' || Array.isArray(update)) return [{ type: 'unsupported', reason: 'telegram update is not an object' }];
+  const fields = update as Record<string, unknown>;
+  const kind = Object.keys(fields).find((k) => k !== 'update_id');
   if (!kind) return [{ type: 'unsupported', reason: 'telegram update without content' }];
-  const handler = HANDLERS[kind];
+  const handler = Object.hasOwn(HANDLERS, kind) ? HANDLERS[kind] : undefined;
   if (!handler) return [{ type: 'unsupported', reason: `telegram update kind ${kind} is not handled` }];
-  return [handler(update[kind], { botId: botIdOf(credentials), receivedAt: raw.receivedAt })];
+  const checked = handler.shape.safeParse(fields[kind]);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    return [{ type: 'unsupported', reason: `telegram ${kind} of an unexpected shape (${[kind, ...issue.path].join('.')}: ${issue.message})` }];
+  }
+  return [handler.read(checked.data, { botId: botIdOf(credentials), receivedAt: raw.receivedAt })];
 }

@@ -30,12 +30,15 @@ export function splitAddress(address: string): { prefix?: string; number: string
 
 type Params = Record<string, string | string[]>;
 const get = (p: Params, key: string) => first(p[key]);
+/** parse() has checked that one of them is there and not empty. */
+const sidOf = (p: Params) => (get(p, 'MessageSid') || get(p, 'SmsSid'))!;
 
 function statusEvent(p: Params, status: string, receivedAt: number): NormalizedEvent[] {
-  const mapped = STATUS[status];
+  // Own keys only: a status named like an Object method (toString) is not one of ours.
+  const mapped = Object.hasOwn(STATUS, status) ? STATUS[status] : undefined;
   if (mapped === undefined) return [{ type: 'unsupported', reason: `twilio message status ${status} is not handled` }];
   if (mapped === null) return [];
-  const event: StatusEvent = { type: 'status', externalId: get(p, 'MessageSid') ?? get(p, 'SmsSid') ?? '', status: mapped, timestamp: receivedAt };
+  const event: StatusEvent = { type: 'status', externalId: sidOf(p), status: mapped, timestamp: receivedAt };
   if (mapped === 'failed') {
     const code = get(p, 'ErrorCode');
     event.error = code ? errorText(code) : status === 'canceled' ? 'canceled' : status;
@@ -43,16 +46,18 @@ function statusEvent(p: Params, status: string, receivedAt: number): NormalizedE
   return [event];
 }
 
-function inboundEvent(p: Params, receivedAt: number): MessageEvent {
+function inboundEvent(p: Params, receivedAt: number): NormalizedEvent {
   const from = get(p, 'From') ?? '';
   const { prefix, number } = splitAddress(from);
+  if (!number) return { type: 'unsupported', reason: 'twilio inbound message without a sender (From)' };
   const count = Number(get(p, 'NumMedia') ?? 0) || 0;
   const attachments: InboundAttachment[] = [];
   for (let i = 0; i < count; i++) {
     const url = get(p, `MediaUrl${i}`);
     if (!url) continue;
     const mimeType = get(p, `MediaContentType${i}`);
-    const kind = (mimeType && KIND_BY_MIME_PREFIX[mimeType.split('/')[0]]) || 'file';
+    const top = mimeType?.split('/')[0] ?? '';
+    const kind = Object.hasOwn(KIND_BY_MIME_PREFIX, top) ? KIND_BY_MIME_PREFIX[top]! : 'file';
     attachments.push({ kind, source: url, ...(mimeType ? { mimeType } : {}) });
   }
 
@@ -70,7 +75,7 @@ function inboundEvent(p: Params, receivedAt: number): MessageEvent {
   const name = get(p, 'ProfileName');
   const event: MessageEvent = {
     type: 'message',
-    externalId: get(p, 'MessageSid') ?? get(p, 'SmsSid') ?? '',
+    externalId: sidOf(p),
     direction: 'in',
     // externalId keeps the channel prefix so a reply goes back the same way; identifier is the bare number.
     contact: { externalId: from, identifier: number, identifierType: 'phone', ...(name ? { name } : {}) },
@@ -86,7 +91,8 @@ function inboundEvent(p: Params, receivedAt: number): MessageEvent {
 
 export function parse(raw: RawInbound, _credentials: TwilioSmsCredentials): NormalizedEvent[] {
   const p = formParams(raw.body);
-  if (!get(p, 'MessageSid') && !get(p, 'SmsSid')) return [{ type: 'unsupported', reason: 'twilio webhook without MessageSid' }];
+  const sid = get(p, 'MessageSid') || get(p, 'SmsSid');
+  if (!sid) return [{ type: 'unsupported', reason: 'twilio webhook without MessageSid' }];
   const status = get(p, 'MessageStatus');
   if (status && status !== 'received') return statusEvent(p, status, raw.receivedAt);
   const smsStatus = get(p, 'SmsStatus');

@@ -19,6 +19,7 @@ import { conversationRoutes } from './routes/conversations.js';
 import { crmRoutes } from './routes/crm.js';
 import { botPromptRoutes } from './routes/bot-prompts.js';
 import { webhookEventRoutes } from './routes/webhook-events.js';
+import { queueBoardRoutes } from './routes/queue-board.js';
 import { fileURLToPath } from 'node:url';
 import { clientAddress } from './client-address.js';
 import { inviteRoutes } from './routes/invites.js';
@@ -79,6 +80,7 @@ export function createApp(deps: Deps) {
   app.route('/', crmRoutes(deps));
   app.route('/', botPromptRoutes(deps));
   app.route('/', webhookEventRoutes(deps));
+  app.route('/', queueBoardRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Omnichannel Inbox Hub', version: '0.1.0' } });

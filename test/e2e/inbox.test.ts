@@ -399,6 +399,39 @@ describe('browser app', () => {
     await page.screenshot({ path: `${ARTIFACTS}admin-console.png`, fullPage: true });
   });
 
+  it('shows a delivery the hub could not process in the admin console, and replays it after the fix', async () => {
+    const q = (sql: string) => hub.deps.orm.em.getConnection().execute(sql);
+    // A real database error for one message (as a bad row would raise), until the "fix" drops it.
+    await q(`create function e2e_refuse() returns trigger language plpgsql as $$ begin raise exception 'refused by e2e trigger'; end $$`);
+    await q(`create trigger e2e_refuse before insert on messages for each row when (new.content = 'Refused at first') execute function e2e_refuse()`);
+    await inbound('Refused at first');
+    await page.goto(`${origin.url}/admin/deliveries`);
+    const row = page.locator('[data-testid="delivery-row"]', { hasText: 'Support WhatsApp' });
+    await waitFor(async () => {
+      await page.getByTestId('deliveries-refresh').click();
+      return (await row.count()) > 0;
+    }, 10_000, 'the failed delivery in the console');
+    await expect(row.getByTestId('delivery-reason').textContent()).resolves.toMatch(/refused by e2e trigger/);
+    await row.getByRole('button', { name: 'Payload' }).click();
+    await expect(page.getByTestId('delivery-payload').textContent()).resolves.toContain('Refused at first');
+    expect(await page.content()).not.toContain(ACCESS_TOKEN);
+    await page.screenshot({ path: `${ARTIFACTS}admin-deliveries.png`, fullPage: true });
+
+    await q('drop trigger e2e_refuse on messages');
+    await row.getByTestId('delivery-replay').click();
+    await page.getByTestId('deliveries-notice').waitFor();
+    await expect(row.count()).resolves.toBe(0);
+    await waitFor(async () => (await q("select count(*)::int as n from messages where content = 'Refused at first'"))[0].n === 1, 10_000, 'the replayed message');
+
+    // The owner opens the queue board in a tab of its own (a short-lived cookie, not the app's token).
+    // Loopback only, whatever the board's page links to.
+    await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (r) => r.abort());
+    const [board] = await Promise.all([context.waitForEvent('page'), page.getByTestId('open-queues').click()]);
+    await board.waitForLoadState();
+    await expect(board.title()).resolves.toBe('Hub queues');
+    await board.close();
+  });
+
   it('collapses to one panel at a time on a narrow window', async () => {
     const narrow = await context.newPage();
     await narrow.setViewportSize({ width: 420, height: 820 });

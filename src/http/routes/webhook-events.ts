@@ -1,16 +1,23 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../context.js';
-import { enqueueInbound } from '../../pipeline/ingest.queue.js';
+import { WEBHOOK_OUTCOMES, replayKept, type KeptRow } from '../../pipeline/replay.js';
 import { requireAuth, requireRole } from '../auth.js';
 import { notFound } from '../errors.js';
 import { auditActor, router } from '../env.js';
 import { audit } from '../../domain/audit.js';
-import { IdParam, bearer, described } from '../openapi.js';
+import { IdParam, bearer, described, jsonBody } from '../openapi.js';
 
 const Filter = z.object({
   channelId: z.uuid().optional(),
-  outcome: z.enum(['stored', 'updated', 'duplicate', 'unsupported', 'ignored']).optional(),
+  outcome: z.enum(WEBHOOK_OUTCOMES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** Which kept payloads to replay at once: by default every failed one of the organization. */
+const ReplayFilter = z.object({
+  outcome: z.enum(['failed', 'unsupported']).default('failed'),
+  channelId: z.uuid().optional(),
+  limit: z.number().int().min(1).max(1000).default(1000),
 });
 
 /** Kept raw payloads (secrets redacted): look at what a platform sent, and run it through ingest again. */
@@ -25,33 +32,46 @@ export function webhookEventRoutes(deps: Deps) {
     async (c) => {
       const f = c.req.valid('query');
       const rows = await conn().execute(
-        `select id, channel_id, outcome, detail, payload, content_type, created_at, expires_at from webhook_events
-         where organization_id = ? and (?::uuid is null or channel_id = ?) and (?::text is null or outcome = ?)
-         order by created_at desc limit ?`,
+        `select e.id, e.channel_id, ch.name as channel_name, ch.kind as channel_kind, e.outcome, e.detail, e.payload, e.content_type, e.created_at, e.expires_at
+         from webhook_events e join channels ch on ch.id = e.channel_id
+         where e.organization_id = ? and (?::uuid is null or e.channel_id = ?) and (?::text is null or e.outcome = ?)
+         order by e.created_at desc limit ?`,
         [c.var.auth.orgId, f.channelId ?? null, f.channelId ?? null, f.outcome ?? null, f.outcome ?? null, f.limit],
       );
       return c.json(rows.map((r: any) => ({
-        id: r.id, channelId: r.channel_id, outcome: r.outcome, detail: r.detail ?? undefined, payload: r.payload, contentType: r.content_type ?? undefined,
+        id: r.id, channelId: r.channel_id, channelName: r.channel_name, channelKind: r.channel_kind,
+        outcome: r.outcome, detail: r.detail ?? undefined, payload: r.payload, contentType: r.content_type ?? undefined,
         receivedAt: new Date(r.created_at).toISOString(), expiresAt: new Date(r.expires_at).toISOString(),
       })), 200);
     });
 
-  // Safe to repeat: what was stored already is a no-op, as with any redelivery.
   app.openapi(createRoute({ method: 'post', path: '/api/webhook-events/{id}/replay', tags, security: bearer, request: { params: IdParam }, responses: described(202, 'Queued again') }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const [row] = z.uuid().safeParse(id).success
-        ? await conn().execute('select channel_id, payload, content_type from webhook_events where id = ? and organization_id = ?', [id, c.var.auth.orgId])
+      const rows = z.uuid().safeParse(id).success
+        ? await conn().execute('select id, channel_id, payload, content_type from webhook_events where id = ? and organization_id = ?', [id, c.var.auth.orgId])
         : [];
-      if (!row) throw notFound('Webhook event');
-      await enqueueInbound(deps.queues, row.channel_id, `replay:${id}:${Date.now()}`, {
-        body: row.payload,
-        contentType: row.content_type ?? undefined,
-        receivedAt: Date.now(),
-      });
-      audit(c.var.em, auditActor(c), { action: 'webhook_event.replay', targetType: 'webhook_event', targetId: id, details: { channelId: row.channel_id } });
+      if (!rows.length) throw notFound('Webhook event');
+      await replayKept(deps, rows as KeptRow[]);
+      audit(c.var.em, auditActor(c), { action: 'webhook_event.replay', targetType: 'webhook_event', targetId: id, details: { channelId: (rows[0] as KeptRow).channel_id } });
       await c.var.em.flush();
-      return c.json({ ok: true }, 202);
+      return c.json({ ok: true, replayed: 1 }, 202);
+    });
+
+  // After a fix: every failed delivery of the organization (or of one channel) through ingest again.
+  app.openapi(createRoute({ method: 'post', path: '/api/webhook-events/replay', tags, security: bearer, request: jsonBody(ReplayFilter), responses: described(202, 'Queued again, with how many') }),
+    async (c) => {
+      const f = c.req.valid('json');
+      const rows = await conn().execute(
+        `select id, channel_id, payload, content_type from webhook_events
+         where organization_id = ? and outcome = ? and (?::uuid is null or channel_id = ?)
+         order by created_at limit ?`,
+        [c.var.auth.orgId, f.outcome, f.channelId ?? null, f.channelId ?? null, f.limit],
+      );
+      const replayed = await replayKept(deps, rows as KeptRow[]);
+      audit(c.var.em, auditActor(c), { action: 'webhook_event.replay_all', targetType: 'webhook_event', details: { outcome: f.outcome, channelId: f.channelId ?? null, replayed } });
+      await c.var.em.flush();
+      return c.json({ ok: true, replayed }, 202);
     });
   return app;
 }

@@ -22,3 +22,17 @@ export type Channel = wire.Channel & { qr?: string; qrCode?: string };
 
 /** Without `status` when the list could not be loaded (the signed-in user alone). */
 export type Agent = Omit<wire.Agent, 'status'> & { status?: wire.Agent['status'] };
+
+/** A kept webhook payload (secrets redacted), from `GET /api/webhook-events`. */
+export interface WebhookEvent {
+  id: string;
+  channelId: string;
+  channelName: string;
+  channelKind: wire.ChannelKind | string;
+  outcome: 'received' | 'stored' | 'updated' | 'duplicate' | 'unsupported' | 'ignored' | 'failed' | 'replayed' | string;
+  detail?: string;
+  payload: string;
+  contentType?: string;
+  receivedAt: string;
+  expiresAt: string;
+}

