@@ -105,7 +105,7 @@ describe('sockets end with their user', () => {
     await disconnected(gone);
     await postWebhook(hub, (await hub.request('GET', '/api/channels', { token: owner })).body[0].id,
       textWebhook({ waId: '351922222222', name: 'Marta', id: wamid('s-after-delete'), body: 'Ainda estão aí?' }));
-    await stays.waitFor('conversation_updated', (c) => c.lastMessage?.content === 'Ainda estão aí?');
+    await stays.waitFor('conversation_updated', (c) => c.lastMessage?.content === 'Ainda estão aí?', 15_000);
     expect(JSON.stringify(gone.received)).not.toContain('Ainda estão aí?');
     gone.close();
     stays.close();
