@@ -6,10 +6,9 @@ import type { Connector } from '../../connectors/types.js';
 import type { SecretBox } from '../security/crypto.js';
 import type { ChannelInfo } from './persist.js';
 import { Lru } from './lru.js';
+import type { RedisKeys } from '../queue/redis-keys.js';
 
 export type ChannelRuntime = ChannelInfo & { status: string; name: string; credentials: any; connector: Connector };
-
-const CHANGED = 'hub:channel-changed';
 
 /**
  * Channels with their credentials opened, kept briefly in memory: webhooks and workers look a
@@ -29,6 +28,7 @@ export class ChannelCache {
     private readonly orm: MikroORM,
     private readonly box: SecretBox,
     private readonly redis: Redis,
+    private readonly keys: RedisKeys,
     private readonly ttlMs = 30_000,
     maxEntries = 10_000,
   ) {
@@ -47,7 +47,7 @@ export class ChannelCache {
       this.entries.delete(id);
       for (const l of this.listeners) l(id);
     });
-    await this.sub.subscribe(CHANGED);
+    await this.sub.subscribe(this.keys.channelChanged);
   }
 
   /** Called in this process whenever any process announces a change. */
@@ -58,7 +58,7 @@ export class ChannelCache {
   /** Tells every process that a channel changed (credentials, status, deletion). */
   async changed(id: string): Promise<void> {
     this.entries.delete(id);
-    await this.redis.publish(CHANGED, id);
+    await this.redis.publish(this.keys.channelChanged, id);
   }
 
   async get(id: string): Promise<ChannelRuntime | null> {

@@ -3,6 +3,7 @@ import type { PullHandle } from '../../connectors/types.js';
 import type { Deps } from '../context.js';
 import { enqueueInbound, QueueUnavailableError } from './ingest.queue.js';
 import { connectorContext } from './connector-context.js';
+import { redisKeys } from '../queue/redis-keys.js';
 
 const LEASE_MS = 30_000;
 const SCAN_MS = 10_000;
@@ -28,7 +29,7 @@ export class PullRunner {
     this.scanTimer = setInterval(() => void this.scan().catch(warn('pull scan failed')), SCAN_MS);
   }
 
-  private lease = (id: string) => `hub:pull-lease:${id}`;
+  private lease = (id: string) => redisKeys(this.deps.config.queuePrefix).pullLease(id);
 
   private async scan(): Promise<void> {
     const rows = await this.deps.orm.em.getConnection().execute("select id from channels where status <> 'disabled'");

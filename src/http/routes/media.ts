@@ -5,6 +5,7 @@ import busboy from 'busboy';
 import { kindOfMime } from '../../domain/outbound.js';
 import { MEDIA_CSP, SNIFF_BYTES, decideType, servedAs } from '../../media/types.js';
 import { UploadLimiter } from '../../media/upload-limiter.js';
+import { redisKeys } from '../../queue/redis-keys.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../context.js';
@@ -21,7 +22,7 @@ export function mediaRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
   const conn = () => deps.orm.em.getConnection();
   const limit = deps.config.uploadLimitBytes;
-  const limiter = new UploadLimiter(deps.redis, deps.config.queuePrefix, deps.config.uploadsPerUser);
+  const limiter = new UploadLimiter(deps.redis, redisKeys(deps.config.queuePrefix), deps.config.uploadsPerUser);
 
   // Every /media answer, a 404 included: never sniffed, and sandboxed should a browser open it as a page.
   app.use('/media/*', async (c, next) => {
