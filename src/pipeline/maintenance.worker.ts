@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '../errors.js';
 import { hubWorker } from './failure-policy.js';
 import type { Deps } from '../context.js';
 import { enqueueMedia } from './media.worker.js';

@@ -1,7 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
 import { connectorContext } from './connector-context.js';
-import { categorize, errorMessage, isInfrastructureError, platformCall } from './errors.js';
+import { categorize } from './errors.js';
+import { errorMessage, isInfrastructureError, platformCall } from '../errors.js';
 import { hubWorker } from './failure-policy.js';
 import { SNIFF_BYTES, decideType } from '../media/types.js';
 import { kindOfMime } from '../domain/outbound.js';

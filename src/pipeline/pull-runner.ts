@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { PullHandle } from '../../connectors/types.js';
 import type { Deps } from '../context.js';
-import { enqueueInbound, QueueUnavailableError } from './ingest.queue.js';
+import { enqueueInbound } from './ingest.queue.js';
+import { QueueUnavailableError } from '../errors.js';
 import { connectorContext } from './connector-context.js';
 import { redisKeys } from '../queue/redis-keys.js';
 import { setChannelState, type ChannelState } from '../domain/channel-state.js';

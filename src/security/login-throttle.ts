@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { tooManyRequests } from '../http/errors.js';
+import { tooManyRequests } from '../errors.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
 
 export type ThrottleLimits = { perAccount: number; perAddress: number; windowSeconds: number };

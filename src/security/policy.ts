@@ -1,5 +1,5 @@
 import type { Role } from '../domain/user.entity.js';
-import { forbidden } from '../http/errors.js';
+import { forbidden } from '../errors.js';
 
 /**
  * Who may do what to whom, in one place. Routes find the target in the caller's

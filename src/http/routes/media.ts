@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Deps } from '../../context.js';
 import { enqueueMedia } from '../../pipeline/media.worker.js';
 import { requireAuth } from '../auth.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError, notFound } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 
 /** The part of a multipart body that is not the file (boundaries, headers). */

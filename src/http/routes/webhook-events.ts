@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../context.js';
 import { enqueueInbound } from '../../pipeline/ingest.queue.js';
 import { requireAuth, requireRole } from '../auth.js';
-import { notFound } from '../errors.js';
+import { notFound } from '../../errors.js';
 import { auditActor, router } from '../env.js';
 import { audit } from '../../domain/audit.js';
 import { IdParam, bearer, described } from '../openapi.js';
