@@ -3,7 +3,7 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { cors } from 'hono/cors';
-import { originAllowed } from './origins.js';
+import { originAllowed } from '../security/origins.js';
 import { routePath } from 'hono/route';
 import type { Deps } from '../context.js';
 import { AppError } from '../errors.js';

@@ -6,8 +6,8 @@ import { User } from '../domain/user.entity.js';
 import type { ClientEvents, ServerEvents } from './events.js';
 import { rooms } from './publisher.js';
 import { redisKeys } from '../queue/redis-keys.js';
-import type { AuthInfo } from '../http/env.js';
-import { originAllowed } from '../http/origins.js';
+import type { AuthInfo } from '../security/policy.js';
+import { originAllowed } from '../security/origins.js';
 
 const SOCKET_FRAME_BYTES = 100 * 1024;
 

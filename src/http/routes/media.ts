@@ -9,7 +9,7 @@ import { redisKeys } from '../../queue/redis-keys.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../context.js';
-import { enqueueMedia } from '../../pipeline/media.worker.js';
+import { enqueueMedia } from '../../queue/media.jobs.js';
 import { requireAuth } from '../auth.js';
 import { AppError, notFound } from '../../errors.js';
 import type { AppEnv } from '../env.js';
