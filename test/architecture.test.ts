@@ -19,7 +19,10 @@ const RULES: Rule[] = [
   { from: /^src\/errors\.ts$/, to: /^(hono|@hono\/)|^src\/(http|realtime|pipeline)\//, why: 'errors are framework-free and below every layer' },
   { from: /^src\/realtime\//, to: /^src\/(http|pipeline)\//, why: 'sockets and HTTP are siblings over the domain' },
   { from: /^src\/pipeline\//, to: /^src\/(http|realtime)\//, why: 'workers reach agents through deps.live, not the socket layer' },
+  { from: /^src\/queue\//, to: /^src\/(domain|http|realtime|pipeline)\//, why: 'queues and keys sit below every layer that uses them' },
+  { from: /^src\/(security|media)\//, to: /^src\/(http|pipeline)\//, why: 'security and media serve the layers, not the reverse' },
   { from: /^src\/(http|realtime)\//, to: /\.worker\.(ts|js)$/, why: 'routes and sockets queue jobs through src/queue, never a worker file' },
+  { from: /^contract\//, to: /^src\//, why: 'the wire contract is shared with the web app, which has no server code' },
   // Their tests may use the hub's parts (the guarded fetcher, say); the connectors themselves may not.
   { from: /^connectors\/(?!.*\.test\.ts$)/, to: /^src\//, why: 'connectors are free of database, queue and env' },
 ];
@@ -43,7 +46,7 @@ function importsOf(file: string): string[] {
   return specs.map((s) => (s.startsWith('.') ? relative(ROOT, normalize(join(ROOT, dirname(file), s))).split('\\').join('/').replace(/\.js$/, '.ts') : s));
 }
 
-const files = [...sources('src'), ...sources('connectors')];
+const files = [...sources('src'), ...sources('connectors'), ...sources('contract')];
 const edges = files.flatMap((file) => importsOf(file).map((imports) => ({ file, imports })));
 
 describe('dependency direction', () => {
