@@ -11,6 +11,7 @@ import { createMetrics } from './metrics.js';
 import { SecretBox } from './security/crypto.js';
 import { TokenService } from './security/tokens.js';
 import { createQueues } from './queue/queues.js';
+import { redisKeys } from './queue/redis-keys.js';
 import { Publisher } from './realtime/publisher.js';
 import { createSocketServer, type HubServer } from './realtime/socket-server.js';
 import { registerHandlers } from './realtime/handlers.js';
@@ -46,11 +47,12 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
 
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
-  const publisher = new Publisher(redis, config.queuePrefix);
+  const keys = redisKeys(config.queuePrefix);
+  const publisher = new Publisher(redis, keys);
   const signer = new MediaSigner(config.jwtSecret);
-  const channels = new ChannelCache(orm, box, redis);
+  const channels = new ChannelCache(orm, box, redis, keys);
   await channels.listen();
-  const sessions = new Sessions(orm, redis, publisher, config.queuePrefix);
+  const sessions = new Sessions(orm, redis, publisher, keys);
   await sessions.listen();
   const parts: Omit<Deps, 'live'> = {
     config,
@@ -66,10 +68,10 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     channels,
     media: new MediaStore(join(config.dataDir, 'media')),
     signer,
-    presence: new Presence(redis, publisher, config.queuePrefix),
+    presence: new Presence(redis, publisher, keys),
     fetcher: new SafeFetcher({ allow: config.fetch.allow, maxBytes: config.fetch.maxBytes, timeoutMs: config.fetch.timeoutMs }),
     sessions,
-    loginThrottle: new LoginThrottle(redis, config.queuePrefix, config.loginLimits),
+    loginThrottle: new LoginThrottle(redis, keys, config.loginLimits),
   };
 
   // Live updates are built from the other parts; the same object, so later changes (publicUrl) show through.

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AuditEntry } from './audit-entry.entity.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../errors.js';
 
 export type AuditActor = { userId: string; orgId: string; email?: string; address?: string };
 export type AuditRecord = { action: string; targetType?: string; targetId?: string; details?: Record<string, unknown>; orgId?: string };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CHANNEL_KINDS, connectorFor } from '../../connectors/registry.js';
 import type { ChannelKind } from '../../connectors/types.js';
 import type { SecretBox } from '../security/crypto.js';
-import { badRequest, notFound } from '../http/errors.js';
+import { badRequest, notFound } from '../errors.js';
 import { Channel } from './channel.entity.js';
 import type * as wire from '../../contract/wire.js';
 

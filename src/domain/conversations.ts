@@ -2,7 +2,7 @@ import { z } from 'zod';
 import * as wire from '../../contract/wire.js';
 import type { Deps } from '../context.js';
 import { withSql, type Sql } from '../db/sql.js';
-import { badRequest, notFound } from '../http/errors.js';
+import { badRequest, notFound } from '../errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   CONVERSATION_COLUMNS, CONVERSATION_FROM, MESSAGE_COLUMNS, conversationView, messageView, type ConversationView,

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
-import { conflict, notFound } from '../http/errors.js';
+import { conflict, notFound } from '../errors.js';
 import { Client } from './client.entity.js';
 import { Note } from './note.entity.js';
 import { Prospect } from './prospect.entity.js';

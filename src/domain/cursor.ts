@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badRequest } from '../http/errors.js';
+import { badRequest } from '../errors.js';
 
 /** Opaque keyset cursors: base64url of the sort key, so pages stay stable while rows arrive. */
 export const encodeCursor = (parts: [string | Date, string]) => Buffer.from(JSON.stringify(parts)).toString('base64url');

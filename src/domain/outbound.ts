@@ -4,8 +4,8 @@ import { connectorFor } from '../../connectors/registry.js';
 import type { MessageType } from '../../connectors/types.js';
 import type { Deps } from '../context.js';
 import { inTransaction, withSql, type Sql } from '../db/sql.js';
-import { AppError, badRequest, notFound } from '../http/errors.js';
-import { lastMessageSummary } from '../pipeline/persist.js';
+import { AppError, badRequest, notFound } from '../errors.js';
+import { lastMessageSummary } from './message-summary.js';
 import { MESSAGE_COLUMNS, MESSAGE_ROW, messageView, type ChatMessage } from './read-models.js';
 import type { Actor } from './conversations.js';
 

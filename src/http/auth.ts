@@ -2,7 +2,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Deps } from '../context.js';
 import { User, type Role } from '../domain/user.entity.js';
 import { atLeast } from '../security/policy.js';
-import { forbidden, unauthorized } from './errors.js';
+import { forbidden, unauthorized } from '../errors.js';
 import type { AppEnv } from './env.js';
 
 /**

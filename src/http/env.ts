@@ -1,10 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { User } from '../domain/user.entity.js';
-import type { Role } from '../domain/user.entity.js';
-import { AppError } from './errors.js';
+import type { AuthInfo } from '../security/policy.js';
+import { AppError } from '../errors.js';
 
-export type AuthInfo = { userId: string; orgId: string; role: Role; tokenVersion: number; user: User };
 /** `address`: the client's address (src/http/client-address.ts), for throttling and the audit log. */
 export type AppEnv = { Variables: { auth: AuthInfo; em: EntityManager; address: string } };
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 
 const tooLarge = (limit: number) => new AppError(413, 'payload_too_large', `Body larger than ${limit} bytes`);
 

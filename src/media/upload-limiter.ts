@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../queue/redis-keys.js';
 
 export type UploadRefusal = { code: 'too_many_uploads'; message: string; retryAfterSeconds: number };
 
@@ -9,15 +10,15 @@ export type UploadRefusal = { code: 'too_many_uploads'; message: string; retryAf
 export class UploadLimiter {
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly keys: RedisKeys,
     private readonly limits: { concurrent: number; hourly: number },
   ) {}
 
   /** A slot for this user's upload (release it when done), or why not. */
   async acquire(userId: string): Promise<{ release(): Promise<void> } | UploadRefusal> {
-    const active = `${this.prefix}:uploads:active:${userId}`;
+    const active = this.keys.uploadsActive(userId);
     const hourStart = Math.floor(Date.now() / 3600_000);
-    const hour = `${this.prefix}:uploads:hour:${userId}:${hourStart}`;
+    const hour = this.keys.uploadsInHour(userId, hourStart);
     // The active counter expires by itself should a process die holding slots.
     const replies = await this.redis.multi().incr(active).expire(active, 900).incr(hour).expire(hour, 3600).exec();
     const running = Number(replies?.[0]?.[1]);

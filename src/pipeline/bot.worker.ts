@@ -3,7 +3,7 @@ import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
 import { createBotProvider, decideSafely, type BotTurn } from '../bot/index.js';
 import { sendMessage } from '../domain/outbound.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '../errors.js';
 import { hubWorker } from './failure-policy.js';
 
 type BotJob = { messageId: string };

@@ -6,10 +6,12 @@ import type { Connector } from '../../connectors/types.js';
 import type { SecretBox } from '../security/crypto.js';
 import type { ChannelInfo } from './persist.js';
 import { Lru } from './lru.js';
+import type { RedisKeys } from '../queue/redis-keys.js';
+
+/** `status`: only its health changed (setChannelState), so a running poller keeps running. */
+export type ChannelChange = 'all' | 'status';
 
 export type ChannelRuntime = ChannelInfo & { status: string; name: string; credentials: any; connector: Connector };
-
-const CHANGED = 'hub:channel-changed';
 
 /**
  * Channels with their credentials opened, kept briefly in memory: webhooks and workers look a
@@ -23,12 +25,13 @@ const CHANGED = 'hub:channel-changed';
 export class ChannelCache {
   private readonly entries: Lru<string, { value: ChannelRuntime; expires: number }>;
   private sub?: Redis;
-  private readonly listeners: ((id: string) => void)[] = [];
+  private readonly listeners: ((id: string, what: ChannelChange) => void)[] = [];
 
   constructor(
     private readonly orm: MikroORM,
     private readonly box: SecretBox,
     private readonly redis: Redis,
+    private readonly keys: RedisKeys,
     private readonly ttlMs = 30_000,
     maxEntries = 10_000,
   ) {
@@ -43,22 +46,23 @@ export class ChannelCache {
   async listen(): Promise<void> {
     this.sub = this.redis.duplicate();
     this.sub.on('error', () => undefined); // reconnects by itself; the main connection logs
-    this.sub.on('message', (_channel: string, id: string) => {
+    this.sub.on('message', (_channel: string, message: string) => {
+      const [id = '', what = 'all'] = message.split(' ') as [string, ChannelChange?];
       this.entries.delete(id);
-      for (const l of this.listeners) l(id);
+      for (const l of this.listeners) l(id, what);
     });
-    await this.sub.subscribe(CHANGED);
+    await this.sub.subscribe(this.keys.channelChanged);
   }
 
   /** Called in this process whenever any process announces a change. */
-  onChange(listener: (id: string) => void): void {
+  onChange(listener: (id: string, what: ChannelChange) => void): void {
     this.listeners.push(listener);
   }
 
   /** Tells every process that a channel changed (credentials, status, deletion). */
-  async changed(id: string): Promise<void> {
+  async changed(id: string, what: ChannelChange = 'all'): Promise<void> {
     this.entries.delete(id);
-    await this.redis.publish(CHANGED, id);
+    await this.redis.publish(this.keys.channelChanged, what === 'all' ? id : `${id} ${what}`);
   }
 
   async get(id: string): Promise<ChannelRuntime | null> {

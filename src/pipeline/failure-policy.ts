@@ -1,7 +1,7 @@
 import { DelayedError, Worker, type Job, type Processor } from 'bullmq';
 import type { Deps } from '../context.js';
 import type { QueueName } from '../queue/queues.js';
-import { errorMessage, isInfrastructureError } from './errors.js';
+import { errorMessage, isInfrastructureError } from '../errors.js';
 
 /** Backoff while Postgres or Redis is away: grows with the outage, capped, with jitter. */
 export const INFRA_BACKOFF = { minMs: 500, maxMs: 15_000, logEveryMs: 30_000 };

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type { RawInbound } from '../../connectors/types.js';
 import type { Queues } from '../queue/queues.js';
 import { Batcher } from './batcher.js';
+import { QueueUnavailableError } from '../errors.js';
 
 export type InboundJob = { channelId: string; deliveryId: string; raw: RawInbound };
 
@@ -27,14 +28,6 @@ function adderFor(queue: Queue): Batcher<Pending, void> {
     adders.set(queue, adder);
   }
   return adder;
-}
-
-/** Redis could not take a job in time: the caller must not acknowledge it. */
-export class QueueUnavailableError extends Error {
-  constructor(reason: string) {
-    super(`the ingest queue cannot take the delivery: ${reason}`);
-    this.name = 'QueueUnavailableError';
-  }
 }
 
 /**

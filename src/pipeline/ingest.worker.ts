@@ -7,7 +7,7 @@ import type { InboundJob } from './ingest.queue.js';
 import { addOutcome, emptyOutcome, persistBatch, recordFailedDelivery, type Changes, type DeliveryRecord, type IngestItem, type IngestOutcome } from './persist.js';
 import { ChangePublisher } from './change-publisher.js';
 import { redactPayload } from './redact.js';
-import { errorMessage, isInfrastructureError } from './errors.js';
+import { errorMessage, isInfrastructureError } from '../errors.js';
 import { hubWorker } from './failure-policy.js';
 import { clampFutureTimestamps } from './event-sanity.js';
 

@@ -1,8 +1,8 @@
 import type { Worker } from 'bullmq';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '../errors.js';
 import { hubWorker } from './failure-policy.js';
 import type { Deps } from '../context.js';
-import { enqueueMedia } from './media.worker.js';
+import { enqueueMedia } from '../queue/media.jobs.js';
 import { applyPendingStatuses } from './persist.js';
 import { withSql } from '../db/sql.js';
 

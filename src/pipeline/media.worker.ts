@@ -1,17 +1,12 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
 import { connectorContext } from './connector-context.js';
-import { categorize, errorMessage, isInfrastructureError, platformCall } from './errors.js';
+import { categorize } from './errors.js';
+import { errorMessage, isInfrastructureError, platformCall } from '../errors.js';
 import { hubWorker } from './failure-policy.js';
 import { SNIFF_BYTES, decideType } from '../media/types.js';
 import { kindOfMime } from '../domain/outbound.js';
-
-export type MediaJob = { attachmentId: string; inline?: string };
-
-export async function enqueueMedia(deps: Pick<Deps, 'queues'>, attachmentId: string, inline?: string, attempt = 0) {
-  const data: MediaJob = { attachmentId, inline };
-  await deps.queues.media.add('fetch', data, { jobId: attempt ? `media-${attachmentId}-r${attempt}` : `media-${attachmentId}` });
-}
+import type { MediaJob } from '../queue/media.jobs.js';
 
 /**
  * Fetches an attachment from its platform into the media store, retrying with backoff; one

@@ -4,8 +4,10 @@ import { withSql } from '../db/sql.js';
 import type { OutboundMessage } from '../../connectors/types.js';
 import { ConnectorError } from '../../connectors/types.js';
 import { connectorContext } from './connector-context.js';
-import { categorize, errorMessage, platformCall } from './errors.js';
+import { categorize } from './errors.js';
+import { errorMessage, platformCall } from '../errors.js';
 import { hubWorker } from './failure-policy.js';
+import { setChannelState } from '../domain/channel-state.js';
 import { FetchTooLargeError, UnsafeUrlError } from '../security/safe-fetch.js';
 
 type OutboundJob = { messageId: string };
@@ -122,9 +124,5 @@ async function markFailed(deps: Deps, messageId: string, reason: string) {
 }
 
 async function flagNeedsAuth(deps: Deps, channelId: string, orgId: string, reason: string) {
-  await withSql(deps.orm, (sql) =>
-    sql.query("update channels set status = 'needs_auth', status_reason = $2, updated_at = now() where id = $1", [channelId, `The platform refused the credentials: ${reason}`]),
-  );
-  await deps.channels.changed(channelId);
-  await deps.live.channel(channelId, orgId);
+  await setChannelState(deps, channelId, orgId, 'needs_auth', `The platform refused the credentials: ${reason}`);
 }

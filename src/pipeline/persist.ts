@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../db/sql.js';
-import { errorMessage, isInfrastructureError } from './errors.js';
+import { errorMessage, isInfrastructureError } from '../errors.js';
 import { MESSAGE_ROW } from '../domain/read-models.js';
+import { lastMessageSummary } from '../domain/message-summary.js';
 import { MESSAGE_STATUSES } from '../domain/message.entity.js';
 import type {
   Contact, EditEvent, InboundAttachment, MessageEvent, NormalizedEvent, ReactionEvent, StatusEvent, UnsupportedEvent, WatermarkEvent,
@@ -425,16 +426,6 @@ function messageMetadata(e: MessageEvent): Record<string, unknown> | null {
 
 function attachmentSource(a: InboundAttachment): string {
   return a.inline ? `inline:${a.inline.contentId ?? ''}` : a.source;
-}
-
-export function lastMessageSummary(id: string | undefined, e: Pick<MessageEvent, 'content' | 'messageType' | 'direction' | 'timestamp'> & { automated?: string }) {
-  return {
-    ...(id ? { id } : {}),
-    content: e.content.slice(0, 280),
-    messageType: e.automated ? 'system' : e.messageType,
-    senderType: e.direction === 'in' ? 'prospect' : 'agent',
-    timestamp: new Date(e.timestamp).toISOString(),
-  };
 }
 
 /**

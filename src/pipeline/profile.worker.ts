@@ -2,7 +2,8 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
 import { connectorContext } from './connector-context.js';
-import { categorize, errorMessage, platformCall } from './errors.js';
+import { categorize } from './errors.js';
+import { errorMessage, platformCall } from '../errors.js';
 import { hubWorker } from './failure-policy.js';
 
 type ProfileJob = { prospectId: string };

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { PullHandle } from '../../connectors/types.js';
 import type { Deps } from '../context.js';
-import { enqueueInbound, QueueUnavailableError } from './ingest.queue.js';
+import { enqueueInbound } from './ingest.queue.js';
+import { QueueUnavailableError } from '../errors.js';
 import { connectorContext } from './connector-context.js';
+import { redisKeys } from '../queue/redis-keys.js';
+import { setChannelState, type ChannelState } from '../domain/channel-state.js';
 
 const LEASE_MS = 30_000;
 const SCAN_MS = 10_000;
@@ -23,12 +26,13 @@ export class PullRunner {
   async start(): Promise<void> {
     // Timers and events here must never leave a rejection unhandled: it would end the process.
     const warn = (what: string) => (err: unknown) => this.deps.log.warn({ err }, what);
-    this.deps.channels.onChange((id) => void this.restart(id).catch(warn('pull restart failed')));
+    // A health change (setChannelState, often the poller's own) needs no restart.
+    this.deps.channels.onChange((id, what) => void (what === 'all' && this.restart(id).catch(warn('pull restart failed'))));
     await this.scan();
     this.scanTimer = setInterval(() => void this.scan().catch(warn('pull scan failed')), SCAN_MS);
   }
 
-  private lease = (id: string) => `hub:pull-lease:${id}`;
+  private lease = (id: string) => redisKeys(this.deps.config.queuePrefix).pullLease(id);
 
   private async scan(): Promise<void> {
     const rows = await this.deps.orm.em.getConnection().execute("select id from channels where status <> 'disabled'");
@@ -99,13 +103,8 @@ export class PullRunner {
     }
   }
 
-  /** Health as admins see it; only a change is written and announced. */
-  private async setState(id: string, orgId: string, state: 'active' | 'error' | 'needs_auth', reason?: string) {
-    const rows = await this.deps.orm.em.getConnection().execute(
-      "update channels set status = ?, status_reason = ?, updated_at = now() where id = ? and status <> 'disabled' and (status <> ? or status_reason is distinct from ?) returning id",
-      [state, reason ?? null, id, state, reason ?? null],
-    );
-    if (rows.length) await this.deps.live.channel(id, orgId);
+  private async setState(id: string, orgId: string, state: ChannelState, reason?: string) {
+    await setChannelState(this.deps, id, orgId, state, reason ?? null);
   }
 
   private async stopOne(id: string, release = true): Promise<void> {

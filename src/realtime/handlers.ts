@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
-import { toErrorBody } from '../http/errors.js';
+import { toErrorBody } from '../errors.js';
 import {
   ConversationFilter, ConversationPatch, MessagePage, getConversation, listConversations, loadThread, markAsRead, updateConversation, type Actor,
 } from '../domain/conversations.js';

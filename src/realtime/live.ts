@@ -1,10 +1,18 @@
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
 import { loadConversations, loadMessages, loadProspects, messageView, type ConversationView } from '../domain/read-models.js';
-import type { Changes } from '../pipeline/persist.js';
 import { rooms } from './publisher.js';
 import { Channel } from '../domain/channel.entity.js';
 import { channelView } from '../domain/channels.js';
+
+/** What a committed write changed, by id (the pipeline's persist `Changes` fits it). */
+export type LiveChanges = {
+  /** New messages as stored (MESSAGE_COLUMNS), pushed without reading them back. */
+  newMessageRows: Record<string, any>[];
+  conversations: string[];
+  updatedMessages: string[];
+  newProspects: string[];
+};
 
 /**
  * Pushes committed changes to agents. Every agent of the organization gets
@@ -31,7 +39,7 @@ export class LiveUpdates {
    * Pushes committed changes: one read of the changed conversations serves both the list
    * update and the routing of the new messages, which come as stored rows (no read back).
    */
-  async publish(changes: Partial<Pick<Changes, 'newMessageRows' | 'conversations' | 'updatedMessages' | 'newProspects'>>): Promise<void> {
+  async publish(changes: Partial<LiveChanges>): Promise<void> {
     const { newMessageRows = [], conversations = [], updatedMessages = [], newProspects = [] } = changes;
     const views = conversations.length ? await withSql(this.deps.orm, (sql) => loadConversations(sql, conversations)) : [];
     const byId = new Map(views.map((v) => [v.id, v]));

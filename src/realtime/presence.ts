@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Publisher } from './publisher.js';
 import { rooms } from './publisher.js';
+import type { RedisKeys } from '../queue/redis-keys.js';
 
 const LEASE_MS = 90_000;
 const RENEW_MS = 30_000;
@@ -15,15 +16,13 @@ export class Presence {
   private readonly local = new Map<string, { orgId: string; userId: string }>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly redis: Redis, private readonly publisher: Publisher, private readonly prefix: string) {
+  constructor(private readonly redis: Redis, private readonly publisher: Publisher, private readonly keys: RedisKeys) {
     this.timer = setInterval(() => void this.renew(), RENEW_MS).unref();
   }
 
-  private key = (orgId: string, userId: string) => `${this.prefix}:presence:${orgId}:${userId}`;
-
   /** Adds or removes a socket's lease and counts the live ones, in one transaction (racing sockets see distinct counts). */
   private async change(orgId: string, userId: string, socketId: string, add: boolean): Promise<number> {
-    const key = this.key(orgId, userId);
+    const key = this.keys.presence(orgId, userId);
     const tx = this.redis.multi();
     if (add) tx.zadd(key, Date.now() + LEASE_MS, socketId).pexpire(key, LEASE_MS);
     else tx.zrem(key, socketId);
@@ -47,7 +46,7 @@ export class Presence {
 
   /** Which of these users have a live socket anywhere. */
   async online(orgId: string, userIds: string[]): Promise<Set<string>> {
-    const counts = await Promise.all(userIds.map((u) => this.redis.zcount(this.key(orgId, u), Date.now(), '+inf')));
+    const counts = await Promise.all(userIds.map((u) => this.redis.zcount(this.keys.presence(orgId, u), Date.now(), '+inf')));
     return new Set(userIds.filter((_, i) => counts[i]! > 0));
   }
 
@@ -56,8 +55,8 @@ export class Presence {
     const pipeline = this.redis.pipeline();
     const expiry = Date.now() + LEASE_MS;
     for (const [socketId, { orgId, userId }] of this.local) {
-      pipeline.zadd(this.key(orgId, userId), expiry, socketId);
-      pipeline.pexpire(this.key(orgId, userId), LEASE_MS);
+      pipeline.zadd(this.keys.presence(orgId, userId), expiry, socketId);
+      pipeline.pexpire(this.keys.presence(orgId, userId), LEASE_MS);
     }
     await pipeline.exec().catch(() => undefined);
   }

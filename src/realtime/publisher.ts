@@ -1,9 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../queue/redis-keys.js';
 import type { ServerEvents } from './events.js';
-
-/** One hub deployment's Socket.IO traffic on Redis: hubs with other prefixes sharing the Redis never see it. */
-export const socketKey = (prefix: string) => `${prefix}:socket.io`;
 
 export const rooms = {
   org: (id: string) => `org:${id}`,
@@ -18,8 +16,8 @@ export const rooms = {
 export class Publisher {
   private readonly emitter: Emitter;
 
-  constructor(redis: Redis, prefix: string) {
-    this.emitter = new Emitter(redis, { key: socketKey(prefix) });
+  constructor(redis: Redis, keys: RedisKeys) {
+    this.emitter = new Emitter(redis, { key: keys.socketIo });
   }
 
   to<E extends keyof ServerEvents>(roomsList: string[], event: E, ...args: Parameters<ServerEvents[E]>): void {

@@ -4,9 +4,10 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Deps } from '../context.js';
 import { User } from '../domain/user.entity.js';
 import type { ClientEvents, ServerEvents } from './events.js';
-import { rooms, socketKey } from './publisher.js';
-import type { AuthInfo } from '../http/env.js';
-import { originAllowed } from '../http/origins.js';
+import { rooms } from './publisher.js';
+import { redisKeys } from '../queue/redis-keys.js';
+import type { AuthInfo } from '../security/policy.js';
+import { originAllowed } from '../security/origins.js';
 
 const SOCKET_FRAME_BYTES = 100 * 1024;
 
@@ -25,7 +26,7 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
   // They reconnect by themselves; the main connection logs the outage.
   for (const r of [pub, sub]) r.on('error', () => undefined);
   const io: HubServer = new Server(httpServer, {
-    adapter: createAdapter(pub, sub, { key: socketKey(deps.config.queuePrefix) }),
+    adapter: createAdapter(pub, sub, { key: redisKeys(deps.config.queuePrefix).socketIo }),
     // Browsers only from the hub's own origin and CORS_ORIGINS; refused at the handshake (WebSocket
     // upgrades are not subject to CORS, so allowRequest checks them too).
     cors: { origin: (origin, cb) => cb(null, originAllowed(deps, origin, undefined) && origin), credentials: true },

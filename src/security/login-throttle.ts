@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { tooManyRequests } from '../http/errors.js';
+import { tooManyRequests } from '../errors.js';
+import type { RedisKeys } from '../queue/redis-keys.js';
 
 export type ThrottleLimits = { perAccount: number; perAddress: number; windowSeconds: number };
 
@@ -14,11 +15,11 @@ export class LoginThrottle {
   private readonly byAccount: RateLimiterRedis;
   private readonly byAddress: RateLimiterRedis;
 
-  constructor(redis: Redis, prefix: string, limits: ThrottleLimits) {
-    const make = (name: string, points: number) =>
+  constructor(redis: Redis, keys: RedisKeys, limits: ThrottleLimits) {
+    const make = (name: 'account' | 'address', points: number) =>
       new RateLimiterRedis({
         storeClient: redis,
-        keyPrefix: `${prefix}:login-${name}`,
+        keyPrefix: keys.loginLimiter(name),
         points,
         duration: limits.windowSeconds,
         rejectIfRedisNotReady: true,

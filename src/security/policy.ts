@@ -1,10 +1,13 @@
-import type { Role } from '../domain/user.entity.js';
-import { forbidden } from '../http/errors.js';
+import type { Role, User } from '../domain/user.entity.js';
+import { forbidden } from '../errors.js';
 
 /**
  * Who may do what to whom, in one place. Routes find the target in the caller's
  * organization first (another organization's user is a 404), then ask here.
  */
+/** The signed-in caller of a request or a socket, as authentication found them. */
+export type AuthInfo = { userId: string; orgId: string; role: Role; tokenVersion: number; user: User };
+
 const RANK: Record<Role, number> = { agent: 1, admin: 2, owner: 3 };
 
 /** Owners are also admins of their own organization. */

@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { Publisher } from '../realtime/publisher.js';
 import { rooms } from '../realtime/publisher.js';
+import type { RedisKeys } from '../queue/redis-keys.js';
 
 export type Standing = { orgId: string; role: string; disabled: boolean; tokenVersion: number };
 export type SessionClaims = { userId: string; orgId: string; tokenVersion: number };
@@ -22,10 +23,10 @@ export class Sessions {
     private readonly orm: MikroORM,
     private readonly redis: Redis,
     private readonly publisher: Publisher,
-    prefix: string,
+    keys: RedisKeys,
     private readonly ttlMs = 5_000,
   ) {
-    this.channel = `${prefix}:session-revoked`;
+    this.channel = keys.sessionRevoked;
   }
 
   async listen(): Promise<void> {

@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 /**
  * A counting semaphore with a bounded queue: at most `concurrency` jobs run, at most `queue`

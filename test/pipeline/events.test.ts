@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphDouble } from '../../connectors/meta/test-support.js';
 import { METADATA_TO_OBJECTS } from '../../src/db/migrations/Migration20261201001000_message_metadata_objects.js';
 import { ChannelCache } from '../../src/pipeline/channel-cache.js';
+import { redisKeys } from '../../src/queue/redis-keys.js';
 import { until } from '../support/agent.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { APP_SECRET, createWhatsAppChannel, postWebhook, textWebhook, waId, wamid } from '../support/whatsapp.js';
@@ -194,7 +195,7 @@ describe('bounded memory', () => {
 
   it('holds at most its bound of channels, dropping the least recently used', async () => {
     const ids = [waChannel, fbChannel, (await createWhatsAppChannel(hub, token)).id];
-    const cache = new ChannelCache(hub.deps.orm, hub.deps.box, hub.deps.redis, 30_000, 2);
+    const cache = new ChannelCache(hub.deps.orm, hub.deps.box, hub.deps.redis, redisKeys(hub.config.queuePrefix), 30_000, 2);
     for (const id of ids) expect((await cache.get(id))?.id).toBe(id);
     expect(cache.size).toBe(2);
     // The first one was dropped; asking again loads it (and drops the next oldest).

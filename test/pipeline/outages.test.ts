@@ -6,7 +6,7 @@ import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 import { startEmbeddedRedis } from '../../src/infra/embedded-redis.js';
 import { freePort } from '../../src/infra/free-port.js';
 import { createLogger } from '../../src/logger.js';
-import { isInfrastructureError, platformCall } from '../../src/pipeline/errors.js';
+import { isInfrastructureError, platformCall } from '../../src/errors.js';
 import { ConnectorError } from '../../connectors/types.js';
 import pg from 'pg';
 import { Redis } from 'ioredis';

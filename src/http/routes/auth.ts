@@ -9,7 +9,7 @@ import { endSessions, hashInviteToken, invalidateTokens, issueToken } from '../.
 import { DUMMY_HASH, hashPassword, hashWork, verifyPassword } from '../../security/password.js';
 import { NewPassword, assertPasswordAllowed } from '../../security/password-policy.js';
 import { requireAuth } from '../auth.js';
-import { AppError, badRequest, conflict, unauthorized } from '../errors.js';
+import { AppError, badRequest, conflict, unauthorized } from '../../errors.js';
 import { auditActor, router } from '../env.js';
 import { userView } from '../views.js';
 import { returns } from '../openapi.js';

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../context.js';
 import { BotPrompt } from '../../domain/bot-prompt.entity.js';
 import { requireAuth, requireRole } from '../auth.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest, notFound } from '../../errors.js';
 import { router, type AppEnv } from '../env.js';
 import type { Context } from 'hono';
 import { Channel } from '../../domain/channel.entity.js';

@@ -4,10 +4,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { connectorFor } from '../../../connectors/registry.js';
 import { ChannelCreateInput, ChannelUpdateInput, channelView, createChannel, findChannel, openCredentials, updateChannel } from '../../domain/channels.js';
 import { connectorContext } from '../../pipeline/connector-context.js';
-import { errorMessage } from '../../pipeline/errors.js';
 import { Channel } from '../../domain/channel.entity.js';
 import { requireAuth, requireRole } from '../auth.js';
-import { AppError } from '../errors.js';
+import { AppError, errorMessage } from '../../errors.js';
 import { UnsafeUrlError } from '../../security/safe-fetch.js';
 import { returns } from '../openapi.js';
 import * as wire from '../../../contract/wire.js';
@@ -16,6 +15,7 @@ import * as wire from '../../../contract/wire.js';
 const NETWORK_HOST_FIELDS = new Set(['imapHost', 'smtpHost']);
 import { auditActor, router } from '../env.js';
 import { audit } from '../../domain/audit.js';
+import { setChannelState } from '../../domain/channel-state.js';
 
 const Id = z.object({ id: z.string() });
 const sec = [{ bearer: [] }];
@@ -28,13 +28,15 @@ export function channelRoutes(deps: Deps) {
   const activate = async (em: EntityManager, ch: Channel) => {
     const connector = connectorFor(ch.kind);
     if (!connector.activate || ch.status === 'disabled') return;
+    const orgId = ch.organization.id;
+    let changed: boolean;
     try {
       await connector.activate(openCredentials(deps.box, ch), connectorContext(deps, ch.id));
-      if (ch.status === 'error') Object.assign(ch, { status: 'active', statusReason: null });
+      changed = ch.status === 'error' && (await setChannelState(deps, ch.id, orgId, 'active'));
     } catch (err) {
-      Object.assign(ch, { status: 'error', statusReason: `Activation failed: ${errorMessage(err)}` });
+      changed = await setChannelState(deps, ch.id, orgId, 'error', `Activation failed: ${errorMessage(err)}`);
     }
-    await em.flush();
+    if (changed) await em.refresh(ch);
   };
   // Addresses the hub will connect to with the channel's secrets (Telegram's setWebhook at once): public
   // ones only, unless the instance owner allowed the network in HUB_FETCH_ALLOW (proxies, local doubles).

@@ -6,7 +6,8 @@ import {
 } from '../../domain/conversations.js';
 import { SendInput, retryMessage, sendMessage } from '../../domain/outbound.js';
 import { requireAuth } from '../auth.js';
-import { router, type AuthInfo } from '../env.js';
+import { router } from '../env.js';
+import type { AuthInfo } from '../../security/policy.js';
 import { IdParam, bearer, jsonBody, returns } from '../openapi.js';
 import * as wire from '../../../contract/wire.js';
 

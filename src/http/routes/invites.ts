@@ -7,7 +7,7 @@ import { audit } from '../../domain/audit.js';
 import { newInviteToken } from '../../domain/accounts.js';
 import { assertCanAddUser } from '../../security/policy.js';
 import { requireAuth, requireRole } from '../auth.js';
-import { conflict, notFound } from '../errors.js';
+import { conflict, notFound } from '../../errors.js';
 import { auditActor, router } from '../env.js';
 
 const Id = z.object({ id: z.string() });

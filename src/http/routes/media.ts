@@ -5,12 +5,13 @@ import busboy from 'busboy';
 import { kindOfMime } from '../../domain/outbound.js';
 import { MEDIA_CSP, SNIFF_BYTES, decideType, servedAs } from '../../media/types.js';
 import { UploadLimiter } from '../../media/upload-limiter.js';
+import { redisKeys } from '../../queue/redis-keys.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../context.js';
-import { enqueueMedia } from '../../pipeline/media.worker.js';
+import { enqueueMedia } from '../../queue/media.jobs.js';
 import { requireAuth } from '../auth.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError, notFound } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 
 /** The part of a multipart body that is not the file (boundaries, headers). */
@@ -21,7 +22,7 @@ export function mediaRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
   const conn = () => deps.orm.em.getConnection();
   const limit = deps.config.uploadLimitBytes;
-  const limiter = new UploadLimiter(deps.redis, deps.config.queuePrefix, deps.config.uploadsPerUser);
+  const limiter = new UploadLimiter(deps.redis, redisKeys(deps.config.queuePrefix), deps.config.uploadsPerUser);
 
   // Every /media answer, a 404 included: never sniffed, and sandboxed should a browser open it as a page.
   app.use('/media/*', async (c, next) => {

@@ -9,7 +9,7 @@ import { hashPassword } from '../../security/password.js';
 import { NewPassword, assertPasswordAllowed } from '../../security/password-policy.js';
 import { assertCanAddUser, assertUserChange } from '../../security/policy.js';
 import { requireAuth, requireRole } from '../auth.js';
-import { conflict, notFound } from '../errors.js';
+import { conflict, notFound } from '../../errors.js';
 import { auditActor, router } from '../env.js';
 import { userView } from '../views.js';
 import { returns } from '../openapi.js';

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../context.js';
 import { WEBHOOK_OUTCOMES, replayKept, type KeptRow } from '../../pipeline/replay.js';
 import { requireAuth, requireRole } from '../auth.js';
-import { notFound } from '../errors.js';
+import { notFound } from '../../errors.js';
 import { auditActor, router } from '../env.js';
 import { audit } from '../../domain/audit.js';
 import { IdParam, bearer, described, jsonBody } from '../openapi.js';

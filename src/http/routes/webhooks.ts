@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Deps } from '../../context.js';
 import type { WebhookRequest } from '../../../connectors/types.js';
 import { enqueueInbound } from '../../pipeline/ingest.queue.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError, notFound } from '../../errors.js';
 import { readRawBody } from '../raw-body.js';
 
 /**

@@ -1,0 +1,25 @@
+/**
+ * Every Redis key and pub/sub channel the hub uses, all under QUEUE_PREFIX, so hubs sharing a
+ * Redis never see each other's. BullMQ builds its own keys from the same prefix (queues.ts).
+ */
+export function redisKeys(prefix: string) {
+  return {
+    prefix,
+    /** Socket.IO adapter and emitter traffic. */
+    socketIo: `${prefix}:socket.io`,
+    /** Pub/sub: a channel changed (credentials, status, deletion); its id is the message. */
+    channelChanged: `${prefix}:channel-changed`,
+    /** Pub/sub: a user's standing changed; their id is the message. */
+    sessionRevoked: `${prefix}:session-revoked`,
+    /** The lease of the one process that polls a pull channel. */
+    pullLease: (channelId: string) => `${prefix}:pull-lease:${channelId}`,
+    /** A user's live sockets (sorted set, score = lease expiry). */
+    presence: (orgId: string, userId: string) => `${prefix}:presence:${orgId}:${userId}`,
+    /** Key prefix of a sign-in rate limiter (rate-limiter-flexible appends the account or address). */
+    loginLimiter: (name: 'account' | 'address') => `${prefix}:login-${name}`,
+    uploadsActive: (userId: string) => `${prefix}:uploads:active:${userId}`,
+    uploadsInHour: (userId: string, hourStart: number) => `${prefix}:uploads:hour:${userId}:${hourStart}`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;
