@@ -9,7 +9,7 @@ import type { Deps } from '../../context.js';
 import { User } from '../../domain/user.entity.js';
 import { QUEUE_NAMES } from '../../queue/queues.js';
 import { requireAuth, requireRole } from '../auth.js';
-import { forbidden, unauthorized } from '../errors.js';
+import { forbidden, unauthorized } from '../../errors.js';
 import { router } from '../env.js';
 import { bearer, described } from '../openapi.js';
 import { APP_CSP } from '../../../web/serve.js';
