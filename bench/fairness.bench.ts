@@ -9,9 +9,8 @@
 import { createHmac } from 'node:crypto';
 import { setPriority } from 'node:os';
 import pg from 'pg';
-import { io, type Socket } from 'socket.io-client';
 import { freePort } from '../src/infra/free-port.js';
-import { createBenchDatabase, httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
+import { cleanupsOnInterrupt, connectAgent, createBenchDatabase, httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const FLOOD_REACTIONS = Number(process.env.BENCH_FLOOD_REACTIONS ?? 20_000);
@@ -42,23 +41,9 @@ function waBody(phoneNumberId: string, messages: WaMessage[]) {
   });
 }
 
-function connectAgent(url: string, token: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-    s.once('connect', () => resolve(s));
-    s.once('connect_error', reject);
-  });
-}
-
 async function main() {
   const benchDb = await createBenchDatabase();
-  const cleanups: (() => Promise<unknown> | unknown)[] = [() => benchDb.drop()];
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, async () => {
-      for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
-      process.exit(130);
-    });
-  }
+  const cleanups = cleanupsOnInterrupt(() => benchDb.drop());
   const results: Record<string, number> = {};
   try {
     const env = {

@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { freePort } from '../src/infra/free-port.js';
-import { atRate, createBenchDatabase, httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
+import { atRate, cleanupsOnInterrupt, connectAgent, createBenchDatabase, httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -78,26 +78,11 @@ async function graphDouble() {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count: () => count, times, close: () => server.close() };
 }
 
-function connectAgent(url: string, token: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-    s.once('connect', () => resolve(s));
-    s.once('connect_error', reject);
-  });
-}
-
 async function main() {
   const benchDb = await createBenchDatabase();
   const prefix = `bench-${randomId()}`;
-  const cleanups: (() => Promise<unknown> | unknown)[] = [() => benchDb.drop()];
+  const cleanups = cleanupsOnInterrupt(() => benchDb.drop());
   const results: Record<string, number> = {};
-  // Interrupted (Ctrl-C, a time limit): stop the hub processes too.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, async () => {
-      for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
-      process.exit(130);
-    });
-  }
   try {
     log('baseline: bare BullMQ, no-op jobs added one by one and completed, on the same Redis …');
     results.baselinePerSec = round(await baseline(`${prefix}-baseline`), 0);

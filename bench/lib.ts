@@ -3,6 +3,7 @@ import { Agent, request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { io, type Socket } from 'socket.io-client';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -111,4 +112,25 @@ export async function createBenchDatabase(): Promise<{ url: string; drop(): Prom
       await admin.end();
     },
   };
+}
+
+/** An agent's socket on the hub, connected (or the connect error). */
+export function connectAgent(url: string, token: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    s.once('connect', () => resolve(s));
+    s.once('connect_error', reject);
+  });
+}
+
+/** Cleanups run newest first, also when the bench is interrupted (Ctrl-C, a time limit): hub processes and databases go too. */
+export function cleanupsOnInterrupt(first: () => Promise<unknown> | unknown): (() => Promise<unknown> | unknown)[] {
+  const cleanups = [first];
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, async () => {
+      for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+      process.exit(130);
+    });
+  }
+  return cleanups;
 }
