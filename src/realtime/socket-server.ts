@@ -72,6 +72,9 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
     close: async () => {
       clearInterval(sweep);
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      // QUIT after the adapter's own unsubscribes (sent by io.close, never awaited): a plain
+      // disconnect rejected them unhandled. Redis away: no more than a second's wait.
+      await Promise.all([pub, sub].map((r) => Promise.race([r.quit().catch(() => undefined), new Promise((done) => setTimeout(done, 1_000))])));
       pub.disconnect();
       sub.disconnect();
     },

