@@ -10,7 +10,7 @@ import { createHmac } from 'node:crypto';
 import { setPriority } from 'node:os';
 import pg from 'pg';
 import { freePort } from '../src/infra/free-port.js';
-import { cleanupsOnInterrupt, connectAgent, createBenchDatabase, httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
+import { cleanupsOnInterrupt, connectAgent, createBenchDatabase, httpClient, percentile, randomId, round, runCleanups, sleep, startHubProcess } from './lib.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const FLOOD_REACTIONS = Number(process.env.BENCH_FLOOD_REACTIONS ?? 20_000);
@@ -142,7 +142,7 @@ async function main() {
     log(`  B's messages during the flood: p50 ${results.duringP50Ms} ms, max ${results.duringMaxMs} ms (${round(results.extraDelayMaxMs, 0)} ms more than B alone at worst)`);
     log(`  the flood applied in ${results.floodAppliedS} s (${reacted}/${TARGETS} of A's messages carry reactions)`);
   } finally {
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    await runCleanups(cleanups);
   }
   console.log(JSON.stringify(results));
   process.exit(0);

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { freePort } from '../src/infra/free-port.js';
-import { atRate, cleanupsOnInterrupt, connectAgent, createBenchDatabase, httpClient, percentile, randomId, round, sleep, startHubProcess } from './lib.js';
+import { atRate, cleanupsOnInterrupt, connectAgent, createBenchDatabase, httpClient, percentile, randomId, round, runCleanups, sleep, startHubProcess } from './lib.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -287,7 +287,7 @@ async function main() {
     log(`  API process RSS ${results.rssIdleMb} MB after start, ${results.rssWith2000SocketsMb} MB with 2,000 idle sockets (RSS includes what earlier phases grew)`);
     }
   } finally {
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    await runCleanups(cleanups);
   }
   console.log(JSON.stringify(results));
   process.exit(0);

@@ -123,12 +123,19 @@ export function connectAgent(url: string, token: string): Promise<Socket> {
   });
 }
 
-/** Cleanups run newest first, also when the bench is interrupted (Ctrl-C, a time limit): hub processes and databases go too. */
-export function cleanupsOnInterrupt(first: () => Promise<unknown> | unknown): (() => Promise<unknown> | unknown)[] {
+type Cleanup = () => Promise<unknown> | unknown;
+
+/** Runs a bench's cleanups, newest first; one that fails does not keep the others from running. */
+export async function runCleanups(cleanups: Cleanup[]): Promise<void> {
+  for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+}
+
+/** A bench's cleanups, run also when it is interrupted (Ctrl-C, a time limit): hub processes and databases go too. */
+export function cleanupsOnInterrupt(first: Cleanup): Cleanup[] {
   const cleanups = [first];
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, async () => {
-      for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+      await runCleanups(cleanups);
       process.exit(130);
     });
   }
