@@ -50,6 +50,8 @@ async function main() {
       NODE_ENV: 'production', HOST: '127.0.0.1', DATABASE_URL: benchDb.url, REDIS_URL,
       JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789', HUB_SECRET_KEY: 'bench-secret-key-0123456789abcdef01234567',
       HUB_ADMIN_EMAIL: 'bench@hub.test', HUB_ADMIN_PASSWORD: 'bench-password', HUB_DEMO: '0', LOG_LEVEL: 'warn', QUEUE_PREFIX: `bench-${randomId()}`,
+      // The channels' Graph base is a closed loopback port (nothing is sent): allowed past the fetch guard.
+      HUB_FETCH_ALLOW: '127.0.0.1',
       DATA_DIR: `/tmp/hub-bench-${randomId()}`,
       // A delivery of ~6,700 reactions is about 1.6 MB.
       BODY_LIMIT_BYTES: String(8 * 1024 * 1024),
@@ -75,6 +77,7 @@ async function main() {
     const channel = (token: string, phoneNumberId: string) =>
       api('POST', '/api/channels', { kind: 'whatsapp_cloud', name: `WA ${phoneNumberId}`, credentials: { phoneNumberId, accessToken: 'bench', appSecret: APP_SECRET, apiBaseUrl: 'http://127.0.0.1:9' } }, token);
     const [chA, chB] = [await channel(tokenA, PHONE_A), await channel(tokenB, PHONE_B)];
+    for (const ch of [chA, chB]) if (!ch.id) throw new Error(`channel not created: ${JSON.stringify(ch)}`);
     const post = (ch: { id: string }, body: string) => http('POST', `/webhooks/${ch.id}`, body, { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) });
     const count = async (like: string) => Number((await db.query('select count(*) from messages where content like $1', [like])).rows[0].count);
 
@@ -84,7 +87,11 @@ async function main() {
       await post(chA, waBody(PHONE_A, Array.from({ length: 50 }, (_, k) => ({ from: waId(i + k), id: `wamid.a.${i + k}`, text: `a-seed-${i + k}` }))));
     }
     for (let i = 0; i < 20; i++) await post(chB, waBody(PHONE_B, [{ from: waId(9000 + i), id: `wamid.b.seed.${i}`, text: `b-seed-${i}` }]));
-    while ((await count('a-seed-%')) < TARGETS || (await count('b-seed-%')) < 20) await sleep(100);
+    const seedDeadline = Date.now() + 60_000;
+    while ((await count('a-seed-%')) < TARGETS || (await count('b-seed-%')) < 20) {
+      if (Date.now() > seedDeadline) throw new Error('the seed messages were not stored within 60 s');
+      await sleep(100);
+    }
     const agent = await connectAgent(hub.url, tokenB);
     cleanups.push(() => agent.close());
 
