@@ -241,3 +241,31 @@ export const BotPrompt = z.object({
   updatedAt: isoTime,
 });
 export type BotPrompt = z.infer<typeof BotPrompt>;
+
+/** What `POST /api/uploads` answers: a stored file, to send with `attachmentIds`. */
+export const UploadedFile = z.object({
+  id: z.string(),
+  kind: z.string(),
+  fileName: z.string(),
+  fileSize: z.number(),
+  fileType: z.string(),
+  /** A signed relative URL to preview it. */
+  url: z.string(),
+});
+export type UploadedFile = z.infer<typeof UploadedFile>;
+
+/** A kept webhook payload (secrets redacted), from `GET /api/webhook-events` (admin). */
+export const WebhookEvent = z.object({
+  id: z.string(),
+  channelId: z.string(),
+  channelName: z.string(),
+  channelKind: ChannelKind,
+  /** received, stored, updated, duplicate, unsupported, ignored, failed or replayed. */
+  outcome: z.string(),
+  detail: z.string().optional(),
+  payload: z.string(),
+  contentType: z.string().optional(),
+  receivedAt: isoTime,
+  expiresAt: isoTime,
+});
+export type WebhookEvent = z.infer<typeof WebhookEvent>;

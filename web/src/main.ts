@@ -4,7 +4,7 @@ import App from './App.vue';
 import { router } from './router';
 import { session } from './api/http';
 import { useAuthStore } from './stores/auth';
-import { useChatStore } from './stores/chat';
+import { useSocketStore } from './stores/socket';
 import './styles/main.css';
 
 const app = createApp(App);
@@ -13,16 +13,16 @@ app.use(pinia);
 app.use(router);
 
 const auth = useAuthStore();
-const chat = useChatStore();
+const live = useSocketStore();
 
 /** Any 401 (REST) or refused socket handshake ends the session. */
 function toLogin() {
-  chat.reset();
+  live.reset();
   auth.logout();
   const here = router.currentRoute.value;
   if (here.name !== 'login') void router.replace({ name: 'login', query: here.fullPath !== '/' ? { redirect: here.fullPath } : {} });
 }
 session.onUnauthorized(toLogin);
-chat.onUnauthorized(toLogin);
+live.onUnauthorized(toLogin);
 
 app.mount('#app');

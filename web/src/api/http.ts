@@ -1,3 +1,4 @@
+import type { UploadedFile } from '../../../contract/wire';
 import { fileSize } from '../lib/format';
 
 /** JSON calls to the hub's REST API with the session's bearer token. */
@@ -49,17 +50,6 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
 
 export const errorMessage = (err: unknown): string =>
   err instanceof Error ? err.message : typeof err === 'string' ? err : 'Something went wrong';
-
-/** What `POST /api/uploads` answers: a stored file, to send with `attachmentIds`. */
-export interface UploadedFile {
-  id: string;
-  kind: 'image' | 'audio' | 'video' | 'file' | string;
-  fileName: string;
-  fileSize: number;
-  fileType: string;
-  /** A signed relative URL to preview it. */
-  url: string;
-}
 
 export interface UploadHandle {
   promise: Promise<UploadedFile>;

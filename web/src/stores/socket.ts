@@ -1,0 +1,120 @@
+import { defineStore } from 'pinia';
+import { markRaw, ref, shallowRef } from 'vue';
+import type { ServerEvents } from '../../../contract/socket';
+import { hubSocket, type HubSocket } from '../api/socket';
+import type { Channel } from '../api/types';
+import { useAuthStore } from './auth';
+import { useConversationsStore } from './conversations';
+import { useCrmStore } from './crm';
+import { useThreadsStore } from './threads';
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting';
+
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/**
+ * The live connection: connecting, reconnecting and catching up afterwards, and routing each
+ * server event (contract/socket.ts `ServerEvents`) to the store it concerns.
+ */
+export const useSocketStore = defineStore('socket', () => {
+  const auth = useAuthStore();
+  const convs = useConversationsStore();
+  const threads = useThreadsStore();
+  const crm = useCrmStore();
+  const socket = shallowRef<HubSocket | null>(null);
+  const connection = ref<ConnectionState>('idle');
+  const everConnected = ref(false);
+  const presence = ref<Record<string, string>>({});
+  /** The last `channel_updated` (admins): the channels tab merges it into its list. */
+  const channelEvents = ref<Channel | null>(null);
+  let presenceHooked = false;
+  let clock: ReturnType<typeof setInterval> | undefined;
+  let unauthorizedHandler: () => void = () => undefined;
+
+  /** Where each server event goes: the registry a new event is added to. */
+  const routes: ServerEvents = {
+    new_message: (m) => threads.onMessage(m, true),
+    message_updated: (m) => threads.onMessage(m, false),
+    conversation_updated: (c) => asArray(c).forEach((x) => convs.upsertConversation(x, true)),
+    prospect_updated: (p) => crm.upsertProspect(p),
+    typing: (ev) => threads.onTyping(ev),
+    presence: (ev) => void (presence.value = { ...presence.value, [ev.userId]: ev.status }),
+    channel_updated: (ch) => void (channelEvents.value = ch),
+  };
+
+  function connect() {
+    if (socket.value || !auth.token) return;
+    connection.value = 'connecting';
+    const s = hubSocket.open(() => auth.token);
+    socket.value = markRaw(s);
+
+    s.on('connect', () => {
+      const resumed = everConnected.value;
+      connection.value = 'connected';
+      everConnected.value = true;
+      if (resumed) void resync();
+      else if (!convs.listLoaded) void convs.loadConversations(true);
+      threads.flushOutbox();
+    });
+    s.on('disconnect', (reason) => {
+      if (reason === 'io client disconnect') {
+        connection.value = 'idle';
+        return;
+      }
+      connection.value = 'reconnecting';
+      // The server dropped us on purpose (e.g. a restart): socket.io won't retry by itself.
+      if (reason === 'io server disconnect') setTimeout(() => socket.value === s && !s.connected && s.connect(), 1000);
+    });
+    s.on('connect_error', (err: Error & { data?: { code?: string } }) => {
+      if (err.message === 'unauthorized' || err.data?.code === 'unauthorized') {
+        disconnect();
+        unauthorizedHandler();
+        return;
+      }
+      connection.value = everConnected.value ? 'reconnecting' : 'connecting';
+      // Middleware errors are not retried by the client; transport errors are.
+      if (!s.active) setTimeout(() => socket.value === s && !s.connected && s.connect(), 2000);
+    });
+    for (const [event, handler] of Object.entries(routes)) s.on(event as keyof ServerEvents, handler as never);
+
+    if (typeof document !== 'undefined' && !presenceHooked) {
+      presenceHooked = true;
+      document.addEventListener('visibilitychange', () => {
+        const sock = socket.value;
+        if (!sock?.connected) return;
+        const visible = document.visibilityState === 'visible';
+        sock.emit('set_presence', visible ? 'online' : 'away');
+        if (visible) convs.onVisible();
+      });
+    }
+    clock ??= setInterval(() => threads.expireTyping(), 15_000);
+    void convs.loadAgents();
+  }
+
+  function disconnect() {
+    hubSocket.close();
+    socket.value = null;
+    connection.value = 'idle';
+    everConnected.value = false;
+    if (clock) clearInterval(clock);
+    clock = undefined;
+  }
+
+  /** After a reconnect: refetch the list; fetch what the open thread missed. */
+  async function resync() {
+    await Promise.allSettled([convs.loadConversations(true), threads.resync()]);
+  }
+
+  /** Drops everything (logout). */
+  function reset() {
+    disconnect();
+    convs.reset();
+    threads.reset();
+    crm.reset();
+  }
+
+  return {
+    socket, connection, everConnected, presence, channelEvents,
+    connect, disconnect, reset, resync, onUnauthorized: (fn: () => void) => void (unauthorizedHandler = fn),
+  };
+});
