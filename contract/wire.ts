@@ -242,16 +242,8 @@ export const BotPrompt = z.object({
 });
 export type BotPrompt = z.infer<typeof BotPrompt>;
 
-/** What `POST /api/uploads` answers: a stored file, to send with `attachmentIds`. */
-export const UploadedFile = z.object({
-  id: z.string(),
-  kind: z.string(),
-  fileName: z.string(),
-  fileSize: z.number(),
-  fileType: z.string(),
-  /** A signed relative URL to preview it. */
-  url: z.string(),
-});
+/** What `POST /api/uploads` answers: a stored file, to send with `attachmentIds`; `url` previews it (signed, relative). */
+export const UploadedFile = z.object({ id: z.string(), kind: z.string(), ...MessageFile.required().shape });
 export type UploadedFile = z.infer<typeof UploadedFile>;
 
 /** A kept webhook payload (secrets redacted), from `GET /api/webhook-events` (admin). */
