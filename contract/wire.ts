@@ -261,3 +261,30 @@ export const WebhookEvent = z.object({
   expiresAt: isoTime,
 });
 export type WebhookEvent = z.infer<typeof WebhookEvent>;
+
+/** An invitation to join the organization (admin), `GET /api/invites`. */
+export const Invite = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string().optional(),
+  role: z.enum(['admin', 'agent']),
+  status: z.enum(['pending', 'expired']),
+  invitedBy: z.string().optional(),
+  createdAt: isoTime,
+  expiresAt: isoTime,
+});
+export type Invite = z.infer<typeof Invite>;
+
+/** One entry of the organization's audit log (admin), `GET /api/audit-log` pages them. */
+export const AuditEntry = z.object({
+  id: z.string(),
+  at: isoTime,
+  actorId: z.string().optional(),
+  actorEmail: z.string().optional(),
+  action: z.string(),
+  targetType: z.string().optional(),
+  targetId: z.string().optional(),
+  details: z.record(z.string(), z.unknown()),
+  address: z.string().optional(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;

@@ -2,9 +2,11 @@
 import type * as wire from '../../../contract/wire';
 
 export type {
-  BotPrompt, ChannelKind, Client, ClientSummary, Conversation, ConversationStatus, MessageStatus, Note, Page, Platform, Prospect, ProspectConversion, Quote, QuoteChange, Role, UploadedFile, User, WebhookEvent,
+  AuditEntry, BotPrompt, ChannelKind, Client, ClientSummary, Conversation, ConversationStatus, Invite,
+  Note, Page, Platform, Prospect, ProspectConversion, Quote, QuoteChange, Role, Session, UploadedFile, User,
+  WebhookEvent,
 } from '../../../contract/wire';
-export type { AckReply, ClientFields, ConversationPatch } from '../../../contract/socket';
+export type { ClientFields, ConversationPatch } from '../../../contract/socket';
 
 /** `local`: an upload shown in an optimistic bubble before the hub has the message. */
 export type Attachment = Omit<wire.Attachment, 'status'> & { status: wire.Attachment['status'] | 'local' };

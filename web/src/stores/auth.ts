@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api, session } from '../api/http';
-import type { User } from '../api/types';
+import type { Session, User } from '../api/types';
 
 const USER_KEY = 'hub.user';
 
@@ -32,19 +32,19 @@ export const useAuthStore = defineStore('auth', () => {
 
   /** `organizationId` when the hub answered organization_required (one email in several organizations). */
   async function login(email: string, password: string, organizationId?: string) {
-    const res = await api<{ token: string; user: User }>('POST', '/api/auth/login', { email, password, organizationId }, { auth: false });
+    const res = await api<Session>('POST', '/api/auth/login', { email, password, organizationId }, { auth: false });
     setSession(res.token, res.user);
     return res.user;
   }
 
   /** Every older token of this user stops working; this tab goes on with the new one. */
   async function changePassword(currentPassword: string, newPassword: string) {
-    const res = await api<{ token: string; user: User }>('POST', '/api/me/password', { currentPassword, newPassword });
+    const res = await api<Session>('POST', '/api/me/password', { currentPassword, newPassword });
     setSession(res.token, res.user);
   }
 
   async function acceptInvite(token: string, password: string, name?: string) {
-    const res = await api<{ token: string; user: User }>('POST', '/api/auth/invites/accept', { token, password, name }, { auth: false });
+    const res = await api<Session>('POST', '/api/auth/invites/accept', { token, password, name }, { auth: false });
     setSession(res.token, res.user);
     return res.user;
   }
