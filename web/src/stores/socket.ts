@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
-import { markRaw, ref, shallowRef } from 'vue';
+import { ref } from 'vue';
 import type { ServerEvents } from '../../../contract/socket';
-import { hubSocket, type HubSocket } from '../api/socket';
+import { hubSocket } from '../api/socket';
 import type { Channel } from '../api/types';
 import { useAuthStore } from './auth';
 import { useConversationsStore } from './conversations';
@@ -21,7 +21,6 @@ export const useSocketStore = defineStore('socket', () => {
   const convs = useConversationsStore();
   const threads = useThreadsStore();
   const crm = useCrmStore();
-  const socket = shallowRef<HubSocket | null>(null);
   const connection = ref<ConnectionState>('idle');
   const everConnected = ref(false);
   const presence = ref<Record<string, string>>({});
@@ -43,10 +42,9 @@ export const useSocketStore = defineStore('socket', () => {
   };
 
   function connect() {
-    if (socket.value || !auth.token) return;
+    if (hubSocket.current || !auth.token) return;
     connection.value = 'connecting';
     const s = hubSocket.open(() => auth.token);
-    socket.value = markRaw(s);
 
     s.on('connect', () => {
       const resumed = everConnected.value;
@@ -63,7 +61,7 @@ export const useSocketStore = defineStore('socket', () => {
       }
       connection.value = 'reconnecting';
       // The server dropped us on purpose (e.g. a restart): socket.io won't retry by itself.
-      if (reason === 'io server disconnect') setTimeout(() => socket.value === s && !s.connected && s.connect(), 1000);
+      if (reason === 'io server disconnect') setTimeout(() => hubSocket.current === s && !s.connected && s.connect(), 1000);
     });
     s.on('connect_error', (err: Error & { data?: { code?: string } }) => {
       if (err.message === 'unauthorized' || err.data?.code === 'unauthorized') {
@@ -73,14 +71,14 @@ export const useSocketStore = defineStore('socket', () => {
       }
       connection.value = everConnected.value ? 'reconnecting' : 'connecting';
       // Middleware errors are not retried by the client; transport errors are.
-      if (!s.active) setTimeout(() => socket.value === s && !s.connected && s.connect(), 2000);
+      if (!s.active) setTimeout(() => hubSocket.current === s && !s.connected && s.connect(), 2000);
     });
     for (const [event, handler] of Object.entries(routes)) s.on(event as keyof ServerEvents, handler as never);
 
     if (typeof document !== 'undefined' && !presenceHooked) {
       presenceHooked = true;
       document.addEventListener('visibilitychange', () => {
-        const sock = socket.value;
+        const sock = hubSocket.current;
         if (!sock?.connected) return;
         const visible = document.visibilityState === 'visible';
         sock.emit('set_presence', visible ? 'online' : 'away');
@@ -93,7 +91,6 @@ export const useSocketStore = defineStore('socket', () => {
 
   function disconnect() {
     hubSocket.close();
-    socket.value = null;
     connection.value = 'idle';
     everConnected.value = false;
     if (clock) clearInterval(clock);
@@ -114,7 +111,7 @@ export const useSocketStore = defineStore('socket', () => {
   }
 
   return {
-    socket, connection, everConnected, presence, channelEvents,
+    connection, everConnected, presence, channelEvents,
     connect, disconnect, reset, resync, onUnauthorized: (fn: () => void) => void (unauthorizedHandler = fn),
   };
 });
