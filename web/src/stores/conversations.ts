@@ -34,6 +34,8 @@ export const useConversationsStore = defineStore('conversations', () => {
   const activeId = ref<string | null>(null);
   const agents = ref<Agent[]>([]);
   let listRequest = 0;
+  /** Bot switches flipped on screen and not yet answered: an event sent before the change must not flip them back. */
+  const botChanging = new Map<string, boolean>();
   let readTimer: ReturnType<typeof setTimeout> | undefined;
 
   const me = computed(() => auth.user?.id ?? '');
@@ -89,7 +91,8 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   function upsertConversation(c: Conversation, fromEvent = false) {
     if (!c?.id) return;
-    conversations.value[c.id] = { ...conversations.value[c.id], ...c };
+    const bot = botChanging.get(c.id);
+    conversations.value[c.id] = { ...conversations.value[c.id], ...c, ...(bot === undefined ? {} : { botEnabled: bot }) };
     const inList = listIds.value.includes(c.id);
     if (!inList && matches(c) && (!fromEvent || !filters.search.trim())) listIds.value = [...listIds.value, c.id];
     if (fromEvent && c.id === activeId.value && c.unreadCount > 0 && pageVisible()) scheduleRead(c.id);
@@ -111,11 +114,14 @@ export const useConversationsStore = defineStore('conversations', () => {
   async function setBot(id: string, botEnabled: boolean) {
     const prev = conversations.value[id]?.botEnabled;
     if (conversations.value[id]) conversations.value[id].botEnabled = botEnabled;
+    botChanging.set(id, botEnabled);
     try {
       await patchConversation(id, { botEnabled });
     } catch (err) {
       if (conversations.value[id] && prev !== undefined) conversations.value[id].botEnabled = prev;
       throw err;
+    } finally {
+      if (botChanging.get(id) === botEnabled) botChanging.delete(id);
     }
   }
 
