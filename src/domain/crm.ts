@@ -3,6 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
+import { linkConversationsToClient } from '../db/conversations.js';
+import { acceptedQuotesTotal } from '../db/quotes.js';
 import { conflict, notFound } from '../errors.js';
 import { Client } from './client.entity.js';
 import { Note } from './note.entity.js';
@@ -133,11 +135,7 @@ export async function updateClient(deps: Deps, actor: Actor, id: string, patch: 
 async function attach(em: EntityManager, prospect: Prospect, client: Client): Promise<string[]> {
   prospect.client = client;
   await em.flush();
-  const rows = await em.getConnection().execute(
-    'update conversations set client_id = ?, updated_at = now() where prospect_id = ? returning id',
-    [client.id, prospect.id], 'all', em.getTransactionContext(),
-  );
-  return rows.map((r) => r.id as string);
+  return linkConversationsToClient(em, prospect.id, client.id);
 }
 
 /** After commit: the agents see the prospect as a client and its conversations as converted. */
@@ -190,10 +188,7 @@ export async function deleteNote(deps: Deps, actor: Actor, clientId: string, not
 
 /** totalValue is the sum of accepted quotes, recomputed in the same transaction as the change. */
 async function recomputeTotal(em: EntityManager, client: Client) {
-  const [{ total }] = await em.getConnection().execute(
-    "select coalesce(sum(amount), 0)::numeric as total from quotes where client_id = ? and status = 'accepted'",
-    [client.id], 'all', em.getTransactionContext());
-  client.totalValue = Number(total);
+  client.totalValue = await acceptedQuotesTotal(em, client.id);
 }
 
 export async function addQuote(deps: Deps, actor: Actor, clientId: string, input: z.infer<typeof QuoteInput>) {

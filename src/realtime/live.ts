@@ -1,5 +1,6 @@
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
+import { conversationRoutes } from '../db/conversations.js';
 import { loadConversations, loadMessages, loadProspects, messageView, type ConversationView } from '../domain/read-models.js';
 import { rooms } from './publisher.js';
 import { Channel } from '../domain/channel.entity.js';
@@ -57,11 +58,8 @@ export class LiveUpdates {
     if (!ids.length) return;
     const { messages, routes } = await withSql(this.deps.orm, async (sql) => {
       const messages = await loadMessages(sql, ids, this.deps.signer);
-      const routes = await sql.query(
-        'select id, organization_id, assigned_to_id from conversations where id = any($1::uuid[])',
-        [[...new Set(messages.map((m) => m.conversationId))]],
-      );
-      return { messages, routes: new Map(routes.map((r) => [r.id as string, r])) };
+      const routes = await conversationRoutes(sql, [...new Set(messages.map((m) => m.conversationId))]);
+      return { messages, routes: new Map(routes.map((r) => [r.id, r])) };
     });
     for (const m of messages) {
       const route = routes.get(m.conversationId);
