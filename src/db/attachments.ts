@@ -112,3 +112,10 @@ export async function lockUnsentUploads(sql: Sql, ids: string[], orgId: string):
 export async function attachUploads(sql: Sql, messageId: string, ids: string[]): Promise<void> {
   if (ids.length) await sql.query('update attachments set message_id = $1, updated_at = now() where id = any($2::uuid[])', [messageId, ids]);
 }
+
+export type MessageFile = { id: string; source: string; storage_path: string | null; mime_type: string | null; file_name: string | null };
+
+/** A message's files in their order. */
+export function messageFiles(sql: Sql, messageId: string): Promise<MessageFile[]> {
+  return sql.query<MessageFile>('select id, source, storage_path, mime_type, file_name from attachments where message_id = $1 order by created_at, id', [messageId]);
+}

@@ -16,3 +16,8 @@ export async function linkConversationsToClient(em: EntityManager, prospectId: s
   );
   return rows.map((r) => r.id);
 }
+
+/** The bot steps aside: a person takes the conversation. */
+export async function handToHuman(sql: Sql, id: string): Promise<void> {
+  await sql.query('update conversations set bot_enabled = false, needs_human = true, updated_at = now() where id = $1', [id]);
+}

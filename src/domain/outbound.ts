@@ -4,6 +4,7 @@ import { connectorFor } from '../../connectors/registry.js';
 import type { MessageType } from '../../connectors/types.js';
 import type { Deps } from '../context.js';
 import { inTransaction, withSql, type Sql } from '../db/sql.js';
+import { attachUploads, insertAttachments, lockUnsentUploads } from '../db/attachments.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { lastMessageSummary } from './message-summary.js';
 import { MESSAGE_COLUMNS, MESSAGE_ROW, messageView, type ChatMessage } from './read-models.js';
@@ -99,11 +100,9 @@ type File = { kind: string; uploadId?: string; link?: { url: string; fileName?: 
 /** The message's files, in order: uploads of this organization not sent yet, then links. */
 async function checkFiles(sql: Sql, orgId: string, input: z.infer<typeof SendInput>): Promise<File[]> {
   const ids = [...new Set(input.attachmentIds ?? [])];
-  const uploads = ids.length
-    ? await sql.query(`select id, kind from attachments where id = any($1::uuid[]) and organization_id = $2 and message_id is null and status = 'ready' for update`, [ids, orgId])
-    : [];
+  const uploads = await lockUnsentUploads(sql, ids, orgId);
   if (uploads.length !== ids.length) throw badRequest('Unknown or already sent upload', 'unknown_upload');
-  const byId = new Map(uploads.map((u) => [u.id as string, u.kind as string]));
+  const byId = new Map(uploads.map((u) => [u.id, u.kind]));
   return [
     ...ids.map((id) => ({ kind: byId.get(id)!, uploadId: id })),
     ...(input.attachments ?? []).map((link) => ({ kind: kindOfMime(link.mimeType), link })),
@@ -111,16 +110,11 @@ async function checkFiles(sql: Sql, orgId: string, input: z.infer<typeof SendInp
 }
 
 async function attachFiles(sql: Sql, orgId: string, messageId: string, files: File[]): Promise<void> {
-  const uploads = files.filter((f) => f.uploadId).map((f) => f.uploadId!);
-  if (uploads.length) await sql.query('update attachments set message_id = $1, updated_at = now() where id = any($2::uuid[])', [messageId, uploads]);
-  for (const { kind, link } of files) {
-    if (!link) continue;
-    await sql.query(
-      `insert into attachments (id, created_at, updated_at, organization_id, message_id, kind, file_name, mime_type, source, status)
-       values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, $5, $6, 'ready')`,
-      [orgId, messageId, kind, link.fileName ?? null, link.mimeType ?? null, link.url],
-    );
-  }
+  await attachUploads(sql, messageId, files.flatMap((f) => (f.uploadId ? [f.uploadId] : [])));
+  await insertAttachments(sql, files.flatMap(({ kind, link }) => (link ? [{
+    id: randomUUID(), orgId, messageId, kind, fileName: link.fileName ?? null, fileSize: null, mimeType: link.mimeType ?? null,
+    source: link.url, storagePath: null, status: 'ready' as const,
+  }] : [])));
 }
 
 /** Sends a failed message again. */
