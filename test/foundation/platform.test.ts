@@ -30,6 +30,9 @@ describe('migrations', () => {
       // Whatever the entities declare is already in the migration: nothing left to generate.
       const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
       expect(diff.trim()).toBe('');
+      // SQL's status order is the contract's (contract/message-status.ts), failed highest.
+      const ranks = await orm.em.getConnection().execute('select s, message_status_rank(s) as rank from unnest(?::text[]) with ordinality u(s, n) order by n', [[...MESSAGE_STATUSES, 'bogus']]);
+      expect(ranks.map((r: any) => r.rank)).toEqual([...MESSAGE_STATUSES.map((_, i) => i + 1), null]);
     } finally {
       await orm.close();
     }
