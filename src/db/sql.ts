@@ -37,5 +37,8 @@ export function inTransaction<T>(orm: MikroORM, fn: (sql: Sql) => Promise<T>): P
   });
 }
 
+/** An ILIKE pattern for text containing `s` (its own % and _ taken literally). */
+export const containing = (s: string) => `%${s.replace(/[%_\\]/g, '\\$&')}%`;
+
 /** Readiness: the database answers. */
 export const ping = (orm: MikroORM) => sqlOf(orm).query('select 1');

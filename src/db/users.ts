@@ -12,3 +12,7 @@ export function userStandings(sql: Sql, ids: string[]): Promise<StandingRow[]> {
 export function activeMembers(sql: Sql, orgId: string): Promise<{ id: string; name: string; role: Role }[]> {
   return sql.query('select id, name, role from users where organization_id = $1 and not disabled order by name', [orgId]);
 }
+
+export async function isActiveMember(sql: Sql, userId: string, orgId: string): Promise<boolean> {
+  return (await sql.query('select id from users where id = $1 and organization_id = $2 and not disabled', [userId, orgId])).length > 0;
+}

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../db/sql.js';
 import { insertAttachments } from '../db/attachments.js';
-import { applyPendingStatuses } from '../db/messages.js';
+import { MESSAGE_ROW, applyPendingStatuses, type MessageRow } from '../db/messages.js';
 import { insertWebhookEvents, upsertFailedWebhookEvent } from '../db/webhook-events.js';
 import { errorMessage, isInfrastructureError } from '../errors.js';
-import { MESSAGE_ROW } from '../domain/read-models.js';
 import { lastMessageSummary } from '../domain/message-summary.js';
 import { messageStatusRank } from '../../contract/message-status.js';
 import type {
@@ -45,7 +44,7 @@ export function addOutcome(into: IngestOutcome, o: IngestOutcome): IngestOutcome
 export type PendingAttachment = { id: string; kind: string; fileName?: string; fileSize?: number; mimeType?: string; status: 'pending' };
 
 /** A new message as stored (the columns of MESSAGE_ROW) with its attachments, so it can be pushed without reading it back. */
-export type NewMessageRow = { id: string; conversation_id: string; attachments: PendingAttachment[] } & Record<string, unknown>;
+export type NewMessageRow = MessageRow & { attachments: PendingAttachment[] };
 
 /** What changed, for publishing after commit. */
 export type Changes = {
@@ -323,7 +322,7 @@ async function placeInConversations(sql: Sql, messages: ThreadedMessage[], prosp
   });
 }
 
-type InsertedRow = { id: string; conversation_id: string; channel_id: string; external_id: string } & Record<string, unknown>;
+type InsertedRow = MessageRow & { channel_id: string; external_id: string };
 
 /**
  * Messages inserted once (what comes back is what is new; a repeat in the batch or in Postgres

@@ -1,6 +1,7 @@
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
 import { conversationRoutes } from '../db/conversations.js';
+import type { MessageRow } from '../db/messages.js';
 import { loadConversations, loadMessages, loadProspects, messageView, type ConversationView } from '../domain/read-models.js';
 import { rooms } from './publisher.js';
 import { Channel } from '../domain/channel.entity.js';
@@ -9,7 +10,7 @@ import { channelView } from '../domain/channels.js';
 /** What a committed write changed, by id (the pipeline's persist `Changes` fits it). */
 export type LiveChanges = {
   /** New messages as stored (MESSAGE_COLUMNS), pushed without reading them back. */
-  newMessageRows: Record<string, any>[];
+  newMessageRows: MessageRow[];
   conversations: string[];
   updatedMessages: string[];
   newProspects: string[];
