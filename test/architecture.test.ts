@@ -49,6 +49,34 @@ function importsOf(file: string): string[] {
 const files = [...sources('src'), ...sources('connectors'), ...sources('contract')];
 const edges = files.flatMap((file) => importsOf(file).map((imports) => ({ file, imports })));
 
+/** Where SQL is written: the query modules of src/db/ and the batched ingest's steps. */
+const SQL_HOMES = /^src\/db\/|^src\/pipeline\/persist\.ts$/;
+
+/** A statement handed to the database: Knex/MikroORM `.execute(` or `.raw(`, or SQL text given to `.query(`. */
+const RAW_CALL = /\.(?:execute|raw)\(/;
+const SQL_TEXT = /\.query(?:<[^>]*>)?\(\s*[`'"]\s*(?:select|insert|update|delete|with)\b/i;
+
+describe('where SQL lives', () => {
+  it('finds raw SQL by its call', () => {
+    expect(RAW_CALL.test("conn.execute('select 1')")).toBe(true);
+    expect(RAW_CALL.test("trx.raw('select 1')")).toBe(true);
+    expect(SQL_TEXT.test('sql.query<{ id: string }>(`select id from users`)')).toBe(true);
+    expect(SQL_TEXT.test("c.req.query('exp')")).toBe(false);
+  });
+
+  it('has raw SQL only in src/db/ and the batched ingest', () => {
+    const outside = files
+      .filter((f) => f.startsWith('src/') && !SQL_HOMES.test(f))
+      .flatMap((f) => {
+        const text = readFileSync(join(ROOT, f), 'utf8');
+        const raw = RAW_CALL.test(text) ? [`${f}: .execute(/.raw( outside src/db/`] : [];
+        const sql = SQL_TEXT.test(text) ? [`${f}: SQL text outside src/db/`] : [];
+        return [...raw, ...sql];
+      });
+    expect(outside).toEqual([]);
+  });
+});
+
 describe('dependency direction', () => {
   it('reads the imports of every source file', () => {
     expect(files.length).toBeGreaterThan(80);

@@ -19,6 +19,9 @@ export async function withSql<T>(orm: MikroORM, fn: (sql: Sql) => Promise<T>): P
   }
 }
 
+/** Single statements outside a transaction: each query on a pooled connection of its own. */
+export const sqlOf = (orm: MikroORM): Sql => ({ query: (text, params) => withSql(orm, (sql) => sql.query(text, params)) });
+
 /** One transaction on one connection; rolls back on any error. */
 export function inTransaction<T>(orm: MikroORM, fn: (sql: Sql) => Promise<T>): Promise<T> {
   return withSql(orm, async (sql) => {
@@ -33,3 +36,9 @@ export function inTransaction<T>(orm: MikroORM, fn: (sql: Sql) => Promise<T>): P
     }
   });
 }
+
+/** An ILIKE pattern for text containing `s` (its own % and _ taken literally). */
+export const containing = (s: string) => `%${s.replace(/[%_\\]/g, '\\$&')}%`;
+
+/** Readiness: the database answers. */
+export const ping = (orm: MikroORM) => sqlOf(orm).query('select 1');

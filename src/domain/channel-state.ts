@@ -1,4 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { sqlOf } from '../db/sql.js';
+import { writeChannelState } from '../db/channels.js';
 
 /** The health a running channel reports; `disabled` is an admin's edit (updateChannel), never set here. */
 export type ChannelState = 'active' | 'error' | 'needs_auth';
@@ -16,11 +18,7 @@ export type ChannelStateDeps = {
  * see it live. Returns whether anything changed.
  */
 export async function setChannelState(deps: ChannelStateDeps, channelId: string, orgId: string, state: ChannelState, reason: string | null = null): Promise<boolean> {
-  const rows = await deps.orm.em.getConnection().execute(
-    "update channels set status = ?, status_reason = ?, updated_at = now() where id = ? and status <> 'disabled' and (status <> ? or status_reason is distinct from ?) returning id",
-    [state, reason, channelId, state, reason],
-  );
-  if (!rows.length) return false;
+  if (!(await writeChannelState(sqlOf(deps.orm), channelId, state, reason))) return false;
   await deps.channels.changed(channelId, 'status');
   await deps.live.channel(channelId, orgId);
   return true;

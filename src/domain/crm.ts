@@ -2,7 +2,10 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { Deps } from '../context.js';
-import { withSql } from '../db/sql.js';
+import { containing, withSql } from '../db/sql.js';
+import { prospectPage } from '../db/prospects.js';
+import { linkConversationsToClient } from '../db/conversations.js';
+import { acceptedQuotesTotal } from '../db/quotes.js';
 import { conflict, notFound } from '../errors.js';
 import { Client } from './client.entity.js';
 import { Note } from './note.entity.js';
@@ -80,7 +83,7 @@ export async function listClients(deps: Deps, actor: Actor, q: { search?: string
   const limit = q.limit ?? 30;
   const where: Record<string, unknown> = { organization: actor.orgId };
   if (q.search) {
-    const like = `%${q.search.replace(/[%_\\]/g, '\\$&')}%`;
+    const like = containing(q.search);
     where.$or = [{ firstName: { $ilike: like } }, { lastName: { $ilike: like } }, { email: { $ilike: like } }, { phone: { $ilike: like } }, { company: { $ilike: like } }];
   }
   const cursor = decodeCursor(q.cursor);
@@ -93,20 +96,9 @@ export async function listClients(deps: Deps, actor: Actor, q: { search?: string
 
 export async function listProspects(deps: Deps, actor: Actor, q: { search?: string; cursor?: string; limit?: number }) {
   const limit = q.limit ?? 30;
-  const params: unknown[] = [actor.orgId];
-  const where = ['organization_id = $1'];
-  if (q.search) {
-    params.push(`%${q.search.replace(/[%_\\]/g, '\\$&')}%`);
-    where.push(`(name ilike $${params.length} or identifier ilike $${params.length})`);
-  }
-  const cursor = decodeCursor(q.cursor);
-  if (cursor) {
-    params.push(cursor[0], cursor[1]);
-    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-  }
-  params.push(limit + 1);
+  const after = decodeCursor(q.cursor);
   return withSql(deps.orm, async (sql) => {
-    const ids = (await sql.query(`select id from prospects where ${where.join(' and ')} order by created_at desc, id desc limit $${params.length}`, params)).map((r) => r.id);
+    const ids = await prospectPage(sql, actor.orgId, { search: q.search, after, limit: limit + 1 });
     const byId = new Map((await loadProspects(sql, ids)).map((p) => [p.id, p]));
     const items = ids.slice(0, limit).map((id) => byId.get(id)!);
     const last = items.at(-1);
@@ -133,11 +125,7 @@ export async function updateClient(deps: Deps, actor: Actor, id: string, patch: 
 async function attach(em: EntityManager, prospect: Prospect, client: Client): Promise<string[]> {
   prospect.client = client;
   await em.flush();
-  const rows = await em.getConnection().execute(
-    'update conversations set client_id = ?, updated_at = now() where prospect_id = ? returning id',
-    [client.id, prospect.id], 'all', em.getTransactionContext(),
-  );
-  return rows.map((r) => r.id as string);
+  return linkConversationsToClient(em, prospect.id, client.id);
 }
 
 /** After commit: the agents see the prospect as a client and its conversations as converted. */
@@ -190,10 +178,7 @@ export async function deleteNote(deps: Deps, actor: Actor, clientId: string, not
 
 /** totalValue is the sum of accepted quotes, recomputed in the same transaction as the change. */
 async function recomputeTotal(em: EntityManager, client: Client) {
-  const [{ total }] = await em.getConnection().execute(
-    "select coalesce(sum(amount), 0)::numeric as total from quotes where client_id = ? and status = 'accepted'",
-    [client.id], 'all', em.getTransactionContext());
-  client.totalValue = Number(total);
+  client.totalValue = await acceptedQuotesTotal(em, client.id);
 }
 
 export async function addQuote(deps: Deps, actor: Actor, clientId: string, input: z.infer<typeof QuoteInput>) {

@@ -4,9 +4,12 @@ import { connectorFor } from '../../connectors/registry.js';
 import type { MessageType } from '../../connectors/types.js';
 import type { Deps } from '../context.js';
 import { inTransaction, withSql, type Sql } from '../db/sql.js';
+import { attachUploads, insertAttachments, lockUnsentUploads } from '../db/attachments.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { lastMessageSummary } from './message-summary.js';
-import { MESSAGE_COLUMNS, MESSAGE_ROW, messageView, type ChatMessage } from './read-models.js';
+import { messageView, type ChatMessage } from './read-models.js';
+import { insertOutgoing, messageByClientId, messagesByIds, ownedMessageState, setPendingAgain } from '../db/messages.js';
+import { sendTarget } from '../db/conversations.js';
 import type { Actor } from './conversations.js';
 
 /** Text, files, or both (sendMessage refuses a message with neither). */
@@ -42,15 +45,9 @@ export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeo
   const clientMessageId = input.clientMessageId ?? randomUUID();
   const result = await inTransaction(deps.orm, async (sql) => {
     if (!z.uuid().safeParse(input.conversationId).success) throw notFound('Conversation');
-    const [conv] = await sql.query(
-      `select c.id, c.channel_id, c.platform, c.last_inbound_at, ch.kind, ch.status as channel_status, e.id as resent_id
-       from conversations c join channels ch on ch.id = c.channel_id
-       left join messages e on e.conversation_id = c.id and e.client_message_id = $3
-       where c.id = $1 and c.organization_id = $2`,
-      [input.conversationId, actor.orgId, clientMessageId],
-    );
+    const conv = await sendTarget(sql, input.conversationId, actor.orgId, clientMessageId);
     if (!conv) throw notFound('Conversation');
-    const existing = async () => (await sql.query(`select ${MESSAGE_COLUMNS} from messages m where m.conversation_id = $1 and m.client_message_id = $2`, [conv.id, clientMessageId]))[0];
+    const existing = async () => (await messageByClientId(sql, conv.id, clientMessageId))!;
     if (conv.resent_id) return { message: await existing(), created: false };
 
     const send = connectorFor(conv.kind).send;
@@ -66,21 +63,10 @@ export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeo
     const messageType = (files[0]?.kind ?? 'text') as MessageType;
     const now = new Date();
     const summary = { ...lastMessageSummary(undefined, { content: input.content, messageType, direction: 'out', timestamp: now.getTime() }), senderType };
-    // One statement: the message (the unique (conversation, clientMessageId) settles racing
-    // resends) and its conversation moved on; an agent's reply hands over from the bot.
-    const [row] = await sql.query(
-      `with ins as (
-         insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, client_message_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status)
-         values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, 'out', $5, $6, $7, $8, $9, $10, 'pending')
-         on conflict (conversation_id, client_message_id) do nothing
-         returning ${MESSAGE_ROW}),
-       moved as (
-         update conversations c set last_activity = greatest(c.last_activity, $10), last_message = $11::jsonb || jsonb_build_object('id', ins.id), updated_at = now()
-           ${senderType === 'agent' ? ', bot_enabled = false, needs_human = false' : ''}
-         from ins where c.id = ins.conversation_id)
-       select * from ins`,
-      [actor.orgId, conv.channel_id, conv.id, clientMessageId, senderType, senderType === 'bot' ? 'bot' : actor.userId, input.content, messageType, conv.platform, now, JSON.stringify(summary)],
-    );
+    const row = await insertOutgoing(sql, {
+      orgId: actor.orgId, channelId: conv.channel_id, conversationId: conv.id, clientMessageId, senderType,
+      senderId: senderType === 'bot' ? 'bot' : actor.userId, content: input.content, messageType, platform: conv.platform, timestamp: now, summary,
+    });
     if (!row) return { message: await existing(), created: false };
     if (!files.length) return { message: { ...row, attachments: [] }, created: true };
     await attachFiles(sql, actor.orgId, row.id, files);
@@ -99,11 +85,9 @@ type File = { kind: string; uploadId?: string; link?: { url: string; fileName?: 
 /** The message's files, in order: uploads of this organization not sent yet, then links. */
 async function checkFiles(sql: Sql, orgId: string, input: z.infer<typeof SendInput>): Promise<File[]> {
   const ids = [...new Set(input.attachmentIds ?? [])];
-  const uploads = ids.length
-    ? await sql.query(`select id, kind from attachments where id = any($1::uuid[]) and organization_id = $2 and message_id is null and status = 'ready' for update`, [ids, orgId])
-    : [];
+  const uploads = await lockUnsentUploads(sql, ids, orgId);
   if (uploads.length !== ids.length) throw badRequest('Unknown or already sent upload', 'unknown_upload');
-  const byId = new Map(uploads.map((u) => [u.id as string, u.kind as string]));
+  const byId = new Map(uploads.map((u) => [u.id, u.kind]));
   return [
     ...ids.map((id) => ({ kind: byId.get(id)!, uploadId: id })),
     ...(input.attachments ?? []).map((link) => ({ kind: kindOfMime(link.mimeType), link })),
@@ -111,30 +95,25 @@ async function checkFiles(sql: Sql, orgId: string, input: z.infer<typeof SendInp
 }
 
 async function attachFiles(sql: Sql, orgId: string, messageId: string, files: File[]): Promise<void> {
-  const uploads = files.filter((f) => f.uploadId).map((f) => f.uploadId!);
-  if (uploads.length) await sql.query('update attachments set message_id = $1, updated_at = now() where id = any($2::uuid[])', [messageId, uploads]);
-  for (const { kind, link } of files) {
-    if (!link) continue;
-    await sql.query(
-      `insert into attachments (id, created_at, updated_at, organization_id, message_id, kind, file_name, mime_type, source, status)
-       values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, $5, $6, 'ready')`,
-      [orgId, messageId, kind, link.fileName ?? null, link.mimeType ?? null, link.url],
-    );
-  }
+  await attachUploads(sql, messageId, files.flatMap((f) => (f.uploadId ? [f.uploadId] : [])));
+  await insertAttachments(sql, files.flatMap(({ kind, link }) => (link ? [{
+    id: randomUUID(), orgId, messageId, kind, fileName: link.fileName ?? null, fileSize: null, mimeType: link.mimeType ?? null,
+    source: link.url, storagePath: null, status: 'ready' as const,
+  }] : [])));
 }
 
 /** Sends a failed message again. */
 export async function retryMessage(deps: Deps, actor: Actor, id: string): Promise<ChatMessage> {
   if (!z.uuid().safeParse(id).success) throw notFound('Message');
   await withSql(deps.orm, async (sql) => {
-    const [m] = await sql.query('select status, direction from messages where id = $1 and organization_id = $2', [id, actor.orgId]);
+    const m = await ownedMessageState(sql, id, actor.orgId);
     if (!m) throw notFound('Message');
     if (m.direction !== 'out' || m.status !== 'failed') throw new AppError(409, 'not_failed', 'Only a failed outgoing message can be retried');
-    await sql.query("update messages set status = 'pending', error = null, updated_at = now() where id = $1", [id]);
+    await setPendingAgain(sql, id);
   });
   // A new job id: the failed job of the first try is kept for inspection.
   await enqueueOutbound(deps, id, Date.now());
   await deps.live.messagesUpdated([id]);
-  const [view] = await withSql(deps.orm, (sql) => sql.query(`select ${MESSAGE_COLUMNS} from messages m where m.id = $1`, [id]));
-  return messageView(view, deps.signer);
+  const [view] = await withSql(deps.orm, (sql) => messagesByIds(sql, [id]));
+  return messageView(view!, deps.signer);
 }

@@ -1,4 +1,7 @@
 import type { Sql } from '../db/sql.js';
+import { messagesByIds, type MessageRow } from '../db/messages.js';
+import { conversationsByIds, type ConversationRow } from '../db/conversations.js';
+import { prospectsByIds, type ProspectRow } from '../db/prospects.js';
 import { connectorFor } from '../../connectors/registry.js';
 import type { MediaSigner } from '../media/signer.js';
 import type * as wire from '../../contract/wire.js';
@@ -7,19 +10,8 @@ import type * as wire from '../../contract/wire.js';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : undefined);
 
-/** A message row's own columns (what INSERT ... RETURNING gives back; attachments come separately). */
-export const MESSAGE_ROW = `id, conversation_id, sender_id, sender_type, content, message_type, platform, timestamp, status, error,
-  client_message_id, metadata, direction, seq`;
-
-export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.sender_type, m.content, m.message_type, m.platform,
-  m.timestamp, m.status, m.error, m.client_message_id, m.metadata, m.direction, m.seq,
-  coalesce((select json_agg(json_build_object('id', a.id, 'kind', a.kind, 'fileName', a.file_name, 'fileSize', a.file_size,
-    'mimeType', a.mime_type, 'status', a.status, 'error', a.error, 'stored', a.storage_path is not null,
-    'link', case when a.storage_path is null and a.source ~ '^https?://' and m.direction = 'out' then a.source end) order by a.created_at, a.id)
-    from attachments a where a.message_id = m.id), '[]') as attachments`;
-
-export function messageView(row: any, media: MediaSigner) {
-  const attachments = (row.attachments ?? []).map((a: any): wire.Attachment => ({
+export function messageView(row: MessageRow, media: MediaSigner) {
+  const attachments = (row.attachments ?? []).map((a): wire.Attachment => ({
     id: a.id,
     kind: a.kind,
     fileName: a.fileName ?? undefined,
@@ -54,13 +46,7 @@ export function messageView(row: any, media: MediaSigner) {
 }
 export type ChatMessage = ReturnType<typeof messageView>;
 
-export const CONVERSATION_COLUMNS = `c.id, c.organization_id, c.channel_id, c.prospect_id, c.client_id, c.platform, c.status, c.last_message,
-  c.last_activity, c.last_inbound_at, c.unread_count, c.assigned_to_id, c.tags, c.bot_enabled, c.needs_human,
-  c.subject, c.created_at, c.updated_at, ch.kind as channel_kind, ch.name as channel_name,
-  p.name as prospect_name, p.identifier as prospect_identifier, p.avatar as prospect_avatar`;
-export const CONVERSATION_FROM = `conversations c join channels ch on ch.id = c.channel_id join prospects p on p.id = c.prospect_id`;
-
-export function conversationView(row: any) {
+export function conversationView(row: ConversationRow) {
   const windowHours = connectorFor(row.channel_kind).send?.windowHours;
   const lastInbound = row.last_inbound_at ? new Date(row.last_inbound_at).getTime() : undefined;
   return {
@@ -90,10 +76,7 @@ export function conversationView(row: any) {
 }
 export type ConversationView = ReturnType<typeof conversationView>;
 
-export const PROSPECT_COLUMNS = `p.id, p.organization_id, p.identifier, p.identifier_type, p.name, p.avatar, p.platform, p.client_id, p.last_seen,
-  p.channel_id, p.created_at, p.updated_at`;
-
-export function prospectView(row: any) {
+export function prospectView(row: ProspectRow) {
   return {
     id: row.id as string,
     organizationId: row.organization_id as string,
@@ -113,18 +96,15 @@ export function prospectView(row: any) {
 
 export async function loadMessages(sql: Sql, ids: string[], media: MediaSigner) {
   if (!ids.length) return [];
-  const rows = await sql.query(`select ${MESSAGE_COLUMNS} from messages m where m.id = any($1::uuid[]) order by m.timestamp, m.seq`, [ids]);
-  return rows.map((r) => messageView(r, media));
+  return (await messagesByIds(sql, ids)).map((r) => messageView(r, media));
 }
 
 export async function loadConversations(sql: Sql, ids: string[]) {
   if (!ids.length) return [];
-  const rows = await sql.query(`select ${CONVERSATION_COLUMNS} from ${CONVERSATION_FROM} where c.id = any($1::uuid[])`, [ids]);
-  return rows.map(conversationView);
+  return (await conversationsByIds(sql, ids)).map(conversationView);
 }
 
 export async function loadProspects(sql: Sql, ids: string[]) {
   if (!ids.length) return [];
-  const rows = await sql.query(`select ${PROSPECT_COLUMNS} from prospects p where p.id = any($1::uuid[])`, [ids]);
-  return rows.map(prospectView);
+  return (await prospectsByIds(sql, ids)).map(prospectView);
 }

@@ -1,6 +1,9 @@
 import type { Job } from 'bullmq';
 import type { Deps } from '../context.js';
-import { withSql } from '../db/sql.js';
+import { sqlOf, withSql } from '../db/sql.js';
+import { botInput, recentTurns } from '../db/messages.js';
+import { enabledPrompts } from '../db/bot-prompts.js';
+import { handToHuman } from '../db/conversations.js';
 import { createBotProvider, decideSafely, type BotTurn } from '../bot/index.js';
 import { sendMessage } from '../domain/outbound.js';
 import { errorMessage } from '../errors.js';
@@ -23,23 +26,9 @@ export function startBotWorker(deps: Deps) {
     'bot',
     async (job: Job<BotJob>) => {
       const ctx = await withSql(deps.orm, async (sql) => {
-        const [m] = await sql.query(
-          `select m.id, m.content, m.conversation_id, m.organization_id, c.bot_enabled, c.channel_id, c.platform, p.name as prospect_name
-           from messages m join conversations c on c.id = m.conversation_id join prospects p on p.id = c.prospect_id
-           where m.id = $1 and m.direction = 'in'`,
-          [job.data.messageId],
-        );
+        const m = await botInput(sql, job.data.messageId);
         if (!m?.bot_enabled) return null;
-        const history = await sql.query(
-          `select direction, content from messages where conversation_id = $1 and id <> $2 and message_type <> 'system'
-           order by timestamp desc, seq desc limit 20`,
-          [m.conversation_id, m.id],
-        );
-        const prompts = await sql.query(
-          `select kind, keyword, response, enabled from bot_prompts where organization_id = $1 and (channel_id is null or channel_id = $2) and enabled`,
-          [m.organization_id, m.channel_id],
-        );
-        return { m, history: history.reverse(), prompts };
+        return { m, history: await recentTurns(sql, m.conversation_id, m.id), prompts: await enabledPrompts(sql, m.organization_id, m.channel_id) };
       });
       if (!ctx) return { skipped: true };
       const { m, history, prompts } = ctx;
@@ -47,9 +36,9 @@ export function startBotWorker(deps: Deps) {
         provider,
         {
           message: m.content,
-          history: history.map((h: any): BotTurn => ({ role: h.direction === 'in' ? 'user' : 'assistant', content: h.content })),
+          history: history.map((h): BotTurn => ({ role: h.direction === 'in' ? 'user' : 'assistant', content: h.content })),
           prompts,
-          isFirstMessage: !history.some((h: any) => h.direction === 'in'),
+          isFirstMessage: !history.some((h) => h.direction === 'in'),
           prospectName: m.prospect_name ?? undefined,
           platform: m.platform,
         },
@@ -65,8 +54,7 @@ export function startBotWorker(deps: Deps) {
           deps.log.warn({ err: errorMessage(err), conversationId: m.conversation_id }, 'bot reply not sent'));
       }
       if (decision.kind === 'handoff') {
-        await withSql(deps.orm, (sql) =>
-          sql.query('update conversations set bot_enabled = false, needs_human = true, updated_at = now() where id = $1', [m.conversation_id]));
+        await handToHuman(sqlOf(deps.orm), m.conversation_id);
         await deps.live.publish({ conversations: [m.conversation_id] });
       }
       return { decision: decision.kind };

@@ -6,6 +6,8 @@ import type { Connector } from '../../connectors/types.js';
 import type { SecretBox } from '../security/crypto.js';
 import type { ChannelInfo } from './persist.js';
 import { Lru } from './lru.js';
+import { sqlOf } from '../db/sql.js';
+import { channelRow } from '../db/channels.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
 
 /** `status`: only its health changed (setChannelState), so a running poller keeps running. */
@@ -75,11 +77,7 @@ export class ChannelCache {
   }
 
   private async load(id: string): Promise<ChannelRuntime | null> {
-    const rows = await this.orm.em.getConnection().execute(
-      'select id, organization_id, kind, platform, name, status, credentials from channels where id = ?',
-      [id],
-    );
-    const row = rows[0];
+    const row = await channelRow(sqlOf(this.orm), id);
     if (!row) return null;
     return {
       id: row.id,

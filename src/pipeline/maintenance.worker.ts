@@ -3,8 +3,10 @@ import { errorMessage } from '../errors.js';
 import { hubWorker } from './failure-policy.js';
 import type { Deps } from '../context.js';
 import { enqueueMedia } from '../queue/media.jobs.js';
-import { applyPendingStatuses } from './persist.js';
-import { withSql } from '../db/sql.js';
+import { sqlOf } from '../db/sql.js';
+import { applyPendingStatuses } from '../db/messages.js';
+import { deleteOrphanUploads, stuckDownloads } from '../db/attachments.js';
+import { deleteExpiredWebhookEvents } from '../db/webhook-events.js';
 
 type Task = (deps: Deps) => Promise<unknown>;
 
@@ -12,31 +14,25 @@ type Task = (deps: Deps) => Promise<unknown>;
 const TASKS: Record<string, { every: number; run: Task }> = {
   'purge-webhook-events': {
     every: 10 * 60_000,
-    run: (deps) => deps.orm.em.getConnection().execute('delete from webhook_events where expires_at < now()', [], 'run'),
+    run: (deps) => deleteExpiredWebhookEvents(sqlOf(deps.orm)),
   },
   // A status and its message committed at the same moment in two processes: apply it now.
   'apply-pending-statuses': {
     every: 60_000,
-    run: (deps) => withSql(deps.orm, (sql) => applyPendingStatuses(sql)),
+    run: (deps) => applyPendingStatuses(sqlOf(deps.orm)),
   },
   // Uploads an agent removed (or never sent) within a day: row and file go.
   'purge-orphan-uploads': {
     every: 60 * 60_000,
     run: async (deps) => {
-      const rows = await deps.orm.em.getConnection().execute(
-        "delete from attachments where message_id is null and created_at < now() - interval '1 day' returning storage_path",
-      );
-      for (const r of rows) if (r.storage_path) await deps.media.remove(r.storage_path);
+      for (const path of await deleteOrphanUploads(sqlOf(deps.orm))) await deps.media.remove(path);
     },
   },
   // Media whose job was never queued (the process stopped right after commit): queue it.
   'requeue-stuck-media': {
     every: 5 * 60_000,
     run: async (deps) => {
-      const rows = await deps.orm.em.getConnection().execute(
-        "select id from attachments where status = 'pending' and source not like 'inline:%' and updated_at < now() - interval '5 minutes' limit 500",
-      );
-      for (const r of rows) await enqueueMedia(deps, r.id);
+      for (const id of await stuckDownloads(sqlOf(deps.orm))) await enqueueMedia(deps, id);
     },
   },
 };

@@ -7,6 +7,8 @@ import { hubWorker } from './failure-policy.js';
 import { SNIFF_BYTES, decideType } from '../media/types.js';
 import { kindOfMime } from '../domain/outbound.js';
 import type { MediaJob } from '../queue/media.jobs.js';
+import { sqlOf } from '../db/sql.js';
+import { forDownload, markAttemptFailed, markDownloaded } from '../db/attachments.js';
 
 /**
  * Fetches an attachment from its platform into the media store, retrying with backoff; one
@@ -14,20 +16,15 @@ import type { MediaJob } from '../queue/media.jobs.js';
  */
 export function startMediaWorker(deps: Deps) {
   const { channels, media: store, live } = deps;
-  const conn = deps.orm.em.getConnection();
-  const finish = async (id: string, sqlText: string, params: unknown[]) => {
-    const rows = await conn.execute(`${sqlText} returning message_id`, params);
-    if (rows[0]) await live.messagesUpdated([rows[0].message_id]);
+  const sql = sqlOf(deps.orm);
+  const told = async (messageId: string | undefined) => {
+    if (messageId) await live.messagesUpdated([messageId]);
   };
   return hubWorker<MediaJob, void>(
     deps,
     'media',
     async (job: Job<MediaJob>) => {
-      const [att] = await conn.execute(
-        `select a.id, a.organization_id, a.source, a.file_name, a.mime_type, a.status, m.channel_id
-         from attachments a join messages m on m.id = a.message_id where a.id = ?`,
-        [job.data.attachmentId],
-      );
+      const att = await forDownload(sql, job.data.attachmentId);
       if (!att || att.status === 'ready') return;
       const channel = await channels.get(att.channel_id);
       try {
@@ -39,17 +36,12 @@ export function startMediaWorker(deps: Deps) {
         const storagePath = await store.put(att.organization_id, att.id, file.data);
         // Stored as what the bytes prove it is, whatever the sender (an email, a platform) claimed.
         const mimeType = decideType(att.mime_type ?? file.mimeType, file.data.subarray(0, SNIFF_BYTES));
-        await finish(att.id,
-          `update attachments set status = 'ready', storage_path = ?, file_size = ?, mime_type = ?, kind = ?,
-             file_name = coalesce(file_name, ?), error = null, attempts = attempts + 1, updated_at = now() where id = ?`,
-          [storagePath, file.data.length, mimeType, kindOfMime(mimeType), file.fileName ?? null, att.id]);
+        await told(await markDownloaded(sql, att.id, { storagePath, fileSize: file.data.length, mimeType, kind: kindOfMime(mimeType), fileName: file.fileName ?? null }));
       } catch (err) {
         if (isInfrastructureError(err)) throw err;
         const permanent = err instanceof UnrecoverableError || (channel && ['permanent', 'auth'].includes(categorize(channel.connector, err)));
         const lastTry = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        await finish(att.id,
-          `update attachments set attempts = attempts + 1, error = ?, updated_at = now()${lastTry ? ", status = 'failed'" : ''} where id = ?`,
-          [errorMessage(err), att.id]);
+        await told(await markAttemptFailed(sql, att.id, errorMessage(err), !!lastTry));
         throw permanent && !(err instanceof UnrecoverableError) ? new UnrecoverableError(errorMessage(err)) : err;
       }
     },

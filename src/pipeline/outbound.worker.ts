@@ -1,6 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
-import { withSql } from '../db/sql.js';
+import { sqlOf, withSql } from '../db/sql.js';
+import { markSendFailed, markSent, outgoingMessage, threadRefs } from '../db/messages.js';
+import { messageFiles, type MessageFile } from '../db/attachments.js';
 import type { OutboundMessage } from '../../connectors/types.js';
 import { ConnectorError } from '../../connectors/types.js';
 import { connectorContext } from './connector-context.js';
@@ -24,23 +26,11 @@ export function startOutboundWorker(deps: Deps) {
     'outbound',
     async (job: Job<OutboundJob>) => {
       const loaded = await withSql(deps.orm, async (sql) => {
-        const [m] = await sql.query(
-          `select m.id, m.status, m.external_id, m.content, m.message_type, m.conversation_id, m.channel_id,
-                  c.subject, p.external_id as contact_id, p.identifier, p.identifier_type, p.name
-           from messages m join conversations c on c.id = m.conversation_id join prospects p on p.id = c.prospect_id
-           where m.id = $1`,
-          [job.data.messageId],
-        );
+        const m = await outgoingMessage(sql, job.data.messageId);
         if (!m) return null;
         // Email threading: reply to the latest message we received, referencing the whole thread.
-        const refs = m.identifier_type === 'email'
-          ? await sql.query(
-              `select external_id, direction, message_type from messages where conversation_id = $1 and external_id is not null and id <> $2 order by timestamp, seq`,
-              [m.conversation_id, m.id])
-          : [];
-        const files = await sql.query(
-          'select id, source, storage_path, mime_type, file_name from attachments where message_id = $1 order by created_at, id', [m.id]);
-        return { m, refs, files };
+        const refs = m.identifier_type === 'email' ? await threadRefs(sql, m.conversation_id, m.id) : [];
+        return { m, refs, files: await messageFiles(sql, m.id) };
       });
       // Already delivered (a retry after a crash past the send) or gone: nothing to do.
       if (!loaded || loaded.m.status !== 'pending' || loaded.m.external_id) return;
@@ -55,15 +45,15 @@ export function startOutboundWorker(deps: Deps) {
         messageType: m.message_type,
         // Our uploads by a signed public URL the platform can fetch; links as they are.
         attachments: files.length
-          ? files.map((f: FileRow) => ({ url: f.storage_path ? deps.publicUrl + deps.signer.url(f.id) : f.source, mimeType: f.mime_type ?? undefined, fileName: f.file_name ?? undefined }))
+          ? files.map((f) => ({ url: f.storage_path ? deps.publicUrl + deps.signer.url(f.id) : f.source, mimeType: f.mime_type ?? undefined, fileName: f.file_name ?? undefined }))
           : undefined,
         thread: refs.length || m.subject
           ? {
               subject: m.subject ?? undefined,
               // The customer's latest mail, not an auto-reply kept in the thread (a 'system' message).
-              inReplyTo: (refs.filter((r: any) => r.direction === 'in' && r.message_type !== 'system').at(-1)
-                ?? refs.filter((r: any) => r.direction === 'in').at(-1) ?? refs.at(-1))?.external_id,
-              references: refs.map((r: any) => r.external_id),
+              inReplyTo: (refs.filter((r) => r.direction === 'in' && r.message_type !== 'system').at(-1)
+                ?? refs.filter((r) => r.direction === 'in').at(-1) ?? refs.at(-1))?.external_id,
+              references: refs.map((r) => r.external_id),
             }
           : undefined,
       };
@@ -84,18 +74,7 @@ export function startOutboundWorker(deps: Deps) {
         if (category === 'auth') await flagNeedsAuth(deps, channel.id, channel.orgId, errorMessage(err));
         throw new UnrecoverableError(errorMessage(err));
       }
-      // Sent, or further if a status webhook beat our own bookkeeping (it waited in pending_statuses).
-      await withSql(deps.orm, (sql) =>
-        sql.query(
-          `with waiting as (delete from pending_statuses where channel_id = $3 and external_id = $2 returning status, error)
-           update messages m set external_id = $2, updated_at = now(),
-             status = (select s from unnest(array[m.status, 'sent', (select status from waiting)]) s
-                       where s is not null order by message_status_rank(s) desc limit 1),
-             error = (select error from waiting)
-           where m.id = $1`,
-          [m.id, externalId, m.channel_id],
-        ),
-      );
+      await markSent(sqlOf(deps.orm), m.id, externalId, m.channel_id);
       deps.metrics.outbound.inc({ kind: channel.kind, outcome: 'sent' });
       await deps.live.messagesUpdated([m.id]);
     },
@@ -103,10 +82,8 @@ export function startOutboundWorker(deps: Deps) {
   );
 }
 
-type FileRow = { id: string; source: string; storage_path: string | null; mime_type: string | null; file_name: string | null };
-
 /** A file's bytes: ours from the media store, a link through the guarded fetcher (never a private address). */
-async function fileContent(deps: Deps, f: FileRow): Promise<Buffer> {
+async function fileContent(deps: Deps, f: MessageFile): Promise<Buffer> {
   if (f.storage_path) return deps.media.read(f.storage_path);
   try {
     return (await deps.fetcher.download(f.source)).data;
@@ -117,9 +94,7 @@ async function fileContent(deps: Deps, f: FileRow): Promise<Buffer> {
 }
 
 async function markFailed(deps: Deps, messageId: string, reason: string) {
-  await withSql(deps.orm, (sql) =>
-    sql.query("update messages set status = 'failed', error = $2, updated_at = now() where id = $1 and status = 'pending'", [messageId, reason]),
-  );
+  await markSendFailed(sqlOf(deps.orm), messageId, reason);
   await deps.live.messagesUpdated([messageId]);
 }
 

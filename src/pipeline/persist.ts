@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../db/sql.js';
+import { insertAttachments } from '../db/attachments.js';
+import { MESSAGE_ROW, applyPendingStatuses, type MessageRow } from '../db/messages.js';
+import { insertWebhookEvents, upsertFailedWebhookEvent } from '../db/webhook-events.js';
 import { errorMessage, isInfrastructureError } from '../errors.js';
-import { MESSAGE_ROW } from '../domain/read-models.js';
 import { lastMessageSummary } from '../domain/message-summary.js';
-import { MESSAGE_STATUSES } from '../domain/message.entity.js';
+import { messageStatusRank } from '../../contract/message-status.js';
 import type {
   Contact, EditEvent, InboundAttachment, MessageEvent, NormalizedEvent, ReactionEvent, StatusEvent, UnsupportedEvent, WatermarkEvent,
 } from '../../connectors/types.js';
@@ -38,10 +40,15 @@ export function addOutcome(into: IngestOutcome, o: IngestOutcome): IngestOutcome
   return into;
 }
 
+/** A new attachment as it is pushed live with its message (still to fetch). */
+export type PendingAttachment = { id: string; kind: string; fileName?: string; fileSize?: number; mimeType?: string; status: 'pending' };
+
+/** A new message as stored (the columns of MESSAGE_ROW) with its attachments, so it can be pushed without reading it back. */
+export type NewMessageRow = MessageRow & { attachments: PendingAttachment[] };
+
 /** What changed, for publishing after commit. */
 export type Changes = {
-  /** The new messages as stored (the columns of MESSAGE_COLUMNS), so they can be pushed without reading them back. */
-  newMessageRows: Record<string, any>[];
+  newMessageRows: NewMessageRow[];
   updatedMessages: string[];
   conversations: string[];
   newProspects: string[];
@@ -51,18 +58,7 @@ export type Changes = {
   inbound: string[];
 };
 
-/** Statuses in the order they may move (the same order as SQL's message_status_rank). */
-const rank = (s: string) => (MESSAGE_STATUSES as readonly string[]).indexOf(s);
-
-type PlannedMessage = {
-  item: number;
-  channel: ChannelInfo;
-  event: MessageEvent;
-  contactKey: string;
-  threadKey: string;
-  /** Set when email threading found the conversation already. */
-  conversationId?: string;
-};
+const noChanges = (): Changes => ({ newMessageRows: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [] });
 
 const key = (...parts: string[]) => parts.join('\u0000');
 
@@ -75,7 +71,7 @@ const key = (...parts: string[]) => parts.join('\u0000');
  */
 export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ outcomes: IngestOutcome[]; changes: Changes }> {
   const outcomes = items.map(emptyOutcome);
-  const changes: Changes = { newMessageRows: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [] };
+  const changes = noChanges();
   let savepoints = 0;
   const attempt = async (parts: { item: number; events: NormalizedEvent[] }[]): Promise<void> => {
     const name = `narrow_${savepoints++}`;
@@ -100,7 +96,7 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
   };
   await attempt(items.map((it, item) => ({ item, events: it.events })));
   await recordDeliveries(sql, items, outcomes);
-  const created = new Set(changes.newMessageRows.map((r) => r.id as string));
+  const created = new Set(changes.newMessageRows.map((r) => r.id));
   changes.updatedMessages = [...new Set(changes.updatedMessages)].filter((id) => !created.has(id));
   changes.conversations = [...new Set(changes.conversations)];
   return { outcomes, changes };
@@ -133,29 +129,80 @@ export function describeEvent(e: NormalizedEvent): string {
   }
 }
 
+/** An event where it came from: its item (for its outcome) and channel. */
+type Located<T> = { item: number; channel: ChannelInfo; event: T };
+
+/** What a step did to one event, counted on its item's outcome (with a note on why, for unsupported ones). */
+type Mark = { item: number; as: 'created' | 'duplicates' | 'updated' | 'unsupported'; note?: string };
+
+/** What the update steps (statuses, watermarks, reactions, edits) return. */
+type Updated = { updated: string[]; marks: Mark[] };
+
+function tally(outcomes: IngestOutcome[], marks: Mark[]) {
+  for (const m of marks) {
+    const o = outcomes[m.item]!;
+    o[m.as]++;
+    if (m.note) o.notes.push(m.note);
+  }
+}
+
+/** A message with the thread it belongs to; `conversationId` when email threading found its conversation already. */
+type ThreadedMessage = Located<MessageEvent> & { contactKey: string; threadKey: string; conversationId?: string };
+
+/** A message with its prospect and conversation: ready to insert. */
+type PlacedMessage = ThreadedMessage & { prospectId: string; conversationId: string };
+
+/** A message that was new (inserted now). */
+type FreshMessage = PlacedMessage & { id: string };
+
 /**
- * Applies a batch of events set-wise: prospects upserted, conversations found, reopened or
- * opened, messages inserted once (a duplicate is a no-op on the unique (channel, external id)),
- * conversations' activity, last message and unread count moved on, statuses applied only
- * forward (or kept until their message arrives), reactions and edits in one statement each.
+ * Applies a batch of events set-wise, as steps in order: threads, prospects, conversations,
+ * messages, attachments, pending statuses, statuses, watermarks, reactions, edits. Each step is
+ * one statement (or two) for the whole batch and returns what it did.
  */
 async function applyEvents(sql: Sql, items: Pick<IngestItem, 'channel' | 'events'>[]): Promise<{ outcomes: IngestOutcome[]; changes: Changes }> {
-  const outcomes = items.map(emptyOutcome);
-  const changes: Changes = { newMessageRows: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [] };
-  const byType = <T extends NormalizedEvent>(type: T['type']) =>
+  const byType = <T extends NormalizedEvent>(type: T['type']): Located<T>[] =>
     items.flatMap((it, i) => it.events.filter((e): e is T => e.type === type).map((event) => ({ item: i, channel: it.channel, event })));
+  const unsupported = byType<UnsupportedEvent>('unsupported').map(({ item, event }): Mark => ({ item, as: 'unsupported', note: event.reason }));
 
-  const messages = byType<MessageEvent>('message');
-  for (const { item, event } of byType<UnsupportedEvent>('unsupported')) {
-    outcomes[item]!.unsupported++;
-    outcomes[item]!.notes.push(event.reason);
-  }
+  const threads = await threadMessages(sql, byType<MessageEvent>('message'));
+  const prospects = await upsertProspects(sql, threads.messages);
+  const placed = await placeInConversations(sql, threads.messages, prospects.idOf);
+  const messages = await insertMessages(sql, placed);
+  const files = await recordAttachments(sql, messages.fresh);
+  const outgoing = messages.fresh.filter((p) => p.event.direction === 'out');
+  if (outgoing.length) await applyPendingStatuses(sql, { channelIds: outgoing.map((p) => p.channel.id), externalIds: outgoing.map((p) => p.event.externalId) });
+  const updates = [
+    await applyStatuses(sql, byType<StatusEvent>('status')),
+    await applyWatermarks(sql, byType<WatermarkEvent>('watermark')),
+    await applyReactions(sql, byType<ReactionEvent>('reaction')),
+    await applyEdits(sql, byType<EditEvent>('edit')),
+  ];
 
-  // Email-style threading: a message that refers to one we have joins its conversation.
+  const outcomes = items.map(emptyOutcome);
+  tally(outcomes, [...unsupported, ...threads.marks, ...messages.marks, ...updates.flatMap((u) => u.marks)]);
+  const changes: Changes = {
+    newMessageRows: messages.rows.map((r) => ({ ...r, attachments: files.byMessage.get(r.id) ?? [] })),
+    updatedMessages: updates.flatMap((u) => u.updated),
+    conversations: messages.conversations,
+    newProspects: prospects.created,
+    attachments: files.toFetch,
+    inbound: messages.fresh.filter((p) => p.event.direction === 'in' && !p.event.automated).map((p) => p.id),
+  };
+  return { outcomes, changes };
+}
+
+/**
+ * Threads: email-style, a message that refers to one we have (in Postgres or earlier in this
+ * batch) joins its conversation, and a reply in a closed thread reopens it (unless the prospect
+ * has that thread open elsewhere); else a new thread is rooted at it. An auto-reply outside any
+ * thread we know is not someone writing in: unsupported.
+ */
+async function threadMessages(sql: Sql, messages: Located<MessageEvent>[]): Promise<{ messages: ThreadedMessage[]; marks: Mark[] }> {
   const refs = messages.filter((m) => m.event.threadRefs?.length);
   const threadOf = new Map<string, string>();
   if (refs.length) {
-    const rows = await sql.query(
+    const rows = await sql.query<{ channel_id: string; external_id: string; conversation_id: string }>(
       `select m.channel_id, m.external_id, m.conversation_id from messages m
         join unnest($1::uuid[], $2::text[]) r(channel_id, external_id) on m.channel_id = r.channel_id and m.external_id = r.external_id`,
       [refs.flatMap((m) => m.event.threadRefs!.map(() => m.channel.id)), refs.flatMap((m) => m.event.threadRefs!)],
@@ -163,23 +210,21 @@ async function applyEvents(sql: Sql, items: Pick<IngestItem, 'channel' | 'events
     for (const r of rows) threadOf.set(key(r.channel_id, r.external_id), r.conversation_id);
   }
 
-  const planned: PlannedMessage[] = [];
+  const threaded: ThreadedMessage[] = [];
+  const marks: Mark[] = [];
   for (const m of messages) {
     const e = m.event;
-    // A thread we already have (in Postgres or earlier in this batch), else a new one rooted here.
     const stored = e.threadRefs?.map((r) => threadOf.get(key(m.channel.id, r))).find(Boolean);
-    const earlier = e.threadRefs && planned.find((p) => p.channel.id === m.channel.id && e.threadRefs!.includes(p.event.externalId));
+    const earlier = e.threadRefs && threaded.find((p) => p.channel.id === m.channel.id && e.threadRefs!.includes(p.event.externalId));
     if (e.automated && !stored && !earlier) {
-      // An auto-reply outside any thread we know is not someone writing in.
-      outcomes[m.item]!.unsupported++;
+      marks.push({ item: m.item, as: 'unsupported' });
       continue;
     }
     const threadKey = !e.threadRefs ? '' : (earlier?.threadKey ?? (stored ? '' : e.externalId));
-    planned.push({ ...m, contactKey: key(m.channel.id, e.contact.externalId), threadKey, conversationId: earlier?.conversationId ?? stored });
+    threaded.push({ ...m, contactKey: key(m.channel.id, e.contact.externalId), threadKey, conversationId: earlier?.conversationId ?? stored });
   }
 
-  // A reply in a closed email thread reopens it (unless the prospect has that thread open elsewhere).
-  const reopen = [...new Set(planned.filter((p) => p.conversationId && p.event.direction === 'in' && !p.event.automated).map((p) => p.conversationId!))];
+  const reopen = [...new Set(threaded.filter((p) => p.conversationId && p.event.direction === 'in' && !p.event.automated).map((p) => p.conversationId!))];
   if (reopen.length) {
     await sql.query(
       `update conversations c set status = 'active', updated_at = now()
@@ -188,11 +233,13 @@ async function applyEvents(sql: Sql, items: Pick<IngestItem, 'channel' | 'events
       [reopen],
     );
   }
+  return { messages: threaded, marks };
+}
 
-  // Prospects: one upsert for every contact in the batch.
+/** Prospects: one upsert for every contact in the batch; returns each contact's prospect and the new ones. */
+async function upsertProspects(sql: Sql, messages: ThreadedMessage[]): Promise<{ idOf: Map<string, string>; created: string[] }> {
   const contacts = new Map<string, { channel: ChannelInfo; contact: Contact; lastSeen: number | null }>();
-  const reactions = byType<ReactionEvent>('reaction');
-  for (const p of planned) {
+  for (const p of messages) {
     const prev = contacts.get(p.contactKey);
     const seen = p.event.direction === 'in' ? p.event.timestamp : null;
     contacts.set(p.contactKey, {
@@ -201,41 +248,47 @@ async function applyEvents(sql: Sql, items: Pick<IngestItem, 'channel' | 'events
       lastSeen: Math.max(prev?.lastSeen ?? 0, seen ?? 0) || null,
     });
   }
-  const prospectId = new Map<string, string>();
-  if (contacts.size) {
-    const list = [...contacts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
-    const rows = await sql.query(
-      `insert into prospects (id, created_at, updated_at, organization_id, channel_id, platform, external_id, identifier, identifier_type, name, avatar, last_seen)
-       select gen_random_uuid(), now(), now(), u.* from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) u
-       on conflict (channel_id, external_id) do update set
-         name = coalesce(excluded.name, prospects.name),
-         avatar = coalesce(excluded.avatar, prospects.avatar),
-         last_seen = greatest(prospects.last_seen, excluded.last_seen),
-         updated_at = now()
-       returning id, channel_id, external_id, (xmax = 0) as inserted`,
-      [
-        list.map((c) => c.channel.orgId), list.map((c) => c.channel.id), list.map((c) => c.channel.platform),
-        list.map((c) => c.contact.externalId), list.map((c) => c.contact.identifier), list.map((c) => c.contact.identifierType),
-        list.map((c) => c.contact.name ?? null), list.map((c) => c.contact.avatar ?? null),
-        list.map((c) => (c.lastSeen ? new Date(c.lastSeen) : null)),
-      ],
-    );
-    for (const r of rows) {
-      prospectId.set(key(r.channel_id, r.external_id), r.id);
-      if (r.inserted) changes.newProspects.push(r.id);
-    }
+  const idOf = new Map<string, string>();
+  const created: string[] = [];
+  if (!contacts.size) return { idOf, created };
+  const list = [...contacts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
+  const rows = await sql.query<{ id: string; channel_id: string; external_id: string; inserted: boolean }>(
+    `insert into prospects (id, created_at, updated_at, organization_id, channel_id, platform, external_id, identifier, identifier_type, name, avatar, last_seen)
+     select gen_random_uuid(), now(), now(), u.* from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) u
+     on conflict (channel_id, external_id) do update set
+       name = coalesce(excluded.name, prospects.name),
+       avatar = coalesce(excluded.avatar, prospects.avatar),
+       last_seen = greatest(prospects.last_seen, excluded.last_seen),
+       updated_at = now()
+     returning id, channel_id, external_id, (xmax = 0) as inserted`,
+    [
+      list.map((c) => c.channel.orgId), list.map((c) => c.channel.id), list.map((c) => c.channel.platform),
+      list.map((c) => c.contact.externalId), list.map((c) => c.contact.identifier), list.map((c) => c.contact.identifierType),
+      list.map((c) => c.contact.name ?? null), list.map((c) => c.contact.avatar ?? null),
+      list.map((c) => (c.lastSeen ? new Date(c.lastSeen) : null)),
+    ],
+  );
+  for (const r of rows) {
+    idOf.set(key(r.channel_id, r.external_id), r.id);
+    if (r.inserted) created.push(r.id);
   }
+  return { idOf, created };
+}
 
-  // Conversations, in one statement: the active one of each thread, else the latest closed one
-  // reopened, else a new one.
-  const wanted = new Map<string, PlannedMessage>();
-  for (const p of planned) if (!p.conversationId) wanted.set(key(prospectId.get(p.contactKey)!, p.threadKey), p);
+/**
+ * Conversations, in one statement: the active one of each thread, else the latest closed one
+ * reopened, else a new one. Returns the messages with their prospect and conversation.
+ */
+async function placeInConversations(sql: Sql, messages: ThreadedMessage[], prospectOf: Map<string, string>): Promise<PlacedMessage[]> {
+  const wanted = new Map<string, ThreadedMessage>();
+  for (const p of messages) if (!p.conversationId) wanted.set(key(prospectOf.get(p.contactKey)!, p.threadKey), p);
   const conversationOf = new Map<string, string>();
   if (wanted.size) {
     const list = [...wanted.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, p]) => p);
-    const prospects = list.map((p) => prospectId.get(p.contactKey)!);
+    const prospects = list.map((p) => prospectOf.get(p.contactKey)!);
     const threads = list.map((p) => p.threadKey);
-    const rows = await sql.query(
+    type Found = { id: string; prospect_id: string; thread_key: string };
+    const rows = await sql.query<Found>(
       `with w as (select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) w(prospect_id, thread_key, subject, ts)),
        active as (select c.id, c.prospect_id, c.thread_key from conversations c join w using (prospect_id, thread_key) where c.status = 'active'),
        latest as (select distinct on (c.prospect_id, c.thread_key) c.id from conversations c join w using (prospect_id, thread_key)
@@ -255,7 +308,7 @@ async function applyEvents(sql: Sql, items: Pick<IngestItem, 'channel' | 'events
     for (const r of rows) conversationOf.set(key(r.prospect_id, r.thread_key), r.id);
     // Another process opened one at the same moment: its row is visible now.
     if (conversationOf.size < list.length) {
-      const late = await sql.query(
+      const late = await sql.query<Found>(
         `select c.id, c.prospect_id, c.thread_key from conversations c join unnest($1::uuid[], $2::text[]) w(prospect_id, thread_key)
            on c.prospect_id = w.prospect_id and c.thread_key = w.thread_key where c.status = 'active'`,
         [prospects, threads],
@@ -263,127 +316,214 @@ async function applyEvents(sql: Sql, items: Pick<IngestItem, 'channel' | 'events
       for (const r of late) conversationOf.set(key(r.prospect_id, r.thread_key), r.id);
     }
   }
-  for (const p of planned) p.conversationId ??= conversationOf.get(key(prospectId.get(p.contactKey)!, p.threadKey));
+  return messages.map((p) => {
+    const prospectId = prospectOf.get(p.contactKey)!;
+    return { ...p, prospectId, conversationId: p.conversationId ?? conversationOf.get(key(prospectId, p.threadKey))! };
+  });
+}
 
-  // Messages inserted once (what comes back is what is new) and, in the same statement, their
-  // conversations moved on: activity, last message, unread count, last inbound time.
-  const inserted = new Map<string, { id: string; conversationId: string }>();
-  const unique = new Map<string, PlannedMessage>();
-  for (const p of planned) {
+type InsertedRow = MessageRow & { channel_id: string; external_id: string };
+
+/**
+ * Messages inserted once (what comes back is what is new; a repeat in the batch or in Postgres
+ * is a duplicate) and, in the same statement, their conversations moved on: activity, last
+ * message, unread count, last inbound time.
+ */
+async function insertMessages(sql: Sql, messages: PlacedMessage[]): Promise<{ fresh: FreshMessage[]; rows: InsertedRow[]; conversations: string[]; marks: Mark[] }> {
+  const marks: Mark[] = [];
+  const unique = new Map<string, PlacedMessage>();
+  for (const p of messages) {
     const k = key(p.channel.id, p.event.externalId);
-    if (unique.has(k)) outcomes[p.item]!.duplicates++;
+    if (unique.has(k)) marks.push({ item: p.item, as: 'duplicates' });
     else unique.set(k, p);
   }
   const batch = [...unique.values()];
-  if (batch.length) {
-    const counts = (e: MessageEvent) => e.direction === 'in' && !e.automated;
-    const rows = await sql.query(
-      `with u as (select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::jsonb[], $14::jsonb[], $15::boolean[])
-                  u(org, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, ts, status, metadata, summary, counts)),
-       ins as (insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status, metadata)
-               select gen_random_uuid(), now(), now(), org, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, ts, status, metadata from u
-               on conflict (channel_id, external_id) do nothing
-               returning channel_id, external_id, ${MESSAGE_ROW}),
-       agg as (select ins.conversation_id, max(ins.timestamp) as ts,
-                      count(*) filter (where u.counts)::int as unread,
-                      max(ins.timestamp) filter (where u.counts) as inbound_ts,
-                      (array_agg(u.summary || jsonb_build_object('id', ins.id) order by ins.timestamp desc, ins.seq desc))[1] as last_message
-               from ins join u on u.channel_id = ins.channel_id and u.external_id = ins.external_id
-               group by ins.conversation_id),
-       moved as (update conversations c set
-                   last_activity = greatest(c.last_activity, agg.ts),
-                   last_message = case when agg.ts >= c.last_activity or c.last_message is null then agg.last_message else c.last_message end,
-                   unread_count = c.unread_count + agg.unread,
-                   last_inbound_at = greatest(c.last_inbound_at, agg.inbound_ts),
-                   updated_at = now()
-                 from agg where c.id = agg.conversation_id)
-       select * from ins`,
-      [
-        batch.map((p) => p.channel.orgId), batch.map((p) => p.channel.id), batch.map((p) => p.conversationId),
-        batch.map((p) => p.event.externalId), batch.map((p) => p.event.direction),
-        batch.map((p) => (p.event.direction === 'in' ? 'prospect' : 'agent')),
-        batch.map((p) => (p.event.direction === 'in' ? prospectId.get(p.contactKey)! : 'external')),
-        batch.map((p) => p.event.content), batch.map((p) => (p.event.automated ? 'system' : p.event.messageType)),
-        batch.map((p) => p.channel.platform), batch.map((p) => new Date(p.event.timestamp)),
-        batch.map((p) => (p.event.direction === 'in' ? 'delivered' : 'sent')),
-        batch.map((p) => jsonOrNull(messageMetadata(p.event))),
-        batch.map((p) => JSON.stringify(lastMessageSummary(undefined, p.event))),
-        batch.map((p) => counts(p.event)),
-      ],
-    );
-    for (const r of rows) {
-      inserted.set(key(r.channel_id, r.external_id), { id: r.id, conversationId: r.conversation_id });
-      changes.newMessageRows.push({ ...r, attachments: [] });
-    }
-    changes.conversations.push(...new Set(rows.map((r) => r.conversation_id as string)));
+  if (!batch.length) return { fresh: [], rows: [], conversations: [], marks };
+  const counts = (e: MessageEvent) => e.direction === 'in' && !e.automated;
+  const rows = await sql.query<InsertedRow>(
+    `with u as (select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::jsonb[], $14::jsonb[], $15::boolean[])
+                u(org, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, ts, status, metadata, summary, counts)),
+     ins as (insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status, metadata)
+             select gen_random_uuid(), now(), now(), org, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, ts, status, metadata from u
+             on conflict (channel_id, external_id) do nothing
+             returning channel_id, external_id, ${MESSAGE_ROW}),
+     agg as (select ins.conversation_id, max(ins.timestamp) as ts,
+                    count(*) filter (where u.counts)::int as unread,
+                    max(ins.timestamp) filter (where u.counts) as inbound_ts,
+                    (array_agg(u.summary || jsonb_build_object('id', ins.id) order by ins.timestamp desc, ins.seq desc))[1] as last_message
+             from ins join u on u.channel_id = ins.channel_id and u.external_id = ins.external_id
+             group by ins.conversation_id),
+     moved as (update conversations c set
+                 last_activity = greatest(c.last_activity, agg.ts),
+                 last_message = case when agg.ts >= c.last_activity or c.last_message is null then agg.last_message else c.last_message end,
+                 unread_count = c.unread_count + agg.unread,
+                 last_inbound_at = greatest(c.last_inbound_at, agg.inbound_ts),
+                 updated_at = now()
+               from agg where c.id = agg.conversation_id)
+     select * from ins`,
+    [
+      batch.map((p) => p.channel.orgId), batch.map((p) => p.channel.id), batch.map((p) => p.conversationId),
+      batch.map((p) => p.event.externalId), batch.map((p) => p.event.direction),
+      batch.map((p) => (p.event.direction === 'in' ? 'prospect' : 'agent')),
+      batch.map((p) => (p.event.direction === 'in' ? p.prospectId : 'external')),
+      batch.map((p) => p.event.content), batch.map((p) => (p.event.automated ? 'system' : p.event.messageType)),
+      batch.map((p) => p.channel.platform), batch.map((p) => new Date(p.event.timestamp)),
+      batch.map((p) => (p.event.direction === 'in' ? 'delivered' : 'sent')),
+      batch.map((p) => jsonOrNull(messageMetadata(p.event))),
+      batch.map((p) => JSON.stringify(lastMessageSummary(undefined, p.event))),
+      batch.map((p) => counts(p.event)),
+    ],
+  );
+  const idOf = new Map(rows.map((r) => [key(r.channel_id, r.external_id), r.id]));
+  const fresh: FreshMessage[] = [];
+  for (const p of batch) {
+    const id = idOf.get(key(p.channel.id, p.event.externalId));
+    marks.push({ item: p.item, as: id ? 'created' : 'duplicates' });
+    if (id) fresh.push({ ...p, id });
   }
-  const fresh = batch.filter((p) => {
-    const row = inserted.get(key(p.channel.id, p.event.externalId));
-    if (!row) outcomes[p.item]!.duplicates++;
-    return row;
-  });
-  for (const p of fresh) {
-    const row = inserted.get(key(p.channel.id, p.event.externalId))!;
-    outcomes[p.item]!.created++;
-    if (p.event.direction === 'in' && !p.event.automated) changes.inbound.push(row.id);
-  }
+  return { fresh, rows, conversations: [...new Set(rows.map((r) => r.conversation_id))], marks };
+}
 
-  // Attachments of new messages: recorded now, fetched by the media job.
-  const files = fresh.flatMap((p) => (p.event.attachments ?? []).map((a) => ({ p, a, id: randomUUID() })));
-  if (files.length) {
+/** Attachments of new messages: recorded now, fetched by the media job. */
+async function recordAttachments(sql: Sql, messages: FreshMessage[]): Promise<{ toFetch: Changes['attachments']; byMessage: Map<string, PendingAttachment[]> }> {
+  const files = messages.flatMap((p) => (p.event.attachments ?? []).map((a) => ({ p, a, id: randomUUID() })));
+  await insertAttachments(sql, files.map(({ p, a, id }) => ({
+    id, orgId: p.channel.orgId, messageId: p.id, kind: a.kind, fileName: a.fileName ?? null, fileSize: a.fileSize ?? null,
+    mimeType: a.mimeType ?? null, source: attachmentSource(a), storagePath: null, status: 'pending' as const,
+  })));
+  const byMessage = new Map<string, PendingAttachment[]>();
+  for (const { p, a, id } of files) {
+    const list = byMessage.get(p.id) ?? [];
+    byMessage.set(p.id, list);
+    list.push({ id, kind: a.kind, fileName: a.fileName, fileSize: a.fileSize, mimeType: a.mimeType, status: 'pending' });
+  }
+  return { toFetch: files.map(({ p, a, id }) => ({ id, channelId: p.channel.id, inline: a.inline?.base64 })), byMessage };
+}
+
+/**
+ * Statuses applied only forward (message_status_rank, the order of contract/message-status.ts);
+ * several of one message in a batch: the furthest wins. A status whose message has not
+ * arrived yet is kept in pending_statuses until it does.
+ */
+async function applyStatuses(sql: Sql, statuses: Located<StatusEvent>[]): Promise<Updated> {
+  if (!statuses.length) return { updated: [], marks: [] };
+  const best = new Map<string, Located<StatusEvent>>();
+  for (const s of statuses) {
+    const k = key(s.channel.id, s.event.externalId);
+    const prev = best.get(k);
+    if (!prev || messageStatusRank(s.event.status) > messageStatusRank(prev.event.status)) best.set(k, s);
+  }
+  const list = [...best.values()].sort((a, b) => (key(a.channel.id, a.event.externalId) < key(b.channel.id, b.event.externalId) ? -1 : 1));
+  const params = [list.map((s) => s.channel.id), list.map((s) => s.event.externalId), list.map((s) => s.event.status), list.map((s) => s.event.error ?? null)];
+  const rows = await sql.query<{ channel_id: string; external_id: string; id: string; moved: boolean }>(
+    `with s as (select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) s(channel_id, external_id, status, error)),
+     found as (select m.id, m.channel_id, m.external_id, m.status from messages m join s on m.channel_id = s.channel_id and m.external_id = s.external_id),
+     moved as (
+       update messages m set status = s.status, error = coalesce(s.error, m.error), updated_at = now()
+       from s where m.channel_id = s.channel_id and m.external_id = s.external_id
+         and message_status_rank(s.status) > message_status_rank(m.status)
+       returning m.id, m.conversation_id)
+     select f.channel_id, f.external_id, f.id, (mv.id is not null) as moved, mv.conversation_id
+     from found f left join moved mv on mv.id = f.id`,
+    params,
+  );
+  const found = new Set(rows.map((r) => key(r.channel_id, r.external_id)));
+  const missing = list.filter((s) => !found.has(key(s.channel.id, s.event.externalId)));
+  if (missing.length) {
     await sql.query(
-      `insert into attachments (id, created_at, updated_at, organization_id, message_id, kind, file_name, file_size, mime_type, source)
-       select u.id, now(), now(), u.org, u.message_id, u.kind, u.file_name, u.file_size, u.mime_type, u.source
-       from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[])
-         u(id, org, message_id, kind, file_name, file_size, mime_type, source)`,
-      [
-        files.map((f) => f.id), files.map(({ p }) => p.channel.orgId),
-        files.map(({ p }) => inserted.get(key(p.channel.id, p.event.externalId))!.id),
-        files.map(({ a }) => a.kind), files.map(({ a }) => a.fileName ?? null), files.map(({ a }) => a.fileSize ?? null),
-        files.map(({ a }) => a.mimeType ?? null), files.map(({ a }) => attachmentSource(a)),
-      ],
+      `insert into pending_statuses (id, created_at, updated_at, channel_id, external_id, status, error)
+       select gen_random_uuid(), now(), now(), u.* from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) u
+       on conflict (channel_id, external_id) do update set status = excluded.status, error = excluded.error, updated_at = now()
+       where message_status_rank(excluded.status) > message_status_rank(pending_statuses.status)`,
+      [missing.map((s) => s.channel.id), missing.map((s) => s.event.externalId), missing.map((s) => s.event.status), missing.map((s) => s.event.error ?? null)],
     );
-    const rowOf = new Map(changes.newMessageRows.map((r) => [r.id as string, r]));
-    for (const f of files) {
-      changes.attachments.push({ id: f.id, channelId: f.p.channel.id, inline: f.a.inline?.base64 });
-      rowOf.get(inserted.get(key(f.p.channel.id, f.p.event.externalId))!.id)?.attachments.push({
-        id: f.id, kind: f.a.kind, fileName: f.a.fileName, fileSize: f.a.fileSize, mimeType: f.a.mimeType, status: 'pending',
-      });
-    }
   }
+  return { updated: rows.filter((r) => r.moved).map((r) => r.id), marks: statuses.map((s): Mark => ({ item: s.item, as: 'updated' })) };
+}
 
-  // Statuses that arrived before their (outgoing) message now apply.
-  const outgoing = fresh.filter((p) => p.event.direction === 'out');
-  if (outgoing.length) await applyPendingStatuses(sql, { channelIds: outgoing.map((p) => p.channel.id), externalIds: outgoing.map((p) => p.event.externalId) });
+/** "Read up to here" for a contact: their conversations' outgoing messages up to then move forward. */
+async function applyWatermarks(sql: Sql, marks: Located<WatermarkEvent>[]): Promise<Updated> {
+  if (!marks.length) return { updated: [], marks: [] };
+  const rows = await sql.query<{ id: string }>(
+    `update messages m set status = w.status, updated_at = now()
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) w(channel_id, contact, status, up_to)
+     join prospects p on p.channel_id = w.channel_id and p.external_id = w.contact
+     join conversations c on c.prospect_id = p.id
+     where m.conversation_id = c.id and m.direction = 'out' and m.timestamp <= w.up_to
+       and message_status_rank(w.status) > message_status_rank(m.status)
+     returning m.id`,
+    [marks.map((w) => w.channel.id), marks.map((w) => w.event.contactExternalId), marks.map((w) => w.event.status), marks.map((w) => new Date(w.event.upTo))],
+  );
+  return { updated: rows.map((r) => r.id), marks: marks.map((w): Mark => ({ item: w.item, as: 'updated' })) };
+}
 
-  await applyStatuses(sql, byType<StatusEvent>('status'), outcomes, changes);
-  await applyWatermarks(sql, byType<WatermarkEvent>('watermark'), outcomes, changes);
-  await applyReactions(sql, reactions, outcomes, changes);
-  await applyEdits(sql, byType<EditEvent>('edit'), outcomes, changes);
+type Touched = { id: string; channel_id: string; external_id: string };
 
-  return { outcomes, changes };
+/** An update of messages by external id: the events whose message was found count as updated, the others as unsupported (`why`). */
+function touched(rows: Touched[], targets: { item: number; channelId: string; externalId: string }[], why: (externalId: string) => string): Updated {
+  const found = new Set(rows.map((r) => key(r.channel_id, r.external_id)));
+  return {
+    updated: rows.map((r) => r.id),
+    marks: targets.map((t): Mark => (found.has(key(t.channelId, t.externalId)) ? { item: t.item, as: 'updated' } : { item: t.item, as: 'unsupported', note: why(t.externalId) })),
+  };
+}
+
+/** Per message, each contact's last reaction of the batch wins; an empty emoji removes theirs. */
+async function applyReactions(sql: Sql, reactions: Located<ReactionEvent>[]): Promise<Updated> {
+  if (!reactions.length) return { updated: [], marks: [] };
+  const targets = new Map<string, { channelId: string; externalId: string; emoji: Map<string, string> }>();
+  for (const r of reactions) {
+    const k = key(r.channel.id, r.event.targetExternalId);
+    const t = targets.get(k) ?? { channelId: r.channel.id, externalId: r.event.targetExternalId, emoji: new Map() };
+    targets.set(k, t);
+    t.emoji.set(r.event.contact.externalId, r.event.emoji);
+  }
+  const list = [...targets.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, t]) => t);
+  const reactionsOf = metadataObject(`${metadataObject('m.metadata')}->'reactions'`);
+  const rows = await sql.query<Touched>(
+    `update messages m set updated_at = now(),
+       metadata = jsonb_set(${metadataObject('m.metadata')}, '{reactions}', (${reactionsOf} - array(select jsonb_array_elements_text(r.removed))) || r.added)
+     from unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[]) r(channel_id, external_id, added, removed)
+     where m.channel_id = r.channel_id and m.external_id = r.external_id
+     returning m.id, m.channel_id, m.external_id`,
+    [
+      list.map((t) => t.channelId), list.map((t) => t.externalId),
+      list.map((t) => JSON.stringify(Object.fromEntries([...t.emoji].filter(([, e]) => e !== '')))),
+      list.map((t) => JSON.stringify([...t.emoji].filter(([, e]) => e === '').map(([c]) => c))),
+    ],
+  );
+  return touched(rows, reactions.map((r) => ({ item: r.item, channelId: r.channel.id, externalId: r.event.targetExternalId })), (t) => `reaction to unknown message ${t}`);
+}
+
+/** Several edits of one message in a batch: the last one is its text. */
+async function applyEdits(sql: Sql, edits: Located<EditEvent>[]): Promise<Updated> {
+  if (!edits.length) return { updated: [], marks: [] };
+  const last = new Map<string, Located<EditEvent>>();
+  for (const e of edits) last.set(key(e.channel.id, e.event.externalId), e);
+  const list = [...last.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, e]) => e);
+  const rows = await sql.query<Touched>(
+    `update messages m set content = u.content, updated_at = now(),
+       metadata = ${metadataObject('m.metadata')} || jsonb_build_object('edited', true, 'editedAt', u.edited_at)
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) u(channel_id, external_id, content, edited_at)
+     where m.channel_id = u.channel_id and m.external_id = u.external_id
+     returning m.id, m.channel_id, m.external_id`,
+    [list.map((e) => e.channel.id), list.map((e) => e.event.externalId), list.map((e) => e.event.content), list.map((e) => new Date(e.event.timestamp).toISOString())],
+  );
+  return touched(rows, edits.map((e) => ({ item: e.item, channelId: e.channel.id, externalId: e.event.externalId })), (t) => `edit of unknown message ${t}`);
 }
 
 const DETAIL_MAX = 4000;
 
-/** Postgres text cannot hold NUL (a raw email may): kept as U+FFFD, so the delivery is still kept. */
-const storableText = (text: string) => (text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text);
-
 /** The raw payloads, kept for replay and debugging, with what became of them. */
 async function recordDeliveries(sql: Sql, items: IngestItem[], outcomes: IngestOutcome[]) {
-  const kept = items.flatMap((it, i) => (it.record ? [{ it, record: it.record, o: addOutcome(addOutcome(emptyOutcome(), it.record.prior ?? emptyOutcome()), outcomes[i]!) }] : []));
-  if (!kept.length) return;
-  await sql.query(
-    `insert into webhook_events (id, created_at, updated_at, organization_id, channel_id, job_id, payload, content_type, outcome, detail, expires_at)
-     select gen_random_uuid(), now(), now(), u.org, u.channel, u.job, u.payload, u.content_type, u.outcome, u.detail, now() + make_interval(hours => u.hours)
-     from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[]) u(org, channel, job, payload, outcome, detail, hours, content_type)
-     on conflict (job_id) do nothing`,
-    [
-      kept.map((k) => k.it.channel.orgId), kept.map((k) => k.it.channel.id), kept.map((k) => k.record.jobId),
-      kept.map((k) => storableText(k.record.payload)), kept.map((k) => outcomeLabel(k.o)), kept.map((k) => outcomeDetail(k.o)),
-      kept.map((k) => Math.ceil(k.record.retentionHours)), kept.map((k) => k.record.contentType ?? null),
-    ],
-  );
+  await insertWebhookEvents(sql, items.flatMap((it, i) => {
+    if (!it.record) return [];
+    const o = addOutcome(addOutcome(emptyOutcome(), it.record.prior ?? emptyOutcome()), outcomes[i]!);
+    return [{
+      orgId: it.channel.orgId, channelId: it.channel.id, jobId: it.record.jobId, payload: it.record.payload, contentType: it.record.contentType ?? null,
+      outcome: outcomeLabel(o), detail: outcomeDetail(o), retentionHours: it.record.retentionHours,
+    }];
+  }));
 }
 
 function outcomeDetail(o: IngestOutcome): string | null {
@@ -396,12 +536,10 @@ function outcomeDetail(o: IngestOutcome): string | null {
  * 'failed' with the reason, so it can be seen and replayed.
  */
 export async function recordFailedDelivery(sql: Sql, channel: ChannelInfo, record: DeliveryRecord, reason: string) {
-  await sql.query(
-    `insert into webhook_events (id, created_at, updated_at, organization_id, channel_id, job_id, payload, content_type, outcome, detail, expires_at)
-     values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, $5, 'failed', $6, now() + make_interval(hours => $7))
-     on conflict (job_id) do update set outcome = 'failed', detail = excluded.detail, updated_at = now()`,
-    [channel.orgId, channel.id, record.jobId, storableText(record.payload), record.contentType ?? null, `failed: ${reason}`.slice(0, DETAIL_MAX), Math.ceil(record.retentionHours)],
-  );
+  await upsertFailedWebhookEvent(sql, {
+    orgId: channel.orgId, channelId: channel.id, jobId: record.jobId, payload: record.payload, contentType: record.contentType ?? null,
+    detail: `failed: ${reason}`.slice(0, DETAIL_MAX), retentionHours: record.retentionHours,
+  });
 }
 
 function outcomeLabel(o: IngestOutcome) {
@@ -426,138 +564,4 @@ function messageMetadata(e: MessageEvent): Record<string, unknown> | null {
 
 function attachmentSource(a: InboundAttachment): string {
   return a.inline ? `inline:${a.inline.contentId ?? ''}` : a.source;
-}
-
-/**
- * Statuses that arrived before their message apply once the message exists: for the given
- * messages, or (no keys) for every message that exists by now.
- */
-export async function applyPendingStatuses(sql: Sql, only?: { channelIds: string[]; externalIds: string[] }) {
-  await sql.query(
-    `with applied as (
-       delete from pending_statuses ps using messages m
-       where m.channel_id = ps.channel_id and m.external_id = ps.external_id
-         ${only ? 'and (ps.channel_id, ps.external_id) in (select * from unnest($1::uuid[], $2::text[]))' : ''}
-       returning ps.channel_id, ps.external_id, ps.status, ps.error)
-     update messages m set status = a.status, error = coalesce(a.error, m.error), updated_at = now()
-     from applied a where m.channel_id = a.channel_id and m.external_id = a.external_id
-       and message_status_rank(a.status) > message_status_rank(m.status)`,
-    only ? [only.channelIds, only.externalIds] : [],
-  );
-}
-
-type Located<T> = { item: number; channel: ChannelInfo; event: T };
-
-async function applyStatuses(sql: Sql, statuses: Located<StatusEvent>[], outcomes: IngestOutcome[], changes: Changes) {
-  if (!statuses.length) return;
-  // Several statuses of one message in a batch: the furthest wins.
-  const best = new Map<string, Located<StatusEvent>>();
-  for (const s of statuses) {
-    const k = key(s.channel.id, s.event.externalId);
-    const prev = best.get(k);
-    if (!prev || rank(s.event.status) > rank(prev.event.status)) best.set(k, s);
-  }
-  const list = [...best.values()].sort((a, b) => (key(a.channel.id, a.event.externalId) < key(b.channel.id, b.event.externalId) ? -1 : 1));
-  const params = [list.map((s) => s.channel.id), list.map((s) => s.event.externalId), list.map((s) => s.event.status), list.map((s) => s.event.error ?? null)];
-  const rows = await sql.query(
-    `with s as (select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) s(channel_id, external_id, status, error)),
-     found as (select m.id, m.channel_id, m.external_id, m.status from messages m join s on m.channel_id = s.channel_id and m.external_id = s.external_id),
-     moved as (
-       update messages m set status = s.status, error = coalesce(s.error, m.error), updated_at = now()
-       from s where m.channel_id = s.channel_id and m.external_id = s.external_id
-         and message_status_rank(s.status) > message_status_rank(m.status)
-       returning m.id, m.conversation_id)
-     select f.channel_id, f.external_id, f.id, (mv.id is not null) as moved, mv.conversation_id
-     from found f left join moved mv on mv.id = f.id`,
-    params,
-  );
-  const found = new Set(rows.map((r) => key(r.channel_id, r.external_id)));
-  for (const r of rows) if (r.moved) changes.updatedMessages.push(r.id);
-  const missing = list.filter((s) => !found.has(key(s.channel.id, s.event.externalId)));
-  if (missing.length) {
-    await sql.query(
-      `insert into pending_statuses (id, created_at, updated_at, channel_id, external_id, status, error)
-       select gen_random_uuid(), now(), now(), u.* from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) u
-       on conflict (channel_id, external_id) do update set status = excluded.status, error = excluded.error, updated_at = now()
-       where message_status_rank(excluded.status) > message_status_rank(pending_statuses.status)`,
-      [missing.map((s) => s.channel.id), missing.map((s) => s.event.externalId), missing.map((s) => s.event.status), missing.map((s) => s.event.error ?? null)],
-    );
-  }
-  for (const s of statuses) outcomes[s.item]!.updated++;
-}
-
-async function applyWatermarks(sql: Sql, marks: Located<WatermarkEvent>[], outcomes: IngestOutcome[], changes: Changes) {
-  if (!marks.length) return;
-  const rows = await sql.query(
-    `update messages m set status = w.status, updated_at = now()
-     from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) w(channel_id, contact, status, up_to)
-     join prospects p on p.channel_id = w.channel_id and p.external_id = w.contact
-     join conversations c on c.prospect_id = p.id
-     where m.conversation_id = c.id and m.direction = 'out' and m.timestamp <= w.up_to
-       and message_status_rank(w.status) > message_status_rank(m.status)
-     returning m.id`,
-    [marks.map((w) => w.channel.id), marks.map((w) => w.event.contactExternalId), marks.map((w) => w.event.status), marks.map((w) => new Date(w.event.upTo))],
-  );
-  changes.updatedMessages.push(...rows.map((r) => r.id));
-  for (const w of marks) outcomes[w.item]!.updated++;
-}
-
-async function applyReactions(sql: Sql, reactions: Located<ReactionEvent>[], outcomes: IngestOutcome[], changes: Changes) {
-  if (!reactions.length) return;
-  // Per message, each contact's last reaction of the batch wins; an empty emoji removes theirs.
-  const targets = new Map<string, { channelId: string; externalId: string; emoji: Map<string, string> }>();
-  for (const r of reactions) {
-    const k = key(r.channel.id, r.event.targetExternalId);
-    const t = targets.get(k) ?? { channelId: r.channel.id, externalId: r.event.targetExternalId, emoji: new Map() };
-    targets.set(k, t);
-    t.emoji.set(r.event.contact.externalId, r.event.emoji);
-  }
-  const list = [...targets.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, t]) => t);
-  const reactionsOf = metadataObject(`${metadataObject('m.metadata')}->'reactions'`);
-  const rows = await sql.query(
-    `update messages m set updated_at = now(),
-       metadata = jsonb_set(${metadataObject('m.metadata')}, '{reactions}', (${reactionsOf} - array(select jsonb_array_elements_text(r.removed))) || r.added)
-     from unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[]) r(channel_id, external_id, added, removed)
-     where m.channel_id = r.channel_id and m.external_id = r.external_id
-     returning m.id, m.channel_id, m.external_id`,
-    [
-      list.map((t) => t.channelId), list.map((t) => t.externalId),
-      list.map((t) => JSON.stringify(Object.fromEntries([...t.emoji].filter(([, e]) => e !== '')))),
-      list.map((t) => JSON.stringify([...t.emoji].filter(([, e]) => e === '').map(([c]) => c))),
-    ],
-  );
-  const found = new Set(rows.map((r) => key(r.channel_id, r.external_id)));
-  changes.updatedMessages.push(...rows.map((r) => r.id as string));
-  for (const r of reactions) {
-    if (found.has(key(r.channel.id, r.event.targetExternalId))) outcomes[r.item]!.updated++;
-    else {
-      outcomes[r.item]!.unsupported++;
-      outcomes[r.item]!.notes.push(`reaction to unknown message ${r.event.targetExternalId}`);
-    }
-  }
-}
-
-async function applyEdits(sql: Sql, edits: Located<EditEvent>[], outcomes: IngestOutcome[], changes: Changes) {
-  if (!edits.length) return;
-  // Several edits of one message in a batch: the last one is its text.
-  const last = new Map<string, Located<EditEvent>>();
-  for (const e of edits) last.set(key(e.channel.id, e.event.externalId), e);
-  const list = [...last.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, e]) => e);
-  const rows = await sql.query(
-    `update messages m set content = u.content, updated_at = now(),
-       metadata = ${metadataObject('m.metadata')} || jsonb_build_object('edited', true, 'editedAt', u.edited_at)
-     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) u(channel_id, external_id, content, edited_at)
-     where m.channel_id = u.channel_id and m.external_id = u.external_id
-     returning m.id, m.channel_id, m.external_id`,
-    [list.map((e) => e.channel.id), list.map((e) => e.event.externalId), list.map((e) => e.event.content), list.map((e) => new Date(e.event.timestamp).toISOString())],
-  );
-  const found = new Set(rows.map((r) => key(r.channel_id, r.external_id)));
-  changes.updatedMessages.push(...rows.map((r) => r.id as string));
-  for (const e of edits) {
-    if (found.has(key(e.channel.id, e.event.externalId))) outcomes[e.item]!.updated++;
-    else {
-      outcomes[e.item]!.unsupported++;
-      outcomes[e.item]!.notes.push(`edit of unknown message ${e.event.externalId}`);
-    }
-  }
 }

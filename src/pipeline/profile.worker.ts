@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
-import { withSql } from '../db/sql.js';
+import { sqlOf, withSql } from '../db/sql.js';
+import { fillProfile, prospectIdentity, unnamedProspects } from '../db/prospects.js';
 import { connectorContext } from './connector-context.js';
 import { categorize } from './errors.js';
 import { errorMessage, platformCall } from '../errors.js';
@@ -11,10 +12,8 @@ type ProfileJob = { prospectId: string };
 /** New prospects known only by an id, on channels that can say who they are. */
 export async function enqueueProfiles(deps: Deps, prospectIds: string[]) {
   if (!prospectIds.length) return;
-  const rows = await withSql(deps.orm, (sql) =>
-    sql.query('select id, channel_id from prospects where id = any($1::uuid[]) and name is null', [prospectIds]));
   const wanted = [];
-  for (const r of rows) if ((await deps.channels.get(r.channel_id))?.connector.profile) wanted.push(r.id as string);
+  for (const r of await unnamedProspects(sqlOf(deps.orm), prospectIds)) if ((await deps.channels.get(r.channel_id))?.connector.profile) wanted.push(r.id);
   if (wanted.length) await deps.queues.profile.addBulk(wanted.map((prospectId) => ({ name: 'fetch', data: { prospectId }, opts: { jobId: `profile-${prospectId}` } })));
 }
 
@@ -24,8 +23,7 @@ export function startProfileWorker(deps: Deps) {
     deps,
     'profile',
     async (job: Job<ProfileJob>) => {
-      const [p] = await withSql(deps.orm, (sql) =>
-        sql.query('select id, channel_id, external_id, identifier, identifier_type, name from prospects where id = $1', [job.data.prospectId]));
+      const p = await prospectIdentity(sqlOf(deps.orm), job.data.prospectId);
       if (!p || p.name) return;
       const channel = await deps.channels.get(p.channel_id);
       if (!channel?.connector.profile) return;
@@ -42,11 +40,7 @@ export function startProfileWorker(deps: Deps) {
         throw err;
       }
       if (!profile.name && !profile.avatar) return;
-      const conversations = await withSql(deps.orm, async (sql) => {
-        await sql.query('update prospects set name = coalesce(name, $2), avatar = coalesce(avatar, $3), updated_at = now() where id = $1',
-          [p.id, profile.name ?? null, profile.avatar ?? null]);
-        return (await sql.query('select id from conversations where prospect_id = $1', [p.id])).map((r) => r.id as string);
-      });
+      const conversations = await withSql(deps.orm, (sql) => fillProfile(sql, p.id, profile));
       await deps.live.publish({ newProspects: [p.id], conversations });
     },
     { concurrency: 8 },

@@ -5,6 +5,8 @@ import { enqueueInbound } from './ingest.queue.js';
 import { QueueUnavailableError } from '../errors.js';
 import { connectorContext } from './connector-context.js';
 import { redisKeys } from '../queue/redis-keys.js';
+import { sqlOf } from '../db/sql.js';
+import { enabledChannelIds, pullCursor, savePullCursor } from '../db/channels.js';
 import { setChannelState, type ChannelState } from '../domain/channel-state.js';
 
 const LEASE_MS = 30_000;
@@ -35,9 +37,8 @@ export class PullRunner {
   private lease = (id: string) => redisKeys(this.deps.config.queuePrefix).pullLease(id);
 
   private async scan(): Promise<void> {
-    const rows = await this.deps.orm.em.getConnection().execute("select id from channels where status <> 'disabled'");
     const wanted = new Set<string>();
-    for (const { id } of rows) {
+    for (const id of await enabledChannelIds(sqlOf(this.deps.orm))) {
       const channel = await this.deps.channels.get(id);
       if (channel?.connector.pull) wanted.add(id);
     }
@@ -66,17 +67,18 @@ export class PullRunner {
     const channel = await this.deps.channels.get(id);
     if (!channel?.connector.pull) return undefined;
     const { deps } = this;
-    const [row] = await deps.orm.em.getConnection().execute('select cursor from channels where id = ?', [id]);
+    const sql = sqlOf(deps.orm);
+    const cursor = await pullCursor(sql, id);
     const log = deps.log.child({ channelId: id, kind: channel.kind });
     const saveCursor = async (cursor: Record<string, unknown>) => {
-      await deps.orm.em.getConnection().execute('update channels set cursor = ? where id = ?', [JSON.stringify(cursor), id]);
+      await savePullCursor(sql, id, cursor);
     };
     try {
       return await channel.connector.pull.start({
         ...connectorContext(deps, id),
         channelId: id,
         credentials: channel.credentials,
-        cursor: row?.cursor ?? null,
+        cursor,
         log,
         emit: async (raw, deliveryId, cursor) => {
           // Redis away: wait for it here (capped backoff) rather than fail the connector's loop;

@@ -1,10 +1,12 @@
 import type { Deps } from '../context.js';
 import { enqueueInbound } from './ingest.queue.js';
+import { sqlOf } from '../db/sql.js';
+import { markReplayed, type KeptRow } from '../db/webhook-events.js';
+
+export type { KeptRow };
 
 /** What a kept webhook payload may have come to; 'failed' ones are shown to admins for replay. */
 export const WEBHOOK_OUTCOMES = ['received', 'stored', 'updated', 'duplicate', 'unsupported', 'ignored', 'failed', 'replayed'] as const;
-
-export type KeptRow = { id: string; channel_id: string; payload: string; content_type: string | null };
 
 /**
  * Queues kept payloads through ingest again and marks them 'replayed'. Safe to repeat: what was
@@ -17,11 +19,6 @@ export async function replayKept(deps: Deps, rows: KeptRow[]): Promise<number> {
     contentType: r.content_type ?? undefined,
     receivedAt: at,
   })));
-  if (rows.length) {
-    await deps.orm.em.getConnection().execute(
-      `update webhook_events set outcome = 'replayed', updated_at = now() where id in (?) and outcome = 'failed'`,
-      [rows.map((r) => r.id)],
-    );
-  }
+  await markReplayed(sqlOf(deps.orm), rows.map((r) => r.id));
   return rows.length;
 }

@@ -5,6 +5,8 @@ import { startIngestWorker } from './ingest.worker.js';
 import { startMediaWorker } from './media.worker.js';
 import { enqueueMedia } from '../queue/media.jobs.js';
 import type { Changes } from './persist.js';
+import { sqlOf } from '../db/sql.js';
+import { inBotConversations } from '../db/messages.js';
 import { startOutboundWorker } from './outbound.worker.js';
 import { startBotWorker, enqueueBot } from './bot.worker.js';
 import { PullRunner } from './pull-runner.js';
@@ -25,11 +27,8 @@ export function afterIngest(deps: Deps) {
 /** Only conversations whose bot is on get a bot job. */
 async function botTurns(deps: Deps, inbound: string[]) {
   if (!inbound.length) return;
-  const rows = await deps.orm.em.getConnection().execute(
-    'select m.id from messages m join conversations c on c.id = m.conversation_id where m.id in (?) and c.bot_enabled',
-    [inbound],
-  );
-  if (rows.length) await enqueueBot(deps, rows.map((r) => r.id as string));
+  const ids = await inBotConversations(sqlOf(deps.orm), inbound);
+  if (ids.length) await enqueueBot(deps, ids);
 }
 
 /** The worker role: every queue's consumer (each under the failure policy). close() lets in-flight jobs finish. */

@@ -1,5 +1,7 @@
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
+import { conversationRoutes } from '../db/conversations.js';
+import type { MessageRow } from '../db/messages.js';
 import { loadConversations, loadMessages, loadProspects, messageView, type ConversationView } from '../domain/read-models.js';
 import { rooms } from './publisher.js';
 import { Channel } from '../domain/channel.entity.js';
@@ -8,7 +10,7 @@ import { channelView } from '../domain/channels.js';
 /** What a committed write changed, by id (the pipeline's persist `Changes` fits it). */
 export type LiveChanges = {
   /** New messages as stored (MESSAGE_COLUMNS), pushed without reading them back. */
-  newMessageRows: Record<string, any>[];
+  newMessageRows: MessageRow[];
   conversations: string[];
   updatedMessages: string[];
   newProspects: string[];
@@ -57,11 +59,8 @@ export class LiveUpdates {
     if (!ids.length) return;
     const { messages, routes } = await withSql(this.deps.orm, async (sql) => {
       const messages = await loadMessages(sql, ids, this.deps.signer);
-      const routes = await sql.query(
-        'select id, organization_id, assigned_to_id from conversations where id = any($1::uuid[])',
-        [[...new Set(messages.map((m) => m.conversationId))]],
-      );
-      return { messages, routes: new Map(routes.map((r) => [r.id as string, r])) };
+      const routes = await conversationRoutes(sql, [...new Set(messages.map((m) => m.conversationId))]);
+      return { messages, routes: new Map(routes.map((r) => [r.id, r])) };
     });
     for (const m of messages) {
       const route = routes.get(m.conversationId);

@@ -2,6 +2,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { Publisher } from '../realtime/publisher.js';
 import { rooms } from '../realtime/publisher.js';
+import { sqlOf } from '../db/sql.js';
+import { userStandings } from '../db/users.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
 
 export type Standing = { orgId: string; role: string; disabled: boolean; tokenVersion: number };
@@ -52,11 +54,8 @@ export class Sessions {
   async refresh(userIds: string[]): Promise<void> {
     const ids = [...new Set(userIds)];
     if (!ids.length) return;
-    const rows = await this.orm.em.getConnection().execute(
-      'select id, organization_id, role, disabled, token_version from users where id in (?)',
-      [ids],
-    );
-    const found = new Map<string, Standing>(rows.map((r: any) => [r.id, { orgId: r.organization_id, role: r.role, disabled: r.disabled, tokenVersion: r.token_version }]));
+    const rows = await userStandings(sqlOf(this.orm), ids);
+    const found = new Map<string, Standing>(rows.map((r) => [r.id, { orgId: r.organization_id, role: r.role, disabled: r.disabled, tokenVersion: r.token_version }]));
     const expires = Date.now() + this.ttlMs;
     for (const id of ids) this.entries.set(id, { value: found.get(id) ?? null, expires });
   }

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger.js';
 import { z } from 'zod';
 import * as wire from '../../contract/wire.js';
 import { MESSAGE_STATUSES } from '../../contract/message-status.js';
+import { withSql } from '../../src/db/sql.js';
 import { TEST_METRICS_TOKEN, createTestDatabase, startTestHub, type TestHub } from '../support/hub.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -30,6 +31,9 @@ describe('migrations', () => {
       // Whatever the entities declare is already in the migration: nothing left to generate.
       const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
       expect(diff.trim()).toBe('');
+      // SQL's status order is the contract's (contract/message-status.ts), failed highest.
+      const ranks = await withSql(orm, (sql) => sql.query('select message_status_rank(s) as rank from unnest($1::text[]) with ordinality u(s, n) order by n', [[...MESSAGE_STATUSES, 'bogus']]));
+      expect(ranks.map((r: any) => r.rank)).toEqual([...MESSAGE_STATUSES.map((_, i) => i + 1), null]);
     } finally {
       await orm.close();
     }

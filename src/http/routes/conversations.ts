@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../context.js';
-import { withSql } from '../../db/sql.js';
+import { sqlOf, withSql } from '../../db/sql.js';
+import { activeMembers } from '../../db/users.js';
 import {
   ConversationFilter, ConversationPatch, MessagePage, getConversation, listConversations, loadThread, markAsRead, updateConversation, type Actor,
 } from '../../domain/conversations.js';
@@ -45,9 +46,9 @@ export function conversationRoutes(deps: Deps) {
 
   app.openapi(createRoute({ method: 'get', path: '/api/agents', tags, security: bearer, responses: returns(200, 'The organization\'s agents with their presence, for assignment', z.array(wire.Agent)) }),
     async (c) => {
-      const rows = await withSql(deps.orm, (sql) => sql.query('select id, name, role from users where organization_id = $1 and not disabled order by name', [c.var.auth.orgId]));
+      const rows = await activeMembers(sqlOf(deps.orm), c.var.auth.orgId);
       const online = await deps.presence.online(c.var.auth.orgId, rows.map((r) => r.id));
-      return c.json(rows.map((r) => ({ ...r, status: online.has(r.id) ? 'online' : 'offline' })), 200);
+      return c.json(rows.map((r) => ({ ...r, status: online.has(r.id) ? ('online' as const) : ('offline' as const) })), 200);
     });
   return app;
 }

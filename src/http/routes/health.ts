@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Deps } from '../../context.js';
+import { ping } from '../../db/sql.js';
 
 const within = <T>(ms: number, p: Promise<T>) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
@@ -14,7 +15,7 @@ export function healthRoutes(deps: Deps) {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const [db, redis] = await Promise.allSettled([
-      within(1000, deps.orm.em.getConnection().execute('select 1')),
+      within(1000, ping(deps.orm)),
       // While ioredis reconnects, a ping would wait in its offline queue: fail fast instead.
       ['reconnecting', 'close', 'end'].includes(deps.redis.status) ? Promise.reject(new Error(deps.redis.status)) : within(1000, deps.redis.ping()),
     ]);

@@ -6,6 +6,8 @@ import { kindOfMime } from '../../domain/outbound.js';
 import { MEDIA_CSP, SNIFF_BYTES, decideType, servedAs } from '../../media/types.js';
 import { UploadLimiter } from '../../media/upload-limiter.js';
 import { redisKeys } from '../../queue/redis-keys.js';
+import { sqlOf } from '../../db/sql.js';
+import { existsInOrg, insertAttachments, readyFile, resetFailed } from '../../db/attachments.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../context.js';
@@ -20,7 +22,7 @@ const ENVELOPE_BYTES = 64 * 1024;
 export function mediaRoutes(deps: Deps) {
   const { media: store, signer } = deps;
   const app = new Hono<AppEnv>();
-  const conn = () => deps.orm.em.getConnection();
+  const sql = sqlOf(deps.orm);
   const limit = deps.config.uploadLimitBytes;
   const limiter = new UploadLimiter(deps.redis, redisKeys(deps.config.queuePrefix), deps.config.uploadsPerUser);
 
@@ -35,9 +37,9 @@ export function mediaRoutes(deps: Deps) {
   app.get('/media/:id', async (c) => {
     const id = c.req.param('id');
     if (!z.uuid().safeParse(id).success || !signer.verify(id, c.req.query('exp'), c.req.query('sig'))) throw notFound('File');
-    const [att] = await conn().execute("select storage_path, mime_type, file_name from attachments where id = ? and status = 'ready'", [id]);
-    const file = att && (await store.open(att.storage_path));
-    if (!file) throw notFound('File');
+    const att = await readyFile(sql, id);
+    const file = att?.storage_path ? await store.open(att.storage_path) : null;
+    if (!att || !file) throw notFound('File');
     const { contentType, inline } = servedAs(att.mime_type);
     const name = (att.file_name ?? 'file').replace(/["\r\n]/g, '');
     return c.body(Readable.toWeb(file.stream as Readable) as ReadableStream, 200, {
@@ -65,11 +67,9 @@ export function mediaRoutes(deps: Deps) {
       const mimeType = decideType(file.claimedType, file.head);
       const kind = kindOfMime(mimeType);
       try {
-        await conn().execute(
-          `insert into attachments (id, created_at, updated_at, organization_id, message_id, kind, file_name, file_size, mime_type, source, storage_path, status)
-           values (?, now(), now(), ?, null, ?, ?, ?, ?, 'upload', ?, 'ready')`,
-          [id, orgId, kind, file.name, file.size, mimeType, file.storagePath],
-        );
+        await insertAttachments(sql, [{
+          id, orgId, messageId: null, kind, fileName: file.name, fileSize: file.size, mimeType, source: 'upload', storagePath: file.storagePath, status: 'ready',
+        }]);
       } catch (err) {
         await store.remove(file.storagePath);
         throw err;
@@ -82,18 +82,13 @@ export function mediaRoutes(deps: Deps) {
 
   app.post('/api/attachments/:id/retry', requireAuth(deps), async (c) => {
     const id = c.req.param('id');
-    const rows = z.uuid().safeParse(id).success
-      ? await conn().execute(
-          "update attachments set status = 'pending', error = null, updated_at = now() where id = ? and organization_id = ? and status = 'failed' returning id, attempts",
-          [id, c.var.auth.orgId],
-        )
-      : [];
-    if (!rows[0]) {
-      const exists = z.uuid().safeParse(id).success && (await conn().execute('select 1 from attachments where id = ? and organization_id = ?', [id, c.var.auth.orgId]))[0];
-      if (!exists) throw notFound('Attachment');
+    const valid = z.uuid().safeParse(id).success;
+    const reset = valid ? await resetFailed(sql, id, c.var.auth.orgId) : undefined;
+    if (!reset) {
+      if (!valid || !(await existsInOrg(sql, id, c.var.auth.orgId))) throw notFound('Attachment');
       throw new AppError(409, 'not_failed', 'Only a failed attachment can be retried');
     }
-    await enqueueMedia(deps, id, undefined, rows[0].attempts);
+    await enqueueMedia(deps, id, undefined, reset.attempts);
     return c.json({ ok: true }, 202);
   });
   return app;

@@ -1,6 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../context.js';
-import { WEBHOOK_OUTCOMES, replayKept, type KeptRow } from '../../pipeline/replay.js';
+import { WEBHOOK_OUTCOMES, replayKept } from '../../pipeline/replay.js';
+import { sqlOf } from '../../db/sql.js';
+import { keptEvent, keptEvents, listWebhookEvents } from '../../db/webhook-events.js';
 import { requireAuth, requireRole } from '../auth.js';
 import { notFound } from '../../errors.js';
 import { auditActor, router } from '../env.js';
@@ -25,20 +27,14 @@ export function webhookEventRoutes(deps: Deps) {
   const app = router();
   app.use('/api/webhook-events', requireAuth(deps), requireRole('admin'));
   app.use('/api/webhook-events/*', requireAuth(deps), requireRole('admin'));
-  const conn = () => deps.orm.em.getConnection();
+  const sql = sqlOf(deps.orm);
   const tags = ['webhooks'];
 
   app.openapi(createRoute({ method: 'get', path: '/api/webhook-events', tags, security: bearer, request: { query: Filter }, responses: described(200, 'Kept payloads, newest first') }),
     async (c) => {
       const f = c.req.valid('query');
-      const rows = await conn().execute(
-        `select e.id, e.channel_id, ch.name as channel_name, ch.kind as channel_kind, e.outcome, e.detail, e.payload, e.content_type, e.created_at, e.expires_at
-         from webhook_events e join channels ch on ch.id = e.channel_id
-         where e.organization_id = ? and (?::uuid is null or e.channel_id = ?) and (?::text is null or e.outcome = ?)
-         order by e.created_at desc limit ?`,
-        [c.var.auth.orgId, f.channelId ?? null, f.channelId ?? null, f.outcome ?? null, f.outcome ?? null, f.limit],
-      );
-      return c.json(rows.map((r: any) => ({
+      const rows = await listWebhookEvents(sql, c.var.auth.orgId, f);
+      return c.json(rows.map((r) => ({
         id: r.id, channelId: r.channel_id, channelName: r.channel_name, channelKind: r.channel_kind,
         outcome: r.outcome, detail: r.detail ?? undefined, payload: r.payload, contentType: r.content_type ?? undefined,
         receivedAt: new Date(r.created_at).toISOString(), expiresAt: new Date(r.expires_at).toISOString(),
@@ -48,12 +44,10 @@ export function webhookEventRoutes(deps: Deps) {
   app.openapi(createRoute({ method: 'post', path: '/api/webhook-events/{id}/replay', tags, security: bearer, request: { params: IdParam }, responses: described(202, 'Queued again') }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const rows = z.uuid().safeParse(id).success
-        ? await conn().execute('select id, channel_id, payload, content_type from webhook_events where id = ? and organization_id = ?', [id, c.var.auth.orgId])
-        : [];
-      if (!rows.length) throw notFound('Webhook event');
-      await replayKept(deps, rows as KeptRow[]);
-      audit(c.var.em, auditActor(c), { action: 'webhook_event.replay', targetType: 'webhook_event', targetId: id, details: { channelId: (rows[0] as KeptRow).channel_id } });
+      const kept = z.uuid().safeParse(id).success ? await keptEvent(sql, id, c.var.auth.orgId) : undefined;
+      if (!kept) throw notFound('Webhook event');
+      await replayKept(deps, [kept]);
+      audit(c.var.em, auditActor(c), { action: 'webhook_event.replay', targetType: 'webhook_event', targetId: id, details: { channelId: kept.channel_id } });
       await c.var.em.flush();
       return c.json({ ok: true, replayed: 1 }, 202);
     });
@@ -62,13 +56,7 @@ export function webhookEventRoutes(deps: Deps) {
   app.openapi(createRoute({ method: 'post', path: '/api/webhook-events/replay', tags, security: bearer, request: jsonBody(ReplayFilter), responses: described(202, 'Queued again, with how many') }),
     async (c) => {
       const f = c.req.valid('json');
-      const rows = await conn().execute(
-        `select id, channel_id, payload, content_type from webhook_events
-         where organization_id = ? and outcome = ? and (?::uuid is null or channel_id = ?)
-         order by created_at limit ?`,
-        [c.var.auth.orgId, f.outcome, f.channelId ?? null, f.channelId ?? null, f.limit],
-      );
-      const replayed = await replayKept(deps, rows as KeptRow[]);
+      const replayed = await replayKept(deps, await keptEvents(sql, c.var.auth.orgId, f));
       audit(c.var.em, auditActor(c), { action: 'webhook_event.replay_all', targetType: 'webhook_event', details: { outcome: f.outcome, channelId: f.channelId ?? null, replayed } });
       await c.var.em.flush();
       return c.json({ ok: true, replayed }, 202);
