@@ -2,8 +2,9 @@ import { z } from 'zod';
 import * as wire from '../../contract/wire.js';
 import type { Deps } from '../context.js';
 import { withSql, type Sql } from '../db/sql.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { owned } from './owned.js';
 import {
   CONVERSATION_COLUMNS, CONVERSATION_FROM, MESSAGE_COLUMNS, conversationView, messageView, type ConversationView,
 } from './read-models.js';
@@ -56,9 +57,8 @@ export async function listConversations(deps: Deps, actor: Actor, f: Conversatio
 }
 
 export async function getConversation(sql: Sql, actor: Actor, id: string): Promise<ConversationView> {
-  if (!z.uuid().safeParse(id).success) throw notFound('Conversation');
-  const [row] = await sql.query(`select ${CONVERSATION_COLUMNS} from ${CONVERSATION_FROM} where c.id = $1 and c.organization_id = $2`, [id, actor.orgId]);
-  if (!row) throw notFound('Conversation');
+  const row = await owned('Conversation', id, async (id) =>
+    (await sql.query(`select ${CONVERSATION_COLUMNS} from ${CONVERSATION_FROM} where c.id = $1 and c.organization_id = $2`, [id, actor.orgId]))[0]);
   return conversationView(row);
 }
 

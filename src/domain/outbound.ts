@@ -4,10 +4,11 @@ import { connectorFor } from '../../connectors/registry.js';
 import type { MessageType } from '../../connectors/types.js';
 import type { Deps } from '../context.js';
 import { inTransaction, withSql, type Sql } from '../db/sql.js';
-import { AppError, badRequest, notFound } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
 import { lastMessageSummary } from './message-summary.js';
 import { MESSAGE_COLUMNS, MESSAGE_ROW, messageView, type ChatMessage } from './read-models.js';
 import type { Actor } from './conversations.js';
+import { owned } from './owned.js';
 
 /** Text, files, or both (sendMessage refuses a message with neither). */
 export const SendInput = z
@@ -41,15 +42,13 @@ export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeo
   if (!input.content && !input.attachments?.length && !input.attachmentIds?.length) throw badRequest('A message needs some text or a file', 'validation_error');
   const clientMessageId = input.clientMessageId ?? randomUUID();
   const result = await inTransaction(deps.orm, async (sql) => {
-    if (!z.uuid().safeParse(input.conversationId).success) throw notFound('Conversation');
-    const [conv] = await sql.query(
+    const conv = await owned('Conversation', input.conversationId, async () => (await sql.query(
       `select c.id, c.channel_id, c.platform, c.last_inbound_at, ch.kind, ch.status as channel_status, e.id as resent_id
        from conversations c join channels ch on ch.id = c.channel_id
        left join messages e on e.conversation_id = c.id and e.client_message_id = $3
        where c.id = $1 and c.organization_id = $2`,
       [input.conversationId, actor.orgId, clientMessageId],
-    );
-    if (!conv) throw notFound('Conversation');
+    ))[0]);
     const existing = async () => (await sql.query(`select ${MESSAGE_COLUMNS} from messages m where m.conversation_id = $1 and m.client_message_id = $2`, [conv.id, clientMessageId]))[0];
     if (conv.resent_id) return { message: await existing(), created: false };
 
@@ -125,10 +124,8 @@ async function attachFiles(sql: Sql, orgId: string, messageId: string, files: Fi
 
 /** Sends a failed message again. */
 export async function retryMessage(deps: Deps, actor: Actor, id: string): Promise<ChatMessage> {
-  if (!z.uuid().safeParse(id).success) throw notFound('Message');
   await withSql(deps.orm, async (sql) => {
-    const [m] = await sql.query('select status, direction from messages where id = $1 and organization_id = $2', [id, actor.orgId]);
-    if (!m) throw notFound('Message');
+    const m = await owned('Message', id, async (id) => (await sql.query('select status, direction from messages where id = $1 and organization_id = $2', [id, actor.orgId]))[0]);
     if (m.direction !== 'out' || m.status !== 'failed') throw new AppError(409, 'not_failed', 'Only a failed outgoing message can be retried');
     await sql.query("update messages set status = 'pending', error = null, updated_at = now() where id = $1", [id]);
   });
