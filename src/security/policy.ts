@@ -44,8 +44,3 @@ export function assertCanAddUser(actor: Actor, role: Role): void {
   if (!atLeast(actor.role, 'admin')) throw forbidden('Only admins add users');
   if (role === 'owner') throw forbidden('There is one instance owner; that role cannot be given');
 }
-
-/** Organizations are the instance owner's: creating and listing them. */
-export function assertCanManageOrganizations(actor: Actor): void {
-  if (actor.role !== 'owner') throw forbidden('Only the instance owner manages organizations');
-}

@@ -7,22 +7,20 @@ import { MEDIA_CSP, SNIFF_BYTES, decideType, servedAs } from '../../media/types.
 import { UploadLimiter } from '../../media/upload-limiter.js';
 import { redisKeys } from '../../queue/redis-keys.js';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import { isId, owned } from '../../domain/owned.js';
 import type { Deps } from '../../context.js';
 import { enqueueMedia } from '../../queue/media.jobs.js';
-import { requireAuth } from '../auth.js';
 import { AppError, notFound } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 
 /** The part of a multipart body that is not the file (boundaries, headers). */
 const ENVELOPE_BYTES = 64 * 1024;
 
+/** Files by their signed URL (outside /api: a browser loads them without a token). */
 export function mediaRoutes(deps: Deps) {
   const { media: store, signer } = deps;
   const app = new Hono<AppEnv>();
   const conn = () => deps.orm.em.getConnection();
-  const limit = deps.config.uploadLimitBytes;
-  const limiter = new UploadLimiter(deps.redis, redisKeys(deps.config.queuePrefix), deps.config.uploadsPerUser);
 
   // Every /media answer, a 404 included: never sniffed, and sandboxed should a browser open it as a page.
   app.use('/media/*', async (c, next) => {
@@ -34,7 +32,7 @@ export function mediaRoutes(deps: Deps) {
   // Signed, expiring URLs handed only to agents of the attachment's organization.
   app.get('/media/:id', async (c) => {
     const id = c.req.param('id');
-    if (!z.uuid().safeParse(id).success || !signer.verify(id, c.req.query('exp'), c.req.query('sig'))) throw notFound('File');
+    if (!isId(id) || !signer.verify(id, c.req.query('exp'), c.req.query('sig'))) throw notFound('File');
     const [att] = await conn().execute("select storage_path, mime_type, file_name from attachments where id = ? and status = 'ready'", [id]);
     const file = att && (await store.open(att.storage_path));
     if (!file) throw notFound('File');
@@ -48,11 +46,22 @@ export function mediaRoutes(deps: Deps) {
     });
   });
 
+  return app;
+}
+
+/** Agents' uploads and attachment retries (mounted on /api). */
+export function uploadRoutes(deps: Deps) {
+  const { media: store, signer } = deps;
+  const app = new Hono<AppEnv>();
+  const conn = () => deps.orm.em.getConnection();
+  const limit = deps.config.uploadLimitBytes;
+  const limiter = new UploadLimiter(deps.redis, redisKeys(deps.config.queuePrefix), deps.config.uploadsPerUser);
+
   // An agent's file, stored before the message that will carry it (send it with attachmentIds).
   // Streamed to disk as it arrives; limited per file, and per user in count and concurrency.
   // (Not Hono's bodyLimit: without a content-length it buffers the whole body. receiveFile counts as it streams.)
-  app.post('/api/uploads', requireAuth(deps), async (c) => {
-    const { orgId, userId } = c.var.auth;
+  app.post('/uploads', async (c) => {
+    const { orgId, userId } = c.var.actor;
     if (Number(c.req.header('content-length')) > limit + ENVELOPE_BYTES) throw tooLarge(limit);
     if (!c.req.header('content-type')?.startsWith('multipart/form-data') || !c.req.raw.body) throw new AppError(400, 'malformed_body', FORM_HINT);
     const slot = await limiter.acquire(userId);
@@ -80,20 +89,18 @@ export function mediaRoutes(deps: Deps) {
     }
   });
 
-  app.post('/api/attachments/:id/retry', requireAuth(deps), async (c) => {
+  app.post('/attachments/:id/retry', async (c) => {
     const id = c.req.param('id');
-    const rows = z.uuid().safeParse(id).success
-      ? await conn().execute(
+    const retried = await owned('Attachment', id, async (id) => {
+      const rows = await conn().execute(
           "update attachments set status = 'pending', error = null, updated_at = now() where id = ? and organization_id = ? and status = 'failed' returning id, attempts",
-          [id, c.var.auth.orgId],
-        )
-      : [];
-    if (!rows[0]) {
-      const exists = z.uuid().safeParse(id).success && (await conn().execute('select 1 from attachments where id = ? and organization_id = ?', [id, c.var.auth.orgId]))[0];
-      if (!exists) throw notFound('Attachment');
-      throw new AppError(409, 'not_failed', 'Only a failed attachment can be retried');
-    }
-    await enqueueMedia(deps, id, undefined, rows[0].attempts);
+          [id, c.var.actor.orgId],
+        );
+      if (rows[0]) return rows[0];
+      const exists = (await conn().execute('select 1 from attachments where id = ? and organization_id = ?', [id, c.var.actor.orgId]))[0];
+      if (exists) throw new AppError(409, 'not_failed', 'Only a failed attachment can be retried');
+    });
+    await enqueueMedia(deps, id, undefined, retried.attempts);
     return c.json({ ok: true }, 202);
   });
   return app;

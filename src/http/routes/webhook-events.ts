@@ -1,8 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../context.js';
 import { WEBHOOK_OUTCOMES, replayKept, type KeptRow } from '../../pipeline/replay.js';
-import { requireAuth, requireRole } from '../auth.js';
-import { notFound } from '../../errors.js';
+import { owned } from '../../domain/owned.js';
 import { auditActor, router } from '../env.js';
 import { audit } from '../../domain/audit.js';
 import { IdParam, bearer, described, jsonBody } from '../openapi.js';
@@ -23,12 +22,10 @@ const ReplayFilter = z.object({
 /** Kept raw payloads (secrets redacted): look at what a platform sent, and run it through ingest again. */
 export function webhookEventRoutes(deps: Deps) {
   const app = router();
-  app.use('/api/webhook-events', requireAuth(deps), requireRole('admin'));
-  app.use('/api/webhook-events/*', requireAuth(deps), requireRole('admin'));
   const conn = () => deps.orm.em.getConnection();
   const tags = ['webhooks'];
 
-  app.openapi(createRoute({ method: 'get', path: '/api/webhook-events', tags, security: bearer, request: { query: Filter }, responses: described(200, 'Kept payloads, newest first') }),
+  app.openapi(createRoute({ method: 'get', path: '/webhook-events', tags, security: bearer, request: { query: Filter }, responses: described(200, 'Kept payloads, newest first') }),
     async (c) => {
       const f = c.req.valid('query');
       const rows = await conn().execute(
@@ -36,7 +33,7 @@ export function webhookEventRoutes(deps: Deps) {
          from webhook_events e join channels ch on ch.id = e.channel_id
          where e.organization_id = ? and (?::uuid is null or e.channel_id = ?) and (?::text is null or e.outcome = ?)
          order by e.created_at desc limit ?`,
-        [c.var.auth.orgId, f.channelId ?? null, f.channelId ?? null, f.outcome ?? null, f.outcome ?? null, f.limit],
+        [c.var.actor.orgId, f.channelId ?? null, f.channelId ?? null, f.outcome ?? null, f.outcome ?? null, f.limit],
       );
       return c.json(rows.map((r: any) => ({
         id: r.id, channelId: r.channel_id, channelName: r.channel_name, channelKind: r.channel_kind,
@@ -45,28 +42,26 @@ export function webhookEventRoutes(deps: Deps) {
       })), 200);
     });
 
-  app.openapi(createRoute({ method: 'post', path: '/api/webhook-events/{id}/replay', tags, security: bearer, request: { params: IdParam }, responses: described(202, 'Queued again') }),
+  app.openapi(createRoute({ method: 'post', path: '/webhook-events/{id}/replay', tags, security: bearer, request: { params: IdParam }, responses: described(202, 'Queued again') }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const rows = z.uuid().safeParse(id).success
-        ? await conn().execute('select id, channel_id, payload, content_type from webhook_events where id = ? and organization_id = ?', [id, c.var.auth.orgId])
-        : [];
-      if (!rows.length) throw notFound('Webhook event');
-      await replayKept(deps, rows as KeptRow[]);
-      audit(c.var.em, auditActor(c), { action: 'webhook_event.replay', targetType: 'webhook_event', targetId: id, details: { channelId: (rows[0] as KeptRow).channel_id } });
+      const kept = await owned('Webhook event', id, async (id) =>
+        (await conn().execute('select id, channel_id, payload, content_type from webhook_events where id = ? and organization_id = ?', [id, c.var.actor.orgId]))[0] as KeptRow | undefined);
+      await replayKept(deps, [kept]);
+      audit(c.var.em, auditActor(c), { action: 'webhook_event.replay', targetType: 'webhook_event', targetId: id, details: { channelId: kept.channel_id } });
       await c.var.em.flush();
       return c.json({ ok: true, replayed: 1 }, 202);
     });
 
   // After a fix: every failed delivery of the organization (or of one channel) through ingest again.
-  app.openapi(createRoute({ method: 'post', path: '/api/webhook-events/replay', tags, security: bearer, request: jsonBody(ReplayFilter), responses: described(202, 'Queued again, with how many') }),
+  app.openapi(createRoute({ method: 'post', path: '/webhook-events/replay', tags, security: bearer, request: jsonBody(ReplayFilter), responses: described(202, 'Queued again, with how many') }),
     async (c) => {
       const f = c.req.valid('json');
       const rows = await conn().execute(
         `select id, channel_id, payload, content_type from webhook_events
          where organization_id = ? and outcome = ? and (?::uuid is null or channel_id = ?)
          order by created_at limit ?`,
-        [c.var.auth.orgId, f.outcome, f.channelId ?? null, f.channelId ?? null, f.limit],
+        [c.var.actor.orgId, f.outcome, f.channelId ?? null, f.channelId ?? null, f.limit],
       );
       const replayed = await replayKept(deps, rows as KeptRow[]);
       audit(c.var.em, auditActor(c), { action: 'webhook_event.replay_all', targetType: 'webhook_event', details: { outcome: f.outcome, channelId: f.channelId ?? null, replayed } });
