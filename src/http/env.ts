@@ -3,14 +3,12 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AuthInfo } from '../security/policy.js';
 import { AppError } from '../errors.js';
 
-/** The signed-in caller (src/http/auth.ts): what domain services take as their `Actor`, with the user row. */
-export type RequestActor = AuthInfo & { name: string };
 
 /**
- * `actor`: set by the /api sub-app for every route after sign-in (src/http/api.ts);
+ * `actor`: the signed-in caller (what domain services take as their `Actor`, with the user row), set by the /api sub-app for every route after sign-in (src/http/api.ts);
  * `address`: the client's address (src/http/client-address.ts), for throttling and the audit log.
  */
-export type AppEnv = { Variables: { actor: RequestActor; em: EntityManager; address: string } };
+export type AppEnv = { Variables: { actor: AuthInfo; em: EntityManager; address: string } };
 
 /** A router whose request validation failures answer 400 in the hub's error shape. */
 export function router() {

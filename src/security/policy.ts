@@ -6,7 +6,7 @@ import { forbidden } from '../errors.js';
  * organization first (another organization's user is a 404), then ask here.
  */
 /** The signed-in caller of a request or a socket, as authentication found them. */
-export type AuthInfo = { userId: string; orgId: string; role: Role; tokenVersion: number; user: User };
+export type AuthInfo = { userId: string; orgId: string; role: Role; tokenVersion: number; name: string; user: User };
 
 const RANK: Record<Role, number> = { agent: 1, admin: 2, owner: 3 };
 
