@@ -158,6 +158,8 @@ export interface ConnectorContext {
   webhookUrl: string;
   /** fetch, so tests and proxies can stand in without a connector knowing. The hub's refuses non-public addresses. */
   fetch: typeof fetch;
+  /** Milliseconds before a silent platform counts as a temporary failure (API calls, file downloads); unset: the connector's own defaults. */
+  timeouts?: { apiMs?: number; downloadMs?: number };
   /**
    * For connectors whose SDK opens its own connections (Twilio): `check` throws unless the hub may
    * connect to a URL; `lookup` is net.connect's name resolution with the same rule.

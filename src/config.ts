@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   HUB_FETCH_ALLOW: z.string().default(''),
   FETCH_LIMIT_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
   FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  GRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  GRAPH_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   CORS_ORIGINS: z.string().default(''),
   METRICS_TOKEN: z.union([z.literal(''), z.string().min(16, 'METRICS_TOKEN must be at least 16 characters')]).optional(),
   WEBHOOK_RETENTION_HOURS: z.coerce.number().positive().default(72),
@@ -50,81 +52,22 @@ const EnvSchema = z.object({
   BOT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 
-export type Config = {
-  env: 'development' | 'production' | 'test';
-  port: number;
-  host: string;
-  /** Public origin for webhook addresses; undefined until the port is known (then http://localhost:PORT). */
-  publicUrl?: string;
-  databaseUrl?: string;
-  redisUrl?: string;
-  jwtSecret: string;
-  secretKey: string;
-  adminEmail: string;
-  adminPassword?: string;
-  demo: boolean;
-  logLevel: string;
-  role: 'api' | 'worker' | 'all';
-  dataDir: string;
-  queuePrefix: string;
-  bodyLimitBytes: number;
-  uploadLimitBytes: number;
-  /** Per user: uploads at the same time, and uploads in a rolling hour. */
-  uploadsPerUser: { concurrent: number; hourly: number };
-  /** Server-side fetches of URLs others chose (src/security/safe-fetch.ts). */
-  fetch: { allow: BlockList; maxBytes: number; timeoutMs: number };
-  /** Origins (besides PUBLIC_URL's) allowed to call the API and open sockets from a browser. */
-  corsOrigins: string[];
-  /** Bearer token for GET /metrics; unset: /metrics answers 404. */
-  metricsToken?: string;
-  webhookRetentionHours: number;
-  jwtTtl: string;
-  /** Sign-in attempts allowed per account and per client address within the window. */
-  loginLimits: { perAccount: number; perAddress: number; windowSeconds: number };
-  /** Behind a reverse proxy: the client address is the last X-Forwarded-For entry. */
-  trustProxy: boolean;
-  inviteTtlHours: number;
-  /** How often each API process re-checks its open sockets' users (a backstop to the immediate close). */
-  sessionSweepMs: number;
-  bot: { provider: 'rules' | 'openai'; timeoutMs: number; openai?: { baseUrl: string; apiKey: string; model: string } };
-};
-
 export class ConfigError extends Error {}
 
 const SECRETS = ['JWT_SECRET', 'HUB_SECRET_KEY'] as const;
 
-/**
- * Parses the environment once. In production a missing secret stops start-up; elsewhere
- * secrets are generated on first use and kept in <DATA_DIR>/secrets.json (git-ignored).
- */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+/** The environment as the hub's settings; `Config` is what this returns. */
+const ConfigSchema = EnvSchema.transform((e) => {
   const dataDir = resolve(e.DATA_DIR);
-  const secrets: Record<string, string | undefined> = { JWT_SECRET: e.JWT_SECRET, HUB_SECRET_KEY: e.HUB_SECRET_KEY };
-  if (e.BOT_PROVIDER === 'openai' && !(e.BOT_OPENAI_BASE_URL && e.BOT_OPENAI_API_KEY && e.BOT_OPENAI_MODEL)) {
-    throw new ConfigError('BOT_PROVIDER=openai needs BOT_OPENAI_BASE_URL, BOT_OPENAI_API_KEY and BOT_OPENAI_MODEL');
-  }
-  const missing = SECRETS.filter((k) => !secrets[k]);
-  if (missing.length) {
-    if (e.NODE_ENV === 'production') {
-      throw new ConfigError(`Missing required secret(s) in production: ${missing.join(', ')}. Set them in the environment (32+ random characters each).`);
-    }
-    Object.assign(secrets, devSecrets(dataDir, missing));
-  }
   return {
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
+    /** Public origin for webhook addresses; unset: http://localhost:PORT (the port bound, src/hub.ts). */
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL || undefined,
     redisUrl: e.REDIS_URL || undefined,
-    jwtSecret: secrets.JWT_SECRET!,
-    secretKey: secrets.HUB_SECRET_KEY!,
+    ...secretsOf(e, dataDir),
     adminEmail: e.HUB_ADMIN_EMAIL.toLowerCase(),
     adminPassword: e.HUB_ADMIN_PASSWORD,
     demo: e.HUB_DEMO ?? e.NODE_ENV === 'development',
@@ -134,24 +77,67 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.QUEUE_PREFIX,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadLimitBytes: e.UPLOAD_LIMIT_BYTES,
+    /** Per user: uploads at the same time, and uploads in a rolling hour. */
     uploadsPerUser: { concurrent: e.UPLOADS_PER_USER_CONCURRENT, hourly: e.UPLOADS_PER_USER_HOURLY },
+    /** Server-side fetches of URLs others chose (src/security/safe-fetch.ts). */
     fetch: { allow: networks('HUB_FETCH_ALLOW', e.HUB_FETCH_ALLOW), maxBytes: e.FETCH_LIMIT_BYTES, timeoutMs: e.FETCH_TIMEOUT_MS },
+    /** Given to connectors (ConnectorContext.timeouts): how long a silent platform API or file download is waited for. */
+    connectorTimeouts: { apiMs: e.GRAPH_TIMEOUT_MS, downloadMs: e.GRAPH_DOWNLOAD_TIMEOUT_MS },
+    /** Origins (besides PUBLIC_URL's) allowed to call the API and open sockets from a browser. */
     corsOrigins: origins(e.CORS_ORIGINS),
+    /** Bearer token for GET /metrics; unset: /metrics answers 404. */
     metricsToken: e.METRICS_TOKEN || undefined,
     webhookRetentionHours: e.WEBHOOK_RETENTION_HOURS,
     jwtTtl: e.JWT_TTL,
+    /** Sign-in attempts allowed per account and per client address within the window. */
     loginLimits: { perAccount: e.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT, perAddress: e.LOGIN_MAX_ATTEMPTS_PER_ADDRESS, windowSeconds: e.LOGIN_WINDOW_SECONDS },
+    /** Behind a reverse proxy: the client address is the last X-Forwarded-For entry. */
     trustProxy: e.TRUST_PROXY ?? false,
     inviteTtlHours: e.INVITE_TTL_HOURS,
+    /** How often each API process re-checks its open sockets' users (a backstop to the immediate close). */
     sessionSweepMs: e.SESSION_SWEEP_MS,
     bot: {
       provider: e.BOT_PROVIDER,
       timeoutMs: e.BOT_TIMEOUT_MS,
-      openai: e.BOT_OPENAI_BASE_URL && e.BOT_OPENAI_API_KEY && e.BOT_OPENAI_MODEL
-        ? { baseUrl: e.BOT_OPENAI_BASE_URL, apiKey: e.BOT_OPENAI_API_KEY, model: e.BOT_OPENAI_MODEL }
-        : undefined,
+      openai: botOpenAi(e),
     },
   };
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * Parses the environment once. In production a missing secret stops start-up; elsewhere
+ * secrets are generated on first use and kept in <DATA_DIR>/secrets.json (git-ignored).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // The transform's own refusals are ConfigErrors, thrown as they are.
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+type Env = z.infer<typeof EnvSchema>;
+
+function botOpenAi(e: Env): { baseUrl: string; apiKey: string; model: string } | undefined {
+  if (e.BOT_OPENAI_BASE_URL && e.BOT_OPENAI_API_KEY && e.BOT_OPENAI_MODEL) return { baseUrl: e.BOT_OPENAI_BASE_URL, apiKey: e.BOT_OPENAI_API_KEY, model: e.BOT_OPENAI_MODEL };
+  if (e.BOT_PROVIDER === 'openai') throw new ConfigError('BOT_PROVIDER=openai needs BOT_OPENAI_BASE_URL, BOT_OPENAI_API_KEY and BOT_OPENAI_MODEL');
+  return undefined;
+}
+
+function secretsOf(e: Env, dataDir: string): { jwtSecret: string; secretKey: string } {
+  const secrets: Record<(typeof SECRETS)[number], string | undefined> = { JWT_SECRET: e.JWT_SECRET, HUB_SECRET_KEY: e.HUB_SECRET_KEY };
+  const missing = SECRETS.filter((k) => !secrets[k]);
+  if (missing.length) {
+    if (e.NODE_ENV === 'production') {
+      throw new ConfigError(`Missing required secret(s) in production: ${missing.join(', ')}. Set them in the environment (32+ random characters each).`);
+    }
+    Object.assign(secrets, devSecrets(dataDir, missing));
+  }
+  return { jwtSecret: secrets.JWT_SECRET!, secretKey: secrets.HUB_SECRET_KEY! };
 }
 
 function networks(name: string, list: string): BlockList {

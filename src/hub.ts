@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
-import { serve } from '@hono/node-server';
+import { createServer } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
 import { ormConfig } from '../mikro-orm.config.js';
@@ -54,13 +55,16 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
   await channels.listen();
   const sessions = new Sessions(orm, redis, publisher, keys);
   await sessions.listen();
+  // The api role binds its port first, so the origin webhook addresses are built on is known before anything uses it.
+  const server = config.role !== 'worker' ? await listen(config) : undefined;
+  const port = server ? (server.address() as AddressInfo).port : config.port;
   const parts: Omit<Deps, 'live'> = {
     config,
     log,
     orm,
     redis,
     box,
-    publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+    publicUrl: config.publicUrl ?? `http://localhost:${port}`,
     tokens: new TokenService(config.jwtSecret, config.jwtTtl),
     queues: createQueues(opts.redisUrl, config.queuePrefix),
     metrics: createMetrics(),
@@ -74,25 +78,14 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     loginThrottle: new LoginThrottle(redis, keys, config.loginLimits),
   };
 
-  // Live updates are built from the other parts; the same object, so later changes (publicUrl) show through.
   const deps: Deps = Object.assign(parts, { live: new LiveUpdates(parts) });
-  await deps.queues.ready();
   const stops: (() => Promise<void>)[] = [];
   const hub: Hub = { deps, stop: async () => undefined };
 
-  if (config.role !== 'api') {
-    const workers = await startWorkers(deps);
-    stops.push(() => workers.close());
-    log.info('worker role started');
-  }
-
-  if (config.role !== 'worker') {
+  if (server) {
+    // No await since the port was bound: no request arrives before the app answers it.
     const app = createApp(deps);
-    const server = await new Promise<HttpServer>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as HttpServer));
-    });
-    const { port } = server.address() as AddressInfo;
-    if (!config.publicUrl) deps.publicUrl = `http://localhost:${port}`;
+    server.on('request', getRequestListener(app.fetch, { hostname: config.host }));
     const sockets = createSocketServer(server, deps, registerHandlers(deps));
     hub.app = app;
     hub.io = sockets.io;
@@ -100,6 +93,13 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     // Sockets first (closes the HTTP server too), so no request arrives while the rest stops.
     stops.unshift(() => sockets.close());
     log.info({ port, publicUrl: deps.publicUrl }, 'api role listening');
+  }
+
+  await deps.queues.ready();
+  if (config.role !== 'api') {
+    const workers = await startWorkers(deps);
+    stops.push(() => workers.close());
+    log.info('worker role started');
   }
 
   hub.stop = async () => {
@@ -114,4 +114,12 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     await orm.close();
   };
   return hub;
+}
+
+function listen(config: Pick<Config, 'port' | 'host'>): Promise<HttpServer> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve(server));
+  });
 }

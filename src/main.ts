@@ -44,7 +44,7 @@ async function main() {
     }
     const hub = await startHub({ config, log, databaseUrl, redisUrl });
     cleanups.push(hub.stop);
-    if (hub.url) log.info(`hub ready on ${config.publicUrl ?? `http://localhost:${config.port}`}`);
+    if (hub.url) log.info(`hub ready on ${hub.deps.publicUrl}`);
   } catch (e) {
     log.fatal({ err: e }, (e as Error).message);
     for (const fn of cleanups.reverse()) await fn().catch(() => undefined);

@@ -3,14 +3,16 @@
  * URL), a timeout on every call, and failures classified by ./errors.ts.
  * https://developers.facebook.com/docs/graph-api/overview
  */
-import { ConnectorError } from '../types.js';
+import { ConnectorError, type ConnectorContext } from '../types.js';
 import type { MetaCredentials } from './credentials.js';
 import { graphFailure, transportFailure } from './errors.js';
 
 export const GRAPH_ORIGIN = 'https://graph.facebook.com';
 
-/** Milliseconds before a silent Meta counts as a temporary failure; tests shorten them. */
-export const graphTimeouts = { apiMs: 15_000, downloadMs: 60_000 };
+/** Milliseconds before a silent Meta counts as a temporary failure, unless the context sets its own. */
+const GRAPH_TIMEOUTS = { apiMs: 15_000, downloadMs: 60_000 };
+
+type GraphContext = Pick<ConnectorContext, 'fetch' | 'timeouts'>;
 
 type Creds = Pick<MetaCredentials, 'apiBaseUrl' | 'apiVersion'>;
 
@@ -28,16 +30,16 @@ interface CallOptions {
 }
 
 /** Fetch with the timeout and error mapping; resolves only on 2xx. */
-async function call(fetchFn: typeof fetch, url: string, opts: CallOptions): Promise<Response> {
+async function call(ctx: GraphContext, url: string, opts: CallOptions): Promise<Response> {
   const headers: Record<string, string> = {};
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   try {
-    const res = await fetchFn(url, {
+    const res = await ctx.fetch(url, {
       method: opts.method ?? 'GET',
       headers,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? graphTimeouts.apiMs),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? ctx.timeouts?.apiMs ?? GRAPH_TIMEOUTS.apiMs),
     });
     if (!res.ok) throw graphFailure(res.status, await res.text(), res.headers);
     return res;
@@ -47,8 +49,8 @@ async function call(fetchFn: typeof fetch, url: string, opts: CallOptions): Prom
 }
 
 /** A Graph call that answers JSON. */
-export async function graphJson<T>(fetchFn: typeof fetch, url: string, opts: CallOptions = {}): Promise<T> {
-  const res = await call(fetchFn, url, opts);
+export async function graphJson<T>(ctx: GraphContext, url: string, opts: CallOptions = {}): Promise<T> {
+  const res = await call(ctx, url, opts);
   let text: string;
   try {
     text = await res.text();
@@ -69,9 +71,9 @@ export interface Download {
 }
 
 /** GET a file; the token goes along only when given (WhatsApp media URLs need it, CDN URLs do not). */
-export async function download(fetchFn: typeof fetch, url: string, token?: string): Promise<Download> {
+export async function download(ctx: GraphContext, url: string, token?: string): Promise<Download> {
   try {
-    const res = await call(fetchFn, url, { token, timeoutMs: graphTimeouts.downloadMs });
+    const res = await call(ctx, url, { token, timeoutMs: ctx.timeouts?.downloadMs ?? GRAPH_TIMEOUTS.downloadMs });
     const data = Buffer.from(await res.arrayBuffer());
     const mimeType = res.headers.get('content-type')?.split(';')[0]?.trim() || undefined;
     return { data, mimeType, fileName: fileNameOf(res.headers.get('content-disposition')) };

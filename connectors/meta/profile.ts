@@ -10,7 +10,7 @@ import { graphJson, graphUrl } from './graph.js';
 export const messengerProfile: ProfileCapability<MessengerCredentials> = {
   async fetch(contact, creds, ctx) {
     const p = await graphJson<{ first_name?: string; last_name?: string; profile_pic?: string }>(
-      ctx.fetch, `${graphUrl(creds, contact.externalId)}?fields=first_name,last_name,profile_pic`, { token: creds.accessToken });
+      ctx, `${graphUrl(creds, contact.externalId)}?fields=first_name,last_name,profile_pic`, { token: creds.accessToken });
     const name = [p.first_name, p.last_name].filter(Boolean).join(' ');
     return { name: name || undefined, avatar: p.profile_pic };
   },
@@ -19,7 +19,7 @@ export const messengerProfile: ProfileCapability<MessengerCredentials> = {
 export const instagramProfile: ProfileCapability<InstagramCredentials> = {
   async fetch(contact, creds, ctx) {
     const p = await graphJson<{ name?: string; username?: string; profile_pic?: string }>(
-      ctx.fetch, `${graphUrl(creds, contact.externalId)}?fields=name,username,profile_pic`, { token: creds.accessToken });
+      ctx, `${graphUrl(creds, contact.externalId)}?fields=name,username,profile_pic`, { token: creds.accessToken });
     return { name: p.name || (p.username ? `@${p.username}` : undefined), avatar: p.profile_pic };
   },
 };

@@ -4,10 +4,11 @@ import { whatsappCloud } from './whatsapp-cloud.js';
 import { messenger } from './messenger.js';
 import { instagram } from './instagram.js';
 import { InstagramCredentials, MessengerCredentials, WhatsAppCloudCredentials } from './credentials.js';
-import { graphTimeouts } from './graph.js';
-import { ctx, GraphDouble, type Recorded } from './test-support.js';
+import { ctx as baseCtx, GraphDouble, type Recorded } from './test-support.js';
 
 const graph = new GraphDouble();
+/** A silent Graph fails fast here. */
+const ctx = { ...baseCtx, timeouts: { apiMs: 300, downloadMs: 300 } };
 let wa: WhatsAppCloudCredentials;
 let fb: MessengerCredentials;
 let ig: InstagramCredentials;
@@ -18,8 +19,6 @@ beforeAll(async () => {
   wa = WhatsAppCloudCredentials.parse({ phoneNumberId: '106540352242922', ...common });
   fb = MessengerCredentials.parse({ pageId: '104523928612345', ...common });
   ig = InstagramCredentials.parse({ accountId: '17841405822304914', ...common, apiVersion: 'v22.0' });
-  graphTimeouts.apiMs = 300;
-  graphTimeouts.downloadMs = 300;
 });
 afterAll(() => graph.stop());
 beforeEach(() => graph.reset(() => ({ status: 500 })));

@@ -71,7 +71,7 @@ export function whatsappPayloads(message: OutboundMessage): Json[] {
 export async function sendWhatsApp(message: OutboundMessage, creds: WhatsAppCloudCredentials, ctx: ConnectorContext) {
   const url = graphUrl(creds, creds.phoneNumberId, 'messages');
   return sendAll(whatsappPayloads(message), async (body) => {
-    const res = await graphJson<{ messages?: { id?: string }[] }>(ctx.fetch, url, { method: 'POST', token: creds.accessToken, body });
+    const res = await graphJson<{ messages?: { id?: string }[] }>(ctx, url, { method: 'POST', token: creds.accessToken, body });
     return idOrFail(res.messages?.[0]?.id);
   });
 }
@@ -96,7 +96,7 @@ export async function sendMessaging(
 ) {
   const url = graphUrl(creds, 'me', 'messages');
   return sendAll(messagingPayloads(message), async (body) => {
-    const res = await graphJson<{ message_id?: string }>(ctx.fetch, url, { method: 'POST', token: creds.accessToken, body });
+    const res = await graphJson<{ message_id?: string }>(ctx, url, { method: 'POST', token: creds.accessToken, body });
     return idOrFail(res.message_id);
   });
 }

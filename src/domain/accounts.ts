@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Deps } from '../context.js';
-import type { User } from './user.entity.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AuthInfo } from '../security/policy.js';
+import { unauthorized } from '../errors.js';
+import { User } from './user.entity.js';
 
 /** Older tokens of this user stop working once the change is flushed; then call `endSessions`. */
 export function invalidateTokens(user: User): void {
@@ -25,3 +28,17 @@ export function newInviteToken(): { token: string; hash: string } {
 }
 
 export const hashInviteToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/**
+ * The signed-in caller of a token, checked against the user's current standing: still there,
+ * enabled, and the token issued at the user's current token version (a password change,
+ * disable or role change raises it). The user row is read anyway, so the version check costs nothing.
+ */
+export async function authenticate(deps: Pick<Deps, 'tokens'>, em: EntityManager, token: string, audience?: string): Promise<AuthInfo> {
+  const claims = await deps.tokens.verify(token, audience).catch(() => {
+    throw unauthorized('Invalid or expired token');
+  });
+  const user = await em.findOne(User, { id: claims.userId, organization: claims.orgId });
+  if (!user || user.disabled || user.tokenVersion !== claims.version) throw unauthorized('Invalid or expired token');
+  return { userId: user.id, orgId: claims.orgId, role: user.role, tokenVersion: user.tokenVersion, name: user.name, user };
+}

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { CHANNEL_KINDS, connectorFor } from '../../connectors/registry.js';
 import type { ChannelKind } from '../../connectors/types.js';
 import type { SecretBox } from '../security/crypto.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { Channel } from './channel.entity.js';
+import { findOwned } from './owned.js';
 import type * as wire from '../../contract/wire.js';
 
 export const MASK = '********';
@@ -83,11 +84,7 @@ export async function createChannel(em: EntityManager, box: SecretBox, orgId: st
   return channel;
 }
 
-export async function findChannel(em: EntityManager, orgId: string, id: string): Promise<Channel> {
-  const channel = z.uuid().safeParse(id).success ? await em.findOne(Channel, { id, organization: orgId }) : null;
-  if (!channel) throw notFound('Channel');
-  return channel;
-}
+export const findChannel = (em: EntityManager, orgId: string, id: string): Promise<Channel> => findOwned(em, Channel, orgId, id, 'Channel');
 
 /** Secrets left out, or sent back masked, keep their stored value: they are write-only. */
 export async function updateChannel(em: EntityManager, box: SecretBox, channel: Channel, input: z.infer<typeof ChannelUpdateInput>) {

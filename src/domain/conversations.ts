@@ -2,11 +2,12 @@ import { z } from 'zod';
 import * as wire from '../../contract/wire.js';
 import type { Deps } from '../context.js';
 import { withSql, type Sql } from '../db/sql.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { clearUnread, inboxPage, ownedConversation, updateConversationFields } from '../db/conversations.js';
 import { messagesAfter, messagesBefore } from '../db/messages.js';
 import { isActiveMember } from '../db/users.js';
+import { owned } from './owned.js';
 import { conversationView, messageView, type ConversationView } from './read-models.js';
 
 export type Actor = { userId: string; orgId: string; role: string; name?: string };
@@ -34,9 +35,7 @@ export async function listConversations(deps: Deps, actor: Actor, f: Conversatio
 }
 
 export async function getConversation(sql: Sql, actor: Actor, id: string): Promise<ConversationView> {
-  if (!z.uuid().safeParse(id).success) throw notFound('Conversation');
-  const row = await ownedConversation(sql, id, actor.orgId);
-  if (!row) throw notFound('Conversation');
+  const row = await owned('Conversation', id, (id) => ownedConversation(sql, id, actor.orgId));
   return conversationView(row);
 }
 

@@ -6,7 +6,7 @@ import { containing, withSql } from '../db/sql.js';
 import { prospectPage } from '../db/prospects.js';
 import { linkConversationsToClient } from '../db/conversations.js';
 import { acceptedQuotesTotal } from '../db/quotes.js';
-import { conflict, notFound } from '../errors.js';
+import { conflict } from '../errors.js';
 import { Client } from './client.entity.js';
 import { Note } from './note.entity.js';
 import { Prospect } from './prospect.entity.js';
@@ -14,10 +14,10 @@ import { Quote } from './quote.entity.js';
 import type { Actor } from './conversations.js';
 import { listConversations } from './conversations.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { findOwned, owned } from './owned.js';
 import { loadProspects } from './read-models.js';
 import type * as wire from '../../contract/wire.js';
 
-const uuid = z.uuid();
 const iso = (d: Date) => d.toISOString();
 
 export const ClientFields = z.object({
@@ -55,17 +55,8 @@ export const clientView = (c: Client) => ({
   status: c.status, tags: c.tags, totalValue: Number(c.totalValue), createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt),
 }) satisfies wire.ClientSummary;
 
-async function findClient(em: EntityManager, actor: Actor, id: string): Promise<Client> {
-  const client = uuid.safeParse(id).success ? await em.findOne(Client, { id, organization: actor.orgId }) : null;
-  if (!client) throw notFound('Client');
-  return client;
-}
-
-async function findProspect(em: EntityManager, actor: Actor, id: string): Promise<Prospect> {
-  const prospect = uuid.safeParse(id).success ? await em.findOne(Prospect, { id, organization: actor.orgId }) : null;
-  if (!prospect) throw notFound('Prospect');
-  return prospect;
-}
+const findClient = (em: EntityManager, actor: Actor, id: string) => findOwned(em, Client, actor.orgId, id, 'Client');
+const findProspect = (em: EntityManager, actor: Actor, id: string) => findOwned(em, Prospect, actor.orgId, id, 'Prospect');
 
 /** A client with everything its panel shows: notes, quotes and every linked conversation. */
 export async function getClient(deps: Deps, actor: Actor, id: string) {
@@ -171,8 +162,7 @@ export async function addNote(deps: Deps, actor: Actor, clientId: string, input:
 export async function deleteNote(deps: Deps, actor: Actor, clientId: string, noteId: string) {
   const em = deps.orm.em.fork();
   const client = await findClient(em, actor, clientId);
-  const note = uuid.safeParse(noteId).success ? await em.findOne(Note, { id: noteId, client }) : null;
-  if (!note) throw notFound('Note');
+  const note = await owned('Note', noteId, (id) => em.findOne(Note, { id, client }));
   await em.remove(note).flush();
 }
 
@@ -194,8 +184,7 @@ export async function addQuote(deps: Deps, actor: Actor, clientId: string, input
 export async function updateQuote(deps: Deps, actor: Actor, clientId: string, quoteId: string, patch: z.infer<typeof QuotePatch>) {
   return deps.orm.em.fork().transactional(async (em) => {
     const client = await findClient(em, actor, clientId);
-    const quote = uuid.safeParse(quoteId).success ? await em.findOne(Quote, { id: quoteId, client }) : null;
-    if (!quote) throw notFound('Quote');
+    const quote = await owned('Quote', quoteId, (id) => em.findOne(Quote, { id, client }));
     em.assign(quote, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
     await em.flush();
     await recomputeTotal(em, client);

@@ -5,12 +5,13 @@ import type { MessageType } from '../../connectors/types.js';
 import type { Deps } from '../context.js';
 import { inTransaction, withSql, type Sql } from '../db/sql.js';
 import { attachUploads, insertAttachments, lockUnsentUploads } from '../db/attachments.js';
-import { AppError, badRequest, notFound } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
 import { lastMessageSummary } from './message-summary.js';
 import { messageView, type ChatMessage } from './read-models.js';
 import { insertOutgoing, messageByClientId, messagesByIds, ownedMessageState, setPendingAgain } from '../db/messages.js';
 import { sendTarget } from '../db/conversations.js';
 import type { Actor } from './conversations.js';
+import { owned } from './owned.js';
 
 /** Text, files, or both (sendMessage refuses a message with neither). */
 export const SendInput = z
@@ -44,9 +45,7 @@ export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeo
   if (!input.content && !input.attachments?.length && !input.attachmentIds?.length) throw badRequest('A message needs some text or a file', 'validation_error');
   const clientMessageId = input.clientMessageId ?? randomUUID();
   const result = await inTransaction(deps.orm, async (sql) => {
-    if (!z.uuid().safeParse(input.conversationId).success) throw notFound('Conversation');
-    const conv = await sendTarget(sql, input.conversationId, actor.orgId, clientMessageId);
-    if (!conv) throw notFound('Conversation');
+    const conv = await owned('Conversation', input.conversationId, (id) => sendTarget(sql, id, actor.orgId, clientMessageId));
     const existing = async () => (await messageByClientId(sql, conv.id, clientMessageId))!;
     if (conv.resent_id) return { message: await existing(), created: false };
 
@@ -104,10 +103,8 @@ async function attachFiles(sql: Sql, orgId: string, messageId: string, files: Fi
 
 /** Sends a failed message again. */
 export async function retryMessage(deps: Deps, actor: Actor, id: string): Promise<ChatMessage> {
-  if (!z.uuid().safeParse(id).success) throw notFound('Message');
   await withSql(deps.orm, async (sql) => {
-    const m = await ownedMessageState(sql, id, actor.orgId);
-    if (!m) throw notFound('Message');
+    const m = await owned('Message', id, (id) => ownedMessageState(sql, id, actor.orgId));
     if (m.direction !== 'out' || m.status !== 'failed') throw new AppError(409, 'not_failed', 'Only a failed outgoing message can be retried');
     await setPendingAgain(sql, id);
   });

@@ -10,21 +10,12 @@ import { AppError } from '../errors.js';
 import { errorHandler } from './errors.js';
 import type { AppEnv } from './env.js';
 import { healthRoutes } from './routes/health.js';
-import { authRoutes } from './routes/auth.js';
-import { userRoutes } from './routes/users.js';
-import { organizationRoutes } from './routes/organizations.js';
-import { channelRoutes } from './routes/channels.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { mediaRoutes } from './routes/media.js';
-import { conversationRoutes } from './routes/conversations.js';
-import { crmRoutes } from './routes/crm.js';
-import { botPromptRoutes } from './routes/bot-prompts.js';
-import { webhookEventRoutes } from './routes/webhook-events.js';
+import { apiRoutes } from './api.js';
 import { queueBoardRoutes } from './routes/queue-board.js';
 import { fileURLToPath } from 'node:url';
 import { clientAddress } from './client-address.js';
-import { inviteRoutes } from './routes/invites.js';
-import { auditRoutes } from './routes/audit.js';
 import { webRoutes } from '../../web/serve.js';
 
 /** The hub's HTTP surface; tests call `app.request()` on it without a server. */
@@ -69,18 +60,9 @@ export function createApp(deps: Deps) {
   });
 
   app.route('/', healthRoutes(deps));
-  app.route('/', authRoutes(deps));
-  app.route('/', userRoutes(deps));
-  app.route('/', organizationRoutes(deps));
-  app.route('/', inviteRoutes(deps));
-  app.route('/', auditRoutes(deps));
-  app.route('/', channelRoutes(deps));
+  app.route('/api', apiRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/', mediaRoutes(deps));
-  app.route('/', conversationRoutes(deps));
-  app.route('/', crmRoutes(deps));
-  app.route('/', botPromptRoutes(deps));
-  app.route('/', webhookEventRoutes(deps));
   app.route('/', queueBoardRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

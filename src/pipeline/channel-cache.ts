@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
+import { isId } from '../domain/owned.js';
 import { connectorFor } from '../../connectors/registry.js';
 import type { Connector } from '../../connectors/types.js';
 import type { SecretBox } from '../security/crypto.js';
@@ -70,7 +70,7 @@ export class ChannelCache {
   async get(id: string): Promise<ChannelRuntime | null> {
     const hit = this.entries.get(id);
     if (hit && hit.expires > Date.now()) return hit.value;
-    const value = z.uuid().safeParse(id).success ? await this.load(id) : null;
+    const value = isId(id) ? await this.load(id) : null;
     if (value) this.entries.set(id, { value, expires: Date.now() + this.ttlMs });
     else this.entries.delete(id);
     return value;

@@ -42,7 +42,7 @@ const HANDLERS = {
   add_client_note: handler(NoteInput.extend({ clientId: Id }), ({ deps, actor }, { clientId, ...input }) => addNote(deps, actor, clientId, input)),
   update_chat_settings: handler(ConversationPatch.extend({ conversationId: Id }), ({ deps, actor }, { conversationId, ...patch }) =>
     updateConversation(deps, actor, conversationId, patch)),
-  typing: handler(z.object({ conversationId: z.uuid(), isTyping: z.boolean().default(true) }), async ({ deps, socket, actor, typedAt }, { conversationId, isTyping }) => {
+  typing: handler(z.object({ conversationId: Id, isTyping: z.boolean().default(true) }), async ({ deps, socket, actor, typedAt }, { conversationId, isTyping }) => {
     const last = typedAt.get(conversationId);
     // Rate limited: a keystroke stream becomes one event per interval (stopping always goes through).
     if (isTyping && last && Date.now() - last < TYPING_INTERVAL_MS) return { throttled: true };

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Deps } from '../context.js';
-import { User } from '../domain/user.entity.js';
+import { authenticate } from '../domain/accounts.js';
 import type { ClientEvents, ServerEvents } from './events.js';
 import { rooms } from './publisher.js';
 import { redisKeys } from '../queue/redis-keys.js';
@@ -11,7 +11,7 @@ import { originAllowed } from '../security/origins.js';
 
 const SOCKET_FRAME_BYTES = 100 * 1024;
 
-export type SocketData = { auth: Omit<AuthInfo, 'user'> & { name: string } };
+export type SocketData = { auth: Omit<AuthInfo, 'user'> };
 export type HubServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
 export type HubSocket = Parameters<Parameters<HubServer['on']>[1]>[0];
 
@@ -39,10 +39,8 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
     try {
       const token = (socket.handshake.auth as { token?: unknown })?.token;
       if (typeof token !== 'string' || !token) throw new Error('missing token');
-      const claims = await deps.tokens.verify(token);
-      const user = await deps.orm.em.fork().findOne(User, { id: claims.userId, organization: claims.orgId });
-      if (!user || user.disabled || user.tokenVersion !== claims.version) throw new Error('unknown user');
-      socket.data.auth = { userId: user.id, orgId: claims.orgId, role: user.role, tokenVersion: user.tokenVersion, name: user.name };
+      const { user: _row, ...auth } = await authenticate(deps, deps.orm.em.fork(), token);
+      socket.data.auth = auth;
       next();
     } catch {
       next(Object.assign(new Error('unauthorized'), { data: { code: 'unauthorized', message: 'Invalid or expired token' } }));

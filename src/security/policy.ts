@@ -6,7 +6,7 @@ import { forbidden } from '../errors.js';
  * organization first (another organization's user is a 404), then ask here.
  */
 /** The signed-in caller of a request or a socket, as authentication found them. */
-export type AuthInfo = { userId: string; orgId: string; role: Role; tokenVersion: number; user: User };
+export type AuthInfo = { userId: string; orgId: string; role: Role; tokenVersion: number; name: string; user: User };
 
 const RANK: Record<Role, number> = { agent: 1, admin: 2, owner: 3 };
 
@@ -43,9 +43,4 @@ export function assertUserChange(actor: Actor, target: UserTarget, change: UserC
 export function assertCanAddUser(actor: Actor, role: Role): void {
   if (!atLeast(actor.role, 'admin')) throw forbidden('Only admins add users');
   if (role === 'owner') throw forbidden('There is one instance owner; that role cannot be given');
-}
-
-/** Organizations are the instance owner's: creating and listing them. */
-export function assertCanManageOrganizations(actor: Actor): void {
-  if (actor.role !== 'owner') throw forbidden('Only the instance owner manages organizations');
 }

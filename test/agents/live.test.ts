@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GraphDouble } from '../../connectors/meta/test-support.js';
-import { graphTimeouts } from '../../connectors/meta/graph.js';
 import { AgentSocket, until } from '../support/agent.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { PHONE_NUMBER_ID, createWhatsAppChannel, postWebhook, statusWebhook, textWebhook, wamid } from '../support/whatsapp.js';
@@ -21,10 +20,9 @@ let sent = 0;
 const graphOk = () => graph.reset((r) => (r.method === 'POST' ? { body: { messaging_product: 'whatsapp', contacts: [{ input: '351911111111', wa_id: '351911111111' }], messages: [{ id: `wamid.sent-${++sent}` }] } } : { status: 404, body: {} }));
 
 beforeAll(async () => {
-  graphTimeouts.apiMs = 1500;
   graph = await new GraphDouble().start();
   graphOk();
-  hub = await startTestHub();
+  hub = await startTestHub({ GRAPH_TIMEOUT_MS: '1500' });
   ownerA = await hub.login();
   await hub.request('POST', '/api/users', { token: ownerA, body: { email: 'a2@a.test', password: 'agent-a2-pass', name: 'Agent A2', role: 'agent' } });
   agentA2 = await hub.login('a2@a.test', 'agent-a2-pass');

@@ -13,6 +13,9 @@ import * as wire from '../../contract/wire.js';
 import { MESSAGE_STATUSES } from '../../contract/message-status.js';
 import { withSql } from '../../src/db/sql.js';
 import { TEST_METRICS_TOKEN, createTestDatabase, startTestHub, type TestHub } from '../support/hub.js';
+// After the hub: its routes' schemas need zod extended by @hono/zod-openapi first.
+import { connectorContext } from '../../src/pipeline/connector-context.js';
+import { SafeFetcher } from '../../src/security/safe-fetch.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -41,6 +44,16 @@ describe('migrations', () => {
 });
 
 describe('configuration', () => {
+  it('gives connectors the platform timeouts of GRAPH_TIMEOUT_MS and GRAPH_DOWNLOAD_TIMEOUT_MS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-cfg-'));
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: dir }).connectorTimeouts).toEqual({ apiMs: 15_000, downloadMs: 60_000 });
+    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, GRAPH_TIMEOUT_MS: '1500', GRAPH_DOWNLOAD_TIMEOUT_MS: '2500' });
+    const fetcher = new SafeFetcher(config.fetch);
+    expect(connectorContext({ config, publicUrl: 'https://hub.example.com', fetcher }, 'ch-1').timeouts).toEqual({ apiMs: 1500, downloadMs: 2500 });
+    await fetcher.close();
+    expect(() => loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, GRAPH_TIMEOUT_MS: '0' })).toThrow(/GRAPH_TIMEOUT_MS/);
+  });
+
   it('refuses to start in production without secrets, naming them', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET, HUB_SECRET_KEY/);

@@ -74,6 +74,34 @@ describe('organizations are isolated', () => {
     expect(r.status).toBe(404);
     expect(r.body.error.code).toBe('not_found');
   });
+
+  it('answers every id-taking route alike for a malformed id, an unknown one and another organization\'s: 404 not_found', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const routes: [string, (id: string) => string, unknown?][] = [
+      ['GET', (id) => `/api/channels/${id}`], ['PATCH', (id) => `/api/users/${id}`, { name: 'X' }], ['DELETE', (id) => `/api/invites/${id}`],
+      ['PATCH', (id) => `/api/bot/prompts/${id}`, { enabled: false }], ['POST', (id) => `/api/webhook-events/${id}/replay`],
+      ['GET', (id) => `/api/conversations/${id}`], ['POST', (id) => `/api/messages/${id}/retry`], ['POST', (id) => `/api/attachments/${id}/retry`],
+      ['GET', (id) => `/api/clients/${id}`], ['POST', (id) => `/api/prospects/${id}/convert`, { firstName: 'X' }],
+    ];
+    for (const [method, path, body] of routes) {
+      for (const id of ['not-a-uuid', unknown]) {
+        const r = await hub.request(method, path(id), { token: owner, body });
+        expect([r.status, r.body?.error?.code], `${method} ${path(id)}`).toEqual([404, 'not_found']);
+      }
+    }
+    // Organization A's channel and user, asked for by B's admin.
+    for (const [method, path, body] of [['GET', `/api/channels/${channelA}`], ['PATCH', `/api/users/${userA}`, { name: 'X' }]] as const) {
+      const r = await hub.request(method, path, { token: adminB, body });
+      expect([r.status, r.body?.error?.code], `${method} ${path}`).toEqual([404, 'not_found']);
+    }
+  });
+
+  it('asks for a token on every route after sign-in, and answers an unknown /api path with 404 either way', async () => {
+    expect((await hub.request('GET', '/api/conversations')).status).toBe(401);
+    expect((await hub.request('POST', `/api/attachments/${channelA}/retry`)).status).toBe(401);
+    expect((await hub.request('GET', '/api/nothing-here')).status).toBe(404);
+    expect((await hub.request('GET', '/api/nothing-here', { token: owner })).status).toBe(404);
+  });
 });
 
 describe('users', () => {

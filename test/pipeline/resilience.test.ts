@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphDouble } from '../../connectors/meta/test-support.js';
-import { graphTimeouts } from '../../connectors/meta/graph.js';
 import { AgentSocket, until } from '../support/agent.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { createWhatsAppChannel, imageWebhook, postWebhook, textWebhook, waId, wamid } from '../support/whatsapp.js';
 
 const JPEG = Buffer.from('/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=', 'base64');
 
+/** A silent Graph counts as down after a second. */
+const FAST_GRAPH = { GRAPH_TIMEOUT_MS: '1000' };
 let api: TestHub;
 let worker: TestHub | undefined;
 let graph: GraphDouble;
@@ -15,9 +16,8 @@ let channelId: string;
 const cleanup: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  graphTimeouts.apiMs = 1000;
   graph = await new GraphDouble().start();
-  api = await startTestHub({ ROLE: 'api' });
+  api = await startTestHub({ ROLE: 'api', ...FAST_GRAPH });
   token = await api.login();
   channelId = (await createWhatsAppChannel(api, token, { apiBaseUrl: graph.url })).id;
 });
@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 const q = (text: string, params: unknown[] = []) => api.deps.orm.em.getConnection().execute(text, params);
-const startWorker = () => startTestHub({ ROLE: 'worker', QUEUE_PREFIX: api.config.queuePrefix, DATA_DIR: api.config.dataDir }, { databaseUrl: api.databaseUrl });
+const startWorker = () => startTestHub({ ROLE: 'worker', ...FAST_GRAPH, QUEUE_PREFIX: api.config.queuePrefix, DATA_DIR: api.config.dataDir }, { databaseUrl: api.databaseUrl });
 
 describe('a worker stopped mid-run', () => {
   it('loses nothing and doubles nothing when it is stopped and another starts', async () => {

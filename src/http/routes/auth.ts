@@ -8,7 +8,6 @@ import { audit } from '../../domain/audit.js';
 import { endSessions, hashInviteToken, invalidateTokens, issueToken } from '../../domain/accounts.js';
 import { DUMMY_HASH, hashPassword, hashWork, verifyPassword } from '../../security/password.js';
 import { NewPassword, assertPasswordAllowed } from '../../security/password-policy.js';
-import { requireAuth } from '../auth.js';
 import { AppError, badRequest, conflict, unauthorized } from '../../errors.js';
 import { auditActor, router } from '../env.js';
 import { userView } from '../views.js';
@@ -33,12 +32,13 @@ const MAX_ACCOUNTS_PER_EMAIL = 10;
 const WRONG = 'Wrong email or password';
 const BAD_INVITE = 'This invitation link is invalid, was used already or has expired';
 
+/** Before sign-in: the only /api routes that answer without a token. */
 export function authRoutes(deps: Deps) {
   const app = router();
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/api/auth/login',
+      path: '/auth/login',
       tags: ['auth'],
       request: json(Login),
       responses: {
@@ -79,39 +79,6 @@ export function authRoutes(deps: Deps) {
     },
   );
 
-  app.use('/api/me', requireAuth(deps));
-  app.use('/api/me/*', requireAuth(deps));
-  app.openapi(
-    createRoute({ method: 'get', path: '/api/me', tags: ['auth'], security: [{ bearer: [] }], responses: returns(200, 'The signed-in user', wire.User) }),
-    (c) => c.json(userView(c.var.auth.user), 200),
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/api/me/password',
-      tags: ['auth'],
-      security: [{ bearer: [] }],
-      request: json(ChangePassword),
-      responses: { ...returns(200, 'A new token (every older token of this user stops working) and the user', wire.Session), 400: { description: 'Wrong current password or a weak new one' } },
-    }),
-    async (c) => {
-      const { currentPassword, newPassword } = c.req.valid('json');
-      const user = c.var.auth.user;
-      await deps.loginThrottle.attempt(`user:${user.id}`, c.var.address);
-      if (!(await verifyPassword(currentPassword, user.passwordHash))) throw badRequest('The current password is not right', 'wrong_password');
-      await deps.loginThrottle.succeeded(`user:${user.id}`);
-      assertPasswordAllowed(newPassword, user.email);
-      if (newPassword === currentPassword) throw badRequest('The new password is the same as the current one', 'weak_password');
-      user.passwordHash = await hashPassword(newPassword);
-      invalidateTokens(user);
-      audit(c.var.em, auditActor(c), { action: 'user.password_change', targetType: 'user', targetId: user.id, details: { self: true } });
-      await c.var.em.flush();
-      await endSessions(deps, user.id);
-      return c.json({ token: await issueToken(deps, user), user: userView(user) }, 200);
-    },
-  );
-
   const findInvite = async (c: { var: { em: EntityManager } }, token: string) => {
     const invite = await c.var.em.findOne(Invite, { tokenHash: hashInviteToken(token) }, { populate: ['organization'] });
     if (!invite || invite.acceptedAt || invite.revokedAt || invite.expiresAt.getTime() <= Date.now()) throw new AppError(404, 'invite_invalid', BAD_INVITE);
@@ -121,7 +88,7 @@ export function authRoutes(deps: Deps) {
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/api/auth/invites/lookup',
+      path: '/auth/invites/lookup',
       tags: ['auth'],
       request: json(InviteToken.openapi('InviteLookup')),
       responses: { 200: { description: 'Who the invitation is for' }, 404: { description: 'Unknown, used, revoked or expired' } },
@@ -135,7 +102,7 @@ export function authRoutes(deps: Deps) {
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/api/auth/invites/accept',
+      path: '/auth/invites/accept',
       tags: ['auth'],
       request: json(AcceptInvite),
       responses: { 201: { description: 'The new account: a bearer token and the user' }, 404: { description: 'Unknown, used, revoked or expired' }, 409: { description: 'The email has an account already' } },
@@ -162,6 +129,42 @@ export function authRoutes(deps: Deps) {
       // One flush: the invite is used up and the user exists, or neither (a racing second accept hits the unique email).
       await em.flush();
       return c.json({ token: await issueToken(deps, user), user: userView(user) }, 201);
+    },
+  );
+  return app;
+}
+
+/** The signed-in user's own account. */
+export function meRoutes(deps: Deps) {
+  const app = router();
+  app.openapi(
+    createRoute({ method: 'get', path: '/me', tags: ['auth'], security: [{ bearer: [] }], responses: returns(200, 'The signed-in user', wire.User) }),
+    (c) => c.json(userView(c.var.actor.user), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/me/password',
+      tags: ['auth'],
+      security: [{ bearer: [] }],
+      request: json(ChangePassword),
+      responses: { ...returns(200, 'A new token (every older token of this user stops working) and the user', wire.Session), 400: { description: 'Wrong current password or a weak new one' } },
+    }),
+    async (c) => {
+      const { currentPassword, newPassword } = c.req.valid('json');
+      const user = c.var.actor.user;
+      await deps.loginThrottle.attempt(`user:${user.id}`, c.var.address);
+      if (!(await verifyPassword(currentPassword, user.passwordHash))) throw badRequest('The current password is not right', 'wrong_password');
+      await deps.loginThrottle.succeeded(`user:${user.id}`);
+      assertPasswordAllowed(newPassword, user.email);
+      if (newPassword === currentPassword) throw badRequest('The new password is the same as the current one', 'weak_password');
+      user.passwordHash = await hashPassword(newPassword);
+      invalidateTokens(user);
+      audit(c.var.em, auditActor(c), { action: 'user.password_change', targetType: 'user', targetId: user.id, details: { self: true } });
+      await c.var.em.flush();
+      await endSessions(deps, user.id);
+      return c.json({ token: await issueToken(deps, user), user: userView(user) }, 200);
     },
   );
   return app;

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../context.js';
 import { BotPrompt } from '../../domain/bot-prompt.entity.js';
-import { requireAuth, requireRole } from '../auth.js';
-import { badRequest, notFound } from '../../errors.js';
+import { badRequest } from '../../errors.js';
+import { findOwned } from '../../domain/owned.js';
 import { router, type AppEnv } from '../env.js';
 import type { Context } from 'hono';
 import { Channel } from '../../domain/channel.entity.js';
@@ -25,32 +25,26 @@ const view = (p: BotPrompt) => ({
 /** The rules bot's admin-editable prompts (and the system prompt of a model-backed bot). */
 export function botPromptRoutes(deps: Deps) {
   const app = router();
-  app.use('/api/bot/prompts', requireAuth(deps), requireRole('admin'));
-  app.use('/api/bot/prompts/*', requireAuth(deps), requireRole('admin'));
   const tags = ['bot'];
   type Ctx = Context<AppEnv>;
-  const find = async (c: Ctx, id: string): Promise<BotPrompt> => {
-    const p = z.uuid().safeParse(id).success ? await c.var.em.findOne(BotPrompt, { id, organization: c.var.auth.orgId }) : null;
-    if (!p) throw notFound('Prompt');
-    return p;
-  };
+  const find = (c: Ctx, id: string) => findOwned(c.var.em, BotPrompt, c.var.actor.orgId, id, 'Prompt');
   const checkChannel = async (c: Ctx, channelId?: string | null) => {
-    if (channelId && !(await c.var.em.count(Channel, { id: channelId, organization: c.var.auth.orgId }))) throw badRequest('Unknown channel');
+    if (channelId && !(await c.var.em.count(Channel, { id: channelId, organization: c.var.actor.orgId }))) throw badRequest('Unknown channel');
   };
 
-  app.openapi(createRoute({ method: 'get', path: '/api/bot/prompts', tags, security: bearer, responses: returns(200, 'Prompts', z.array(wire.BotPrompt)) }), async (c) =>
-    c.json((await c.var.em.find(BotPrompt, { organization: c.var.auth.orgId }, { orderBy: { createdAt: 'asc' } })).map(view), 200));
+  app.openapi(createRoute({ method: 'get', path: '/bot/prompts', tags, security: bearer, responses: returns(200, 'Prompts', z.array(wire.BotPrompt)) }), async (c) =>
+    c.json((await c.var.em.find(BotPrompt, { organization: c.var.actor.orgId }, { orderBy: { createdAt: 'asc' } })).map(view), 200));
 
-  app.openapi(createRoute({ method: 'post', path: '/api/bot/prompts', tags, security: bearer, request: jsonBody(PromptInput), responses: returns(201, 'The prompt', wire.BotPrompt) }), async (c) => {
+  app.openapi(createRoute({ method: 'post', path: '/bot/prompts', tags, security: bearer, request: jsonBody(PromptInput), responses: returns(201, 'The prompt', wire.BotPrompt) }), async (c) => {
     const { channelId, ...input } = c.req.valid('json');
     await checkChannel(c, channelId);
     if (input.kind === 'keyword' && !input.keyword) throw badRequest('A keyword prompt needs a keyword');
-    const p = c.var.em.create(BotPrompt, { ...input, channel: channelId ?? null, organization: c.var.auth.orgId } as any);
+    const p = c.var.em.create(BotPrompt, { ...input, channel: channelId ?? null, organization: c.var.actor.orgId } as any);
     await c.var.em.flush();
     return c.json(view(p), 201);
   });
 
-  app.openapi(createRoute({ method: 'patch', path: '/api/bot/prompts/{id}', tags, security: bearer, request: { params: IdParam, ...jsonBody(PromptInput.partial()) }, responses: returns(200, 'The prompt', wire.BotPrompt) }), async (c) => {
+  app.openapi(createRoute({ method: 'patch', path: '/bot/prompts/{id}', tags, security: bearer, request: { params: IdParam, ...jsonBody(PromptInput.partial()) }, responses: returns(200, 'The prompt', wire.BotPrompt) }), async (c) => {
     const p = await find(c, c.req.valid('param').id);
     const { channelId, ...patch } = c.req.valid('json');
     await checkChannel(c, channelId);
@@ -59,7 +53,7 @@ export function botPromptRoutes(deps: Deps) {
     return c.json(view(p), 200);
   });
 
-  app.openapi(createRoute({ method: 'delete', path: '/api/bot/prompts/{id}', tags, security: bearer, request: { params: IdParam }, responses: described(204, 'Deleted') }), async (c) => {
+  app.openapi(createRoute({ method: 'delete', path: '/bot/prompts/{id}', tags, security: bearer, request: { params: IdParam }, responses: described(204, 'Deleted') }), async (c) => {
     await c.var.em.remove(await find(c, c.req.valid('param').id)).flush();
     return c.body(null, 204);
   });

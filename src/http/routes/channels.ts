@@ -5,10 +5,9 @@ import { connectorFor } from '../../../connectors/registry.js';
 import { ChannelCreateInput, ChannelUpdateInput, channelView, createChannel, findChannel, openCredentials, updateChannel } from '../../domain/channels.js';
 import { connectorContext } from '../../pipeline/connector-context.js';
 import { Channel } from '../../domain/channel.entity.js';
-import { requireAuth, requireRole } from '../auth.js';
 import { AppError, errorMessage } from '../../errors.js';
 import { UnsafeUrlError } from '../../security/safe-fetch.js';
-import { returns } from '../openapi.js';
+import { IdParam, bearer, jsonBody, returns } from '../openapi.js';
 import * as wire from '../../../contract/wire.js';
 
 /** Credential fields naming a host the hub connects to (besides apiBaseUrl, a URL). */
@@ -17,9 +16,6 @@ import { auditActor, router } from '../env.js';
 import { audit } from '../../domain/audit.js';
 import { setChannelState } from '../../domain/channel-state.js';
 
-const Id = z.object({ id: z.string() });
-const sec = [{ bearer: [] }];
-const json = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
 
 /** Channels of the caller's organization (admins only); secrets are write-only. */
 export function channelRoutes(deps: Deps) {
@@ -54,21 +50,19 @@ export function channelRoutes(deps: Deps) {
     }
   };
   const app = router();
-  app.use('/api/channels', requireAuth(deps), requireRole('admin'));
-  app.use('/api/channels/*', requireAuth(deps), requireRole('admin'));
   const view = (ch: Channel) => channelView(ch, deps.box, deps.publicUrl);
 
-  app.openapi(createRoute({ method: 'get', path: '/api/channels', tags: ['channels'], security: sec, responses: returns(200, 'Channels', z.array(wire.Channel)) }), async (c) => {
-    const channels = await c.var.em.find(Channel, { organization: c.var.auth.orgId }, { orderBy: { createdAt: 'asc' } });
+  app.openapi(createRoute({ method: 'get', path: '/channels', tags: ['channels'], security: bearer, responses: returns(200, 'Channels', z.array(wire.Channel)) }), async (c) => {
+    const channels = await c.var.em.find(Channel, { organization: c.var.actor.orgId }, { orderBy: { createdAt: 'asc' } });
     return c.json(channels.map(view), 200);
   });
 
   app.openapi(
-    createRoute({ method: 'post', path: '/api/channels', tags: ['channels'], security: sec, request: json(ChannelCreateInput.openapi('CreateChannel')), responses: returns(201, 'The channel, with its webhookUrl', wire.Channel) }),
+    createRoute({ method: 'post', path: '/channels', tags: ['channels'], security: bearer, request: jsonBody(ChannelCreateInput.openapi('CreateChannel')), responses: returns(201, 'The channel, with its webhookUrl', wire.Channel) }),
     async (c) => {
       const input = c.req.valid('json');
       await checkAddresses(input.credentials);
-      const channel = await createChannel(c.var.em, deps.box, c.var.auth.orgId, input);
+      const channel = await createChannel(c.var.em, deps.box, c.var.actor.orgId, input);
       // Credential field names only, never their values.
       audit(c.var.em, auditActor(c), { action: 'channel.create', targetType: 'channel', targetId: channel.id, details: { kind: input.kind, name: input.name, credentialFields: Object.keys(input.credentials) } });
       await c.var.em.flush();
@@ -79,14 +73,14 @@ export function channelRoutes(deps: Deps) {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/api/channels/{id}', tags: ['channels'], security: sec, request: { params: Id }, responses: returns(200, 'The channel', wire.Channel) }),
-    async (c) => c.json(view(await findChannel(c.var.em, c.var.auth.orgId, c.req.valid('param').id)), 200),
+    createRoute({ method: 'get', path: '/channels/{id}', tags: ['channels'], security: bearer, request: { params: IdParam }, responses: returns(200, 'The channel', wire.Channel) }),
+    async (c) => c.json(view(await findChannel(c.var.em, c.var.actor.orgId, c.req.valid('param').id)), 200),
   );
 
   app.openapi(
-    createRoute({ method: 'patch', path: '/api/channels/{id}', tags: ['channels'], security: sec, request: { params: Id, ...json(ChannelUpdateInput.openapi('UpdateChannel')) }, responses: returns(200, 'The channel', wire.Channel) }),
+    createRoute({ method: 'patch', path: '/channels/{id}', tags: ['channels'], security: bearer, request: { params: IdParam, ...jsonBody(ChannelUpdateInput.openapi('UpdateChannel')) }, responses: returns(200, 'The channel', wire.Channel) }),
     async (c) => {
-      const channel = await findChannel(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
+      const channel = await findChannel(c.var.em, c.var.actor.orgId, c.req.valid('param').id);
       const input = c.req.valid('json');
       await checkAddresses(input.credentials);
       const { credentials, ...fields } = input;
@@ -104,9 +98,9 @@ export function channelRoutes(deps: Deps) {
   );
 
   app.openapi(
-    createRoute({ method: 'delete', path: '/api/channels/{id}', tags: ['channels'], security: sec, request: { params: Id }, responses: { 204: { description: 'Deleted with its conversations' } } }),
+    createRoute({ method: 'delete', path: '/channels/{id}', tags: ['channels'], security: bearer, request: { params: IdParam }, responses: { 204: { description: 'Deleted with its conversations' } } }),
     async (c) => {
-      const channel = await findChannel(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
+      const channel = await findChannel(c.var.em, c.var.actor.orgId, c.req.valid('param').id);
       audit(c.var.em, auditActor(c), { action: 'channel.delete', targetType: 'channel', targetId: channel.id, details: { name: channel.name, kind: channel.kind } });
       await c.var.em.remove(channel).flush();
       await changed(channel);

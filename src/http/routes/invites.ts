@@ -6,15 +6,14 @@ import { User } from '../../domain/user.entity.js';
 import { audit } from '../../domain/audit.js';
 import { newInviteToken } from '../../domain/accounts.js';
 import { assertCanAddUser } from '../../security/policy.js';
-import { requireAuth, requireRole } from '../auth.js';
-import { conflict, notFound } from '../../errors.js';
+import { conflict } from '../../errors.js';
+import { findOwned } from '../../domain/owned.js';
 import { auditActor, router } from '../env.js';
+import { IdParam, bearer, jsonBody } from '../openapi.js';
 
-const Id = z.object({ id: z.string() });
 const CreateInvite = z
   .object({ email: z.email(), name: z.string().trim().min(1).max(120).optional(), role: z.enum(['admin', 'agent']).default('agent') })
   .openapi('CreateInvite');
-const sec = [{ bearer: [] }];
 
 const inviteView = (i: Invite) => ({
   id: i.id,
@@ -34,23 +33,21 @@ const inviteView = (i: Invite) => ({
  */
 export function inviteRoutes(deps: Deps) {
   const app = router();
-  app.use('/api/invites', requireAuth(deps), requireRole('admin'));
-  app.use('/api/invites/*', requireAuth(deps), requireRole('admin'));
 
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/api/invites',
+      path: '/invites',
       tags: ['users'],
-      security: sec,
+      security: bearer,
       request: { body: { content: { 'application/json': { schema: CreateInvite } }, required: true } },
       responses: { 201: { description: 'The invite with its link and token (shown this once)' }, 409: { description: 'The email has an account already' } },
     }),
     async (c) => {
       const input = c.req.valid('json');
-      assertCanAddUser(c.var.auth, input.role);
+      assertCanAddUser(c.var.actor, input.role);
       const em = c.var.em;
-      const orgId = c.var.auth.orgId;
+      const orgId = c.var.actor.orgId;
       const email = input.email.toLowerCase();
       if (await em.count(User, { organization: orgId, email })) throw conflict('email_taken', 'A user with this email already exists');
       const { token, hash } = newInviteToken();
@@ -65,7 +62,7 @@ export function inviteRoutes(deps: Deps) {
           role: input.role,
           tokenHash: hash,
           expiresAt: new Date(Date.now() + deps.config.inviteTtlHours * 3600_000),
-          invitedBy: c.var.auth.userId,
+          invitedBy: c.var.actor.userId,
         } as any);
         audit(tx, auditActor(c), { action: 'invite.create', targetType: 'invite', targetId: invite.id, details: { email, role: input.role } });
         return invite;
@@ -75,19 +72,15 @@ export function inviteRoutes(deps: Deps) {
     },
   );
 
-  app.openapi(createRoute({ method: 'get', path: '/api/invites', tags: ['users'], security: sec, responses: { 200: { description: 'Invites not yet accepted or revoked (pending or expired), newest first' } } }), async (c) => {
-    const invites = await c.var.em.find(Invite, { organization: c.var.auth.orgId, acceptedAt: null, revokedAt: null }, { orderBy: { createdAt: 'desc' } });
+  app.openapi(createRoute({ method: 'get', path: '/invites', tags: ['users'], security: bearer, responses: { 200: { description: 'Invites not yet accepted or revoked (pending or expired), newest first' } } }), async (c) => {
+    const invites = await c.var.em.find(Invite, { organization: c.var.actor.orgId, acceptedAt: null, revokedAt: null }, { orderBy: { createdAt: 'desc' } });
     return c.json(invites.map(inviteView), 200);
   });
 
   app.openapi(
-    createRoute({ method: 'delete', path: '/api/invites/{id}', tags: ['users'], security: sec, request: { params: Id }, responses: { 204: { description: 'Revoked: the link no longer works' } } }),
+    createRoute({ method: 'delete', path: '/invites/{id}', tags: ['users'], security: bearer, request: { params: IdParam }, responses: { 204: { description: 'Revoked: the link no longer works' } } }),
     async (c) => {
-      const { id } = c.req.valid('param');
-      const invite = z.uuid().safeParse(id).success
-        ? await c.var.em.findOne(Invite, { id, organization: c.var.auth.orgId, acceptedAt: null, revokedAt: null })
-        : null;
-      if (!invite) throw notFound('Invite');
+      const invite = await findOwned(c.var.em, Invite, c.var.actor.orgId, c.req.valid('param').id, 'Invite', { acceptedAt: null, revokedAt: null });
       invite.revokedAt = new Date();
       audit(c.var.em, auditActor(c), { action: 'invite.revoke', targetType: 'invite', targetId: invite.id, details: { email: invite.email } });
       await c.var.em.flush();

@@ -9,22 +9,20 @@ import { redisKeys } from '../../queue/redis-keys.js';
 import { sqlOf } from '../../db/sql.js';
 import { existsInOrg, insertAttachments, readyFile, resetFailed } from '../../db/attachments.js';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import { isId, owned } from '../../domain/owned.js';
 import type { Deps } from '../../context.js';
 import { enqueueMedia } from '../../queue/media.jobs.js';
-import { requireAuth } from '../auth.js';
 import { AppError, notFound } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 
 /** The part of a multipart body that is not the file (boundaries, headers). */
 const ENVELOPE_BYTES = 64 * 1024;
 
+/** Files by their signed URL (outside /api: a browser loads them without a token). */
 export function mediaRoutes(deps: Deps) {
   const { media: store, signer } = deps;
   const app = new Hono<AppEnv>();
   const sql = sqlOf(deps.orm);
-  const limit = deps.config.uploadLimitBytes;
-  const limiter = new UploadLimiter(deps.redis, redisKeys(deps.config.queuePrefix), deps.config.uploadsPerUser);
 
   // Every /media answer, a 404 included: never sniffed, and sandboxed should a browser open it as a page.
   app.use('/media/*', async (c, next) => {
@@ -36,7 +34,7 @@ export function mediaRoutes(deps: Deps) {
   // Signed, expiring URLs handed only to agents of the attachment's organization.
   app.get('/media/:id', async (c) => {
     const id = c.req.param('id');
-    if (!z.uuid().safeParse(id).success || !signer.verify(id, c.req.query('exp'), c.req.query('sig'))) throw notFound('File');
+    if (!isId(id) || !signer.verify(id, c.req.query('exp'), c.req.query('sig'))) throw notFound('File');
     const att = await readyFile(sql, id);
     const file = att?.storage_path ? await store.open(att.storage_path) : null;
     if (!att || !file) throw notFound('File');
@@ -50,11 +48,22 @@ export function mediaRoutes(deps: Deps) {
     });
   });
 
+  return app;
+}
+
+/** Agents' uploads and attachment retries (mounted on /api). */
+export function uploadRoutes(deps: Deps) {
+  const { media: store, signer } = deps;
+  const app = new Hono<AppEnv>();
+  const sql = sqlOf(deps.orm);
+  const limit = deps.config.uploadLimitBytes;
+  const limiter = new UploadLimiter(deps.redis, redisKeys(deps.config.queuePrefix), deps.config.uploadsPerUser);
+
   // An agent's file, stored before the message that will carry it (send it with attachmentIds).
   // Streamed to disk as it arrives; limited per file, and per user in count and concurrency.
   // (Not Hono's bodyLimit: without a content-length it buffers the whole body. receiveFile counts as it streams.)
-  app.post('/api/uploads', requireAuth(deps), async (c) => {
-    const { orgId, userId } = c.var.auth;
+  app.post('/uploads', async (c) => {
+    const { orgId, userId } = c.var.actor;
     if (Number(c.req.header('content-length')) > limit + ENVELOPE_BYTES) throw tooLarge(limit);
     if (!c.req.header('content-type')?.startsWith('multipart/form-data') || !c.req.raw.body) throw new AppError(400, 'malformed_body', FORM_HINT);
     const slot = await limiter.acquire(userId);
@@ -80,15 +89,14 @@ export function mediaRoutes(deps: Deps) {
     }
   });
 
-  app.post('/api/attachments/:id/retry', requireAuth(deps), async (c) => {
+  app.post('/attachments/:id/retry', async (c) => {
     const id = c.req.param('id');
-    const valid = z.uuid().safeParse(id).success;
-    const reset = valid ? await resetFailed(sql, id, c.var.auth.orgId) : undefined;
-    if (!reset) {
-      if (!valid || !(await existsInOrg(sql, id, c.var.auth.orgId))) throw notFound('Attachment');
-      throw new AppError(409, 'not_failed', 'Only a failed attachment can be retried');
-    }
-    await enqueueMedia(deps, id, undefined, reset.attempts);
+    const retried = await owned('Attachment', id, async (id) => {
+      const reset = await resetFailed(sql, id, c.var.actor.orgId);
+      if (reset) return reset;
+      if (await existsInOrg(sql, id, c.var.actor.orgId)) throw new AppError(409, 'not_failed', 'Only a failed attachment can be retried');
+    });
+    await enqueueMedia(deps, id, undefined, retried.attempts);
     return c.json({ ok: true }, 202);
   });
   return app;

@@ -8,14 +8,13 @@ import { endSessions, invalidateTokens } from '../../domain/accounts.js';
 import { hashPassword } from '../../security/password.js';
 import { NewPassword, assertPasswordAllowed } from '../../security/password-policy.js';
 import { assertCanAddUser, assertUserChange } from '../../security/policy.js';
-import { requireAuth, requireRole } from '../auth.js';
-import { conflict, notFound } from '../../errors.js';
+import { conflict } from '../../errors.js';
+import { findOwned } from '../../domain/owned.js';
 import { auditActor, router } from '../env.js';
 import { userView } from '../views.js';
-import { returns } from '../openapi.js';
+import { IdParam, bearer, jsonBody, returns } from '../openapi.js';
 import * as wire from '../../../contract/wire.js';
 
-const Id = z.object({ id: z.string() });
 const CreateUser = z
   .object({ email: z.email(), password: NewPassword, name: z.string().trim().min(1).max(120), role: z.enum(['admin', 'agent']).default('agent') })
   .openapi('CreateUser');
@@ -23,37 +22,29 @@ const UpdateUser = z
   .object({ name: z.string().trim().min(1).max(120), password: NewPassword, role: z.enum(['admin', 'agent']), disabled: z.boolean() })
   .partial()
   .openapi('UpdateUser');
-const json = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
-const sec = [{ bearer: [] }];
 
 /** Users of the caller's organization (admins only; who may change whom: src/security/policy.ts). */
 export function userRoutes(deps: Deps) {
   const app = router();
-  app.use('/api/users', requireAuth(deps), requireRole('admin'));
-  app.use('/api/users/*', requireAuth(deps), requireRole('admin'));
 
-  const findUser = async (em: EntityManager, orgId: string, id: string): Promise<User> => {
-    const user = z.uuid().safeParse(id).success ? await em.findOne(User, { id, organization: orgId }) : null;
-    if (!user) throw notFound('User');
-    return user;
-  };
+  const findUser = (em: EntityManager, orgId: string, id: string) => findOwned(em, User, orgId, id, 'User');
 
-  app.openapi(createRoute({ method: 'get', path: '/api/users', tags: ['users'], security: sec, responses: returns(200, 'Users', z.array(wire.User)) }), async (c) => {
-    const users = await c.var.em.find(User, { organization: c.var.auth.orgId }, { orderBy: { createdAt: 'asc' } });
+  app.openapi(createRoute({ method: 'get', path: '/users', tags: ['users'], security: bearer, responses: returns(200, 'Users', z.array(wire.User)) }), async (c) => {
+    const users = await c.var.em.find(User, { organization: c.var.actor.orgId }, { orderBy: { createdAt: 'asc' } });
     return c.json(users.map(userView), 200);
   });
 
   app.openapi(
-    createRoute({ method: 'post', path: '/api/users', tags: ['users'], security: sec, request: json(CreateUser), responses: { ...returns(201, 'Created', wire.User), 409: { description: 'Email taken in this organization' } } }),
+    createRoute({ method: 'post', path: '/users', tags: ['users'], security: bearer, request: jsonBody(CreateUser), responses: { ...returns(201, 'Created', wire.User), 409: { description: 'Email taken in this organization' } } }),
     async (c) => {
       const input = c.req.valid('json');
-      assertCanAddUser(c.var.auth, input.role);
+      assertCanAddUser(c.var.actor, input.role);
       const email = input.email.toLowerCase();
       assertPasswordAllowed(input.password, email);
-      if (await c.var.em.count(User, { organization: c.var.auth.orgId, email })) throw conflict('email_taken', 'A user with this email already exists');
+      if (await c.var.em.count(User, { organization: c.var.actor.orgId, email })) throw conflict('email_taken', 'A user with this email already exists');
       const user = c.var.em.create(User, {
         id: randomUUID(),
-        organization: c.var.auth.orgId,
+        organization: c.var.actor.orgId,
         email,
         name: input.name,
         role: input.role,
@@ -66,11 +57,11 @@ export function userRoutes(deps: Deps) {
   );
 
   app.openapi(
-    createRoute({ method: 'patch', path: '/api/users/{id}', tags: ['users'], security: sec, request: { params: Id, ...json(UpdateUser) }, responses: { ...returns(200, 'Updated', wire.User), 403: { description: 'Not allowed by the role rules' } } }),
+    createRoute({ method: 'patch', path: '/users/{id}', tags: ['users'], security: bearer, request: { params: IdParam, ...jsonBody(UpdateUser) }, responses: { ...returns(200, 'Updated', wire.User), 403: { description: 'Not allowed by the role rules' } } }),
     async (c) => {
-      const user = await findUser(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
+      const user = await findUser(c.var.em, c.var.actor.orgId, c.req.valid('param').id);
       const input = c.req.valid('json');
-      assertUserChange(c.var.auth, user, { name: input.name !== undefined, password: input.password !== undefined, role: input.role, disabled: input.disabled });
+      assertUserChange(c.var.actor, user, { name: input.name !== undefined, password: input.password !== undefined, role: input.role, disabled: input.disabled });
       if (input.password !== undefined) assertPasswordAllowed(input.password, user.email);
       const details: Record<string, unknown> = {};
       if (input.name !== undefined && input.name !== user.name) details.name = input.name;
@@ -92,10 +83,10 @@ export function userRoutes(deps: Deps) {
   );
 
   app.openapi(
-    createRoute({ method: 'delete', path: '/api/users/{id}', tags: ['users'], security: sec, request: { params: Id }, responses: { 204: { description: 'Deleted' }, 403: { description: 'Not allowed by the role rules' } } }),
+    createRoute({ method: 'delete', path: '/users/{id}', tags: ['users'], security: bearer, request: { params: IdParam }, responses: { 204: { description: 'Deleted' }, 403: { description: 'Not allowed by the role rules' } } }),
     async (c) => {
-      const user = await findUser(c.var.em, c.var.auth.orgId, c.req.valid('param').id);
-      assertUserChange(c.var.auth, user, { remove: true });
+      const user = await findUser(c.var.em, c.var.actor.orgId, c.req.valid('param').id);
+      assertUserChange(c.var.actor, user, { remove: true });
       audit(c.var.em, auditActor(c), { action: 'user.delete', targetType: 'user', targetId: user.id, details: { email: user.email, role: user.role } });
       await c.var.em.remove(user).flush();
       await endSessions(deps, user.id);

@@ -3,8 +3,7 @@ import type { Deps } from '../../context.js';
 import { WEBHOOK_OUTCOMES, replayKept } from '../../pipeline/replay.js';
 import { sqlOf } from '../../db/sql.js';
 import { keptEvent, keptEvents, listWebhookEvents } from '../../db/webhook-events.js';
-import { requireAuth, requireRole } from '../auth.js';
-import { notFound } from '../../errors.js';
+import { owned } from '../../domain/owned.js';
 import { auditActor, router } from '../env.js';
 import { audit } from '../../domain/audit.js';
 import { IdParam, bearer, described, jsonBody } from '../openapi.js';
@@ -25,15 +24,13 @@ const ReplayFilter = z.object({
 /** Kept raw payloads (secrets redacted): look at what a platform sent, and run it through ingest again. */
 export function webhookEventRoutes(deps: Deps) {
   const app = router();
-  app.use('/api/webhook-events', requireAuth(deps), requireRole('admin'));
-  app.use('/api/webhook-events/*', requireAuth(deps), requireRole('admin'));
   const sql = sqlOf(deps.orm);
   const tags = ['webhooks'];
 
-  app.openapi(createRoute({ method: 'get', path: '/api/webhook-events', tags, security: bearer, request: { query: Filter }, responses: described(200, 'Kept payloads, newest first') }),
+  app.openapi(createRoute({ method: 'get', path: '/webhook-events', tags, security: bearer, request: { query: Filter }, responses: described(200, 'Kept payloads, newest first') }),
     async (c) => {
       const f = c.req.valid('query');
-      const rows = await listWebhookEvents(sql, c.var.auth.orgId, f);
+      const rows = await listWebhookEvents(sql, c.var.actor.orgId, f);
       return c.json(rows.map((r) => ({
         id: r.id, channelId: r.channel_id, channelName: r.channel_name, channelKind: r.channel_kind,
         outcome: r.outcome, detail: r.detail ?? undefined, payload: r.payload, contentType: r.content_type ?? undefined,
@@ -41,11 +38,10 @@ export function webhookEventRoutes(deps: Deps) {
       })), 200);
     });
 
-  app.openapi(createRoute({ method: 'post', path: '/api/webhook-events/{id}/replay', tags, security: bearer, request: { params: IdParam }, responses: described(202, 'Queued again') }),
+  app.openapi(createRoute({ method: 'post', path: '/webhook-events/{id}/replay', tags, security: bearer, request: { params: IdParam }, responses: described(202, 'Queued again') }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const kept = z.uuid().safeParse(id).success ? await keptEvent(sql, id, c.var.auth.orgId) : undefined;
-      if (!kept) throw notFound('Webhook event');
+      const kept = await owned('Webhook event', id, (id) => keptEvent(sql, id, c.var.actor.orgId));
       await replayKept(deps, [kept]);
       audit(c.var.em, auditActor(c), { action: 'webhook_event.replay', targetType: 'webhook_event', targetId: id, details: { channelId: kept.channel_id } });
       await c.var.em.flush();
@@ -53,10 +49,10 @@ export function webhookEventRoutes(deps: Deps) {
     });
 
   // After a fix: every failed delivery of the organization (or of one channel) through ingest again.
-  app.openapi(createRoute({ method: 'post', path: '/api/webhook-events/replay', tags, security: bearer, request: jsonBody(ReplayFilter), responses: described(202, 'Queued again, with how many') }),
+  app.openapi(createRoute({ method: 'post', path: '/webhook-events/replay', tags, security: bearer, request: jsonBody(ReplayFilter), responses: described(202, 'Queued again, with how many') }),
     async (c) => {
       const f = c.req.valid('json');
-      const replayed = await replayKept(deps, await keptEvents(sql, c.var.auth.orgId, f));
+      const replayed = await replayKept(deps, await keptEvents(sql, c.var.actor.orgId, f));
       audit(c.var.em, auditActor(c), { action: 'webhook_event.replay_all', targetType: 'webhook_event', details: { outcome: f.outcome, channelId: f.channelId ?? null, replayed } });
       await c.var.em.flush();
       return c.json({ ok: true, replayed }, 202);

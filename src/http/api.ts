@@ -1,0 +1,48 @@
+import { matchedRoutes } from 'hono/route';
+import { METHOD_NAME_ALL } from 'hono/router';
+import type { Deps } from '../context.js';
+import type { Role } from '../domain/user.entity.js';
+import { requireAuth, requireRole } from './auth.js';
+import { router } from './env.js';
+import { authRoutes, meRoutes } from './routes/auth.js';
+import { userRoutes } from './routes/users.js';
+import { organizationRoutes } from './routes/organizations.js';
+import { inviteRoutes } from './routes/invites.js';
+import { auditRoutes } from './routes/audit.js';
+import { channelRoutes } from './routes/channels.js';
+import { uploadRoutes } from './routes/media.js';
+import { conversationRoutes } from './routes/conversations.js';
+import { crmRoutes } from './routes/crm.js';
+import { botPromptRoutes } from './routes/bot-prompts.js';
+import { webhookEventRoutes } from './routes/webhook-events.js';
+import { queueBoardSessionRoutes } from './routes/queue-board.js';
+
+/** Areas (a path and everything under it) that need more than a signed-in agent of the organization. */
+const RESTRICTED: { area: string; min: Role; refusal?: string }[] = [
+  { area: '/users', min: 'admin' },
+  { area: '/invites', min: 'admin' },
+  { area: '/audit-log', min: 'admin' },
+  { area: '/channels', min: 'admin' },
+  { area: '/bot/prompts', min: 'admin' },
+  { area: '/webhook-events', min: 'admin' },
+  { area: '/organizations', min: 'owner', refusal: 'Only the instance owner manages organizations' },
+  { area: '/queue-board', min: 'owner' },
+];
+
+/**
+ * Everything under /api. Sign-in routes answer without a token; every route mounted after
+ * `requireAuth` gets the caller, checked once, as `c.var.actor` (and `RESTRICTED` its role).
+ * Routes find what they act on with `findOwned()` (src/domain/owned.ts).
+ */
+export function apiRoutes(deps: Deps) {
+  const api = router();
+  api.route('/', authRoutes(deps));
+
+  const auth = requireAuth(deps);
+  // A path no route answers is a 404 for anyone: there is nothing to ask a token for.
+  api.use('*', (c, next) => (matchedRoutes(c).some((r) => r.method !== METHOD_NAME_ALL) ? auth(c, next) : next()));
+  for (const { area, min, refusal } of RESTRICTED) api.use(area, requireRole(min, refusal)).use(`${area}/*`, requireRole(min, refusal));
+  for (const routes of [meRoutes, userRoutes, organizationRoutes, inviteRoutes, auditRoutes, channelRoutes, uploadRoutes,
+    conversationRoutes, crmRoutes, botPromptRoutes, webhookEventRoutes, queueBoardSessionRoutes]) api.route('/', routes(deps));
+  return api;
+}
