@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { Agent, fetch } from 'undici';
 import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 import { freePort } from '../../src/infra/free-port.js';
 import { createLogger } from '../../src/logger.js';
@@ -82,6 +83,9 @@ export class WebhookSender {
   readonly accepted = new Set<string>();
   readonly abandoned = new Set<string>();
   refused = 0;
+  // A platform retries over a bounded pool of connections; without a cap, thousands of retries in
+  // flight during an outage on a loaded machine ran this process out of file descriptors.
+  private readonly pool = new Agent({ connections: 128 });
   constructor(private readonly url: string, private readonly deadline: number) {}
 
   private async deliver(id: string, body: string) {
@@ -93,6 +97,7 @@ export class WebhookSender {
           headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) },
           body,
           signal: AbortSignal.timeout(5000),
+          dispatcher: this.pool,
         });
         await r.arrayBuffer();
         if (r.status === 200) {
@@ -130,6 +135,7 @@ export class WebhookSender {
         running = false;
         await loop;
         await Promise.all(inflight);
+        await this.pool.close();
         return ids;
       },
     };
