@@ -48,6 +48,11 @@ const EnvSchema = z.object({
   BOT_OPENAI_API_KEY: z.string().optional(),
   BOT_OPENAI_MODEL: z.string().optional(),
   BOT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  WA_WEB_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/).optional(),
+  WA_WEB_VERSION_CACHE: z.enum(['local', 'remote', 'none']).default('local'),
+  WA_WEB_VERSION_URL: z.string().includes('{version}').optional(),
+  WA_WEB_MAX_SESSIONS: z.coerce.number().int().positive().default(10),
+  WA_WEB_CHROMIUM_ARGS: z.string().default(''),
 });
 
 export type Config = {
@@ -87,6 +92,8 @@ export type Config = {
   /** How often each API process re-checks its open sockets' users (a backstop to the immediate close). */
   sessionSweepMs: number;
   bot: { provider: 'rules' | 'openai'; timeoutMs: number; openai?: { baseUrl: string; apiKey: string; model: string } };
+  /** WhatsApp Web sessions: the pinned WhatsApp Web build and where its page comes from, sessions per worker, extra Chromium flags. */
+  whatsappWeb: { webVersion?: string; webVersionCache: 'local' | 'remote' | 'none'; webVersionUrl?: string; maxSessions: number; chromiumArgs: string[] };
 };
 
 export class ConfigError extends Error {}
@@ -108,6 +115,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const secrets: Record<string, string | undefined> = { JWT_SECRET: e.JWT_SECRET, HUB_SECRET_KEY: e.HUB_SECRET_KEY };
   if (e.BOT_PROVIDER === 'openai' && !(e.BOT_OPENAI_BASE_URL && e.BOT_OPENAI_API_KEY && e.BOT_OPENAI_MODEL)) {
     throw new ConfigError('BOT_PROVIDER=openai needs BOT_OPENAI_BASE_URL, BOT_OPENAI_API_KEY and BOT_OPENAI_MODEL');
+  }
+  if (e.WA_WEB_VERSION_CACHE === 'remote' && !e.WA_WEB_VERSION_URL) {
+    throw new ConfigError('WA_WEB_VERSION_CACHE=remote needs WA_WEB_VERSION_URL (a URL with {version} in it)');
   }
   const missing = SECRETS.filter((k) => !secrets[k]);
   if (missing.length) {
@@ -144,6 +154,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ?? false,
     inviteTtlHours: e.INVITE_TTL_HOURS,
     sessionSweepMs: e.SESSION_SWEEP_MS,
+    whatsappWeb: {
+      webVersion: e.WA_WEB_VERSION,
+      webVersionCache: e.WA_WEB_VERSION_CACHE,
+      webVersionUrl: e.WA_WEB_VERSION_URL,
+      maxSessions: e.WA_WEB_MAX_SESSIONS,
+      chromiumArgs: e.WA_WEB_CHROMIUM_ARGS.split(/\s+/).filter(Boolean),
+    },
     bot: {
       provider: e.BOT_PROVIDER,
       timeoutMs: e.BOT_TIMEOUT_MS,

@@ -1,7 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { ChannelPairing } from '../../contract/wire.js';
 
 /** The health a running channel reports; `disabled` is an admin's edit (updateChannel), never set here. */
-export type ChannelState = 'active' | 'error' | 'needs_auth';
+export type ChannelState = 'active' | 'connecting' | 'pairing' | 'error' | 'needs_auth';
 
 /** What a state change reaches: the database, every process's channel cache, the admins' sockets. */
 export type ChannelStateDeps = {
@@ -13,12 +14,17 @@ export type ChannelStateDeps = {
 /**
  * The one way a channel's health changes. Written only when it differs and never over a
  * disabled channel; then every process drops its cached copy and the organization's admins
- * see it live. Returns whether anything changed.
+ * see it live. `pairing` (the QR or code to link a WhatsApp Web phone) is kept only while the
+ * state is `pairing`; a rotated QR is a change. Returns whether anything changed.
  */
-export async function setChannelState(deps: ChannelStateDeps, channelId: string, orgId: string, state: ChannelState, reason: string | null = null): Promise<boolean> {
+export async function setChannelState(
+  deps: ChannelStateDeps, channelId: string, orgId: string, state: ChannelState, reason: string | null = null, pairing: ChannelPairing | null = null,
+): Promise<boolean> {
+  const kept = state === 'pairing' && pairing ? JSON.stringify(pairing) : null;
   const rows = await deps.orm.em.getConnection().execute(
-    "update channels set status = ?, status_reason = ?, updated_at = now() where id = ? and status <> 'disabled' and (status <> ? or status_reason is distinct from ?) returning id",
-    [state, reason, channelId, state, reason],
+    `update channels set status = ?, status_reason = ?, pairing = ?::jsonb, updated_at = now()
+      where id = ? and status <> 'disabled' and (status <> ? or status_reason is distinct from ? or pairing is distinct from ?::jsonb) returning id`,
+    [state, reason, kept, channelId, state, reason, kept],
   );
   if (!rows.length) return false;
   await deps.channels.changed(channelId, 'status');

@@ -8,8 +8,11 @@ import type { ChannelInfo } from './persist.js';
 import { Lru } from './lru.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
 
-/** `status`: only its health changed (setChannelState), so a running poller keeps running. */
-export type ChannelChange = 'all' | 'status';
+/**
+ * `status`: only its health changed (setChannelState), so a running poller keeps running;
+ * `logout`: an admin ended its platform login (WhatsApp Web), the poller logs out and restarts.
+ */
+export type ChannelChange = 'all' | 'status' | 'logout';
 
 export type ChannelRuntime = ChannelInfo & { status: string; name: string; credentials: any; connector: Connector };
 
