@@ -217,9 +217,10 @@ export class WhatsAppWebSession {
     }
     if (Date.now() - this.lastEventAt < rt.watchdog.silentMs) return;
     const chats = await withTimeout(client.getChats(), rt.watchdog.probeTimeoutMs, 'WhatsApp Web getChats');
-    const newest = Math.max(0, ...chats.map((c) => (c.timestamp ?? 0) * 1000));
-    if (newest > this.lastEventAt + 1000) {
-      return this.die?.({ reason: `Connected but not receiving: chat activity at ${new Date(newest).toISOString()}, no event since ${new Date(this.lastEventAt).toISOString()}` });
+    const newest = Math.max(0, ...chats.filter((c) => !ignoredChat(c.id._serialized, this.ctx.credentials)).map((c) => (c.timestamp ?? 0) * 1000));
+    const seenUpTo = Math.max(this.lastEventAt, this.since ?? 0);
+    if (newest > seenUpTo + 1000) {
+      return this.die?.({ reason: `Connected but not receiving: chat activity at ${new Date(newest).toISOString()}, nothing received since ${new Date(seenUpTo).toISOString()}` });
     }
     this.lastEventAt = Date.now();
   }

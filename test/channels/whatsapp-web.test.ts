@@ -1,7 +1,8 @@
 // WhatsApp Web through the hub: stand-in whatsapp-web.js Client <-> session (PullRunner lease) <-> BullMQ <-> Postgres <-> sockets.
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configureWhatsAppWeb } from '../../connectors/whatsapp-web/index.js';
+import { configureWhatsAppWeb, whatsappWeb } from '../../connectors/whatsapp-web/index.js';
+import { react } from '../../connectors/whatsapp-web/send.js';
 import { StandInWhatsApp, type StandInClient } from '../../connectors/whatsapp-web/testing/stand-in-client.js';
 import { AgentSocket, until } from '../support/agent.js';
 import { createTestDatabase, startTestHub, type TestHub } from '../support/hub.js';
@@ -133,7 +134,32 @@ describe('whatsapp web on a stand-in Client', () => {
     client().ack(row2.external_id, -1);
     const failed = await admin.waitFor('message_updated', (m) => m.id === r2.data.id && m.status === 'failed');
     expect(failed.error).toMatch(/ACK_ERROR/);
-    void target;
+  });
+
+  it('sends quoted replies, files as MessageMedia and reactions through the session', async () => {
+    const ctx = { channelId, webhookUrl: '', fetch };
+    const to = { externalId: MARTA_CUS, identifier: '+34600111222', identifierType: 'phone' as const };
+    const target = (await q('select external_id from messages where conversation_id = ? and sender_type = ? order by created_at limit 1', [conversationId, 'prospect']))[0].external_id;
+    await whatsappWeb.send!.send({ messageId: 'x1', to, content: 'Sobre esto', messageType: 'text', replyToExternalId: target }, {}, ctx);
+    expect(client().sent.at(-1)).toMatchObject({ chatId: MARTA_CUS, content: 'Sobre esto', options: { quotedMessageId: target } });
+    const out = await whatsappWeb.send!.send({ messageId: 'x2', to, content: 'La factura', messageType: 'file', attachments: [{ url: 'unused', mimeType: 'application/pdf', fileName: 'factura.pdf', content: Buffer.from('%PDF-1.4') }] }, {}, ctx);
+    const sent = client().sent.at(-1)!;
+    expect(sent.content).toMatchObject({ mimetype: 'application/pdf', filename: 'factura.pdf', data: Buffer.from('%PDF-1.4').toString('base64') });
+    expect(sent.options).toMatchObject({ caption: 'La factura' });
+    expect(out.externalId).toMatch(/^true_34600111222@c\.us_/);
+    await react(ctx, target, '❤️');
+    expect(client().sent.at(-1)!.content).toEqual({ reaction: '❤️', to: target });
+    await expect(whatsappWeb.send!.send({ messageId: 'x3', to, content: 'no session', messageType: 'text' }, {}, { ...ctx, channelId: '00000000-0000-4000-8000-000000000000' }))
+      .rejects.toMatchObject({ category: 'temporary' });
+  });
+
+  it('fetches media that did not come along (a failed download) in the media job through the session', async () => {
+    wa.failDownloads = 1;
+    const img = client().receive(MARTA_CUS, '', { type: 'image' }, { media: { mimetype: 'image/png', data: PNG.toString('base64'), filename: 'otra.png' } });
+    const row = await messageBy(img.id._serialized);
+    const att = await until(() => q('select status, file_size, attempts from attachments where message_id = ?', [row.id]), (r) => r[0]?.status === 'ready');
+    expect(att[0]).toMatchObject({ file_size: PNG.length });
+    expect(wa.failDownloads).toBe(0);
   });
 
   it('shows what the business wrote on the phone as an agent echo', async () => {
@@ -174,7 +200,10 @@ describe('whatsapp web on a stand-in Client', () => {
     expect(row.content).toBe('Mientras no estabais');
     await until(() => channel(), (c) => c.status === 'active');
     await new Promise((r) => setTimeout(r, 500));
-    expect(await count('messages')).toBe(before + 1);
+    // Everything already stored came back in the backfill too: still one row per WhatsApp message.
+    expect(await q('select external_id from messages group by external_id having count(*) > 1')).toEqual([]);
+    expect(await count('messages')).toBeGreaterThan(before);
+    expect(await count('messages', 'external_id = ?', [missed.data.id._serialized])).toBe(1);
   });
 
   it('logs out: the device unlinks, the stored session goes, a new QR follows', async () => {
@@ -241,4 +270,35 @@ describe('whatsapp web across workers', () => {
     const m = taken.receive(MARTA_CUS, 'still there?');
     await until(() => q('select channel_id from messages where external_id = ?', [m.id._serialized]), (r) => r[0]?.channel_id === a.id);
   }, 60_000);
+});
+
+describe('whatsapp web that looks connected but stopped receiving', () => {
+  let hub: TestHub;
+  let token: string;
+  const { q } = sqlOf(() => hub);
+
+  beforeAll(async () => {
+    configureWhatsAppWeb({ maxSessions: 10, watchdog: { intervalMs: 100, probeTimeoutMs: 150, badPollsBeforeRestart: 2, silentMs: 300 } });
+    hub = await startTestHub();
+    token = await hub.login();
+  });
+  afterAll(async () => {
+    await hub?.close();
+  });
+
+  it('restarts when a chat shows activity no event brought, and reads that message back', async () => {
+    const ch = (await hub.request('POST', '/api/channels', { token, body: { kind: 'whatsapp_web', name: 'Quiet' } })).body;
+    await until(() => q('select status from channels where id = ?', [ch.id]), (r) => r[0].status === 'pairing', 15_000);
+    const linked = wa.current;
+    await linked.link();
+    await until(() => q('select status from channels where id = ?', [ch.id]), (r) => r[0].status === 'active');
+    await linked.backup();
+    // It reaches the phone, but the page never tells the session (a dead socket inside WhatsApp Web).
+    const lost = wa.store({ chatId: MARTA_CUS, fromMe: false, body: 'Nadie contesta', timestamp: Math.floor(Date.now() / 1000) + 2 });
+    const [row] = await until(() => q('select status_reason from channels where id = ? and status = ?', [ch.id, 'error']), (r) => r.length > 0, 10_000);
+    expect(row.status_reason).toMatch(/Connected but not receiving.*next retry at/);
+    expect(linked.destroyed).toBe(true);
+    await until(() => q('select m.id from messages m where m.external_id = ? and m.channel_id = ?', [lost.data.id._serialized, ch.id]), (r) => r.length === 1, 15_000);
+    await until(() => q('select status from channels where id = ?', [ch.id]), (r) => r[0].status === 'active');
+  });
 });

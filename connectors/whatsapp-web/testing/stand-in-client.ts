@@ -35,6 +35,8 @@ export class StandInWhatsApp {
   readonly groups = new Map<string, string>();
   /** Set to make the next initialize() reject with this message. */
   failInit?: string;
+  /** Media downloads that fail (the page could not fetch the file) before they work again. */
+  failDownloads = 0;
   private seq = 0;
 
   readonly factory: ClientFactory = (options) => {
@@ -147,7 +149,10 @@ export class StandInClient extends EventEmitter implements WaClient {
     const { wa } = this;
     return {
       ...structuredClone(s.data),
-      downloadMedia: async () => s.media,
+      downloadMedia: async () => {
+        if (wa.failDownloads > 0 && wa.failDownloads--) throw new Error('Evaluation failed: media not available');
+        return s.media;
+      },
       getQuotedMessage: async () => (s.quoted ? this.message(wa.messages.get(s.quoted)!) : undefined),
       react: async (emoji: string) => void this.sent.push({ chatId: s.data.id.remote, content: { reaction: emoji, to: s.data.id._serialized } }),
     };
