@@ -89,6 +89,8 @@ export class WhatsAppWebSession {
       webVersion: rt.webVersion,
       webVersionCache: rt.webVersionCache,
       qrMaxRetries: rt.qrMaxRetries,
+      // The lease makes this the one rightful session: another tab or a worker that lost the lease yields to it.
+      takeoverOnConflict: true,
       ...(phone ? { pairWithPhoneNumber: { phoneNumber: phone, showNotification: true } } : {}),
     });
     this.client = client;
@@ -254,6 +256,8 @@ export class WhatsAppWebSession {
     this.die?.({ reason: 'stopped' });
     await this.loop;
     await this.chain;
+    // Never left showing "active" with no session behind it.
+    this.ctx.setState('connecting', 'The session stopped: waiting for a worker to resume it');
   }
 }
 

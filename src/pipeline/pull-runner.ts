@@ -20,6 +20,8 @@ const SCAN_MS = 10_000;
 export class PullRunner {
   private readonly running = new Map<string, { kind: string; handle: Promise<PullHandle | undefined>; renew: NodeJS.Timeout }>();
   private readonly owner = randomUUID();
+  /** Each channel's state writes, in the order its connector reported them. */
+  private readonly states = new Map<string, Promise<void>>();
   private scanTimer?: NodeJS.Timeout;
   private stopped = false;
 
@@ -80,7 +82,6 @@ export class PullRunner {
     const saveCursor = async (cursor: Record<string, unknown>) => {
       await deps.orm.em.getConnection().execute('update channels set cursor = ? where id = ?', [JSON.stringify(cursor), id]);
     };
-    let states: Promise<void> = Promise.resolve();
     try {
       return await channel.connector.pull.start({
         ...connectorContext(deps, id),
@@ -105,9 +106,10 @@ export class PullRunner {
         },
         saveCursor,
         session: sessionStore(deps, id),
-        // One after another, so a quick pairing -> connecting -> active ends as the last one said.
+        // One after another (across restarts too), so a quick pairing -> connecting -> active ends as the last one said.
         setState: (state, reason, pairing) => {
-          states = states.then(() => this.setState(id, channel.orgId, state, reason, pairing)).catch((err) => log.warn({ err }, 'saving the channel state failed'));
+          const next = (this.states.get(id) ?? Promise.resolve()).then(() => this.setState(id, channel.orgId, state, reason, pairing)).catch((err) => log.warn({ err }, 'saving the channel state failed'));
+          this.states.set(id, next);
         },
       });
     } catch (err) {
@@ -127,6 +129,8 @@ export class PullRunner {
     this.running.delete(id);
     clearInterval(entry.renew);
     await (await entry.handle)?.stop().catch(() => undefined);
+    await this.states.get(id);
+    this.states.delete(id);
     if (release) {
       await this.deps.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, this.lease(id), this.owner);
     }

@@ -215,6 +215,8 @@ describe('whatsapp web on a stand-in Client', () => {
     expect(await count('connector_sessions', 'channel_id = ?', [channelId])).toBe(0);
     const bad = await hub.request('POST', `/api/channels/00000000-0000-4000-8000-000000000000/logout`, { token });
     expect(bad.status).toBe(404);
+    const agentToken = await hub.login('agent@wa.test', 'agent-password-1');
+    expect((await hub.request('POST', `/api/channels/${channelId}/reconnect`, { token: agentToken })).status).toBe(403);
   });
 });
 
@@ -264,6 +266,7 @@ describe('whatsapp web across workers', () => {
     w1 = undefined;
     await rm(profile, { recursive: true, force: true });
     expect(clientA.destroyed).toBe(true);
+    expect(await status(a.id)).toBe('connecting');
     await until(() => q('select status from channels where id = ?', [a.id]), (r) => r[0].status === 'active' && wa.clients.length === clients + 2, 25_000);
     const taken = wa.current;
     expect(taken.qrs).toBe(0);
