@@ -33,6 +33,7 @@ export class WhatsAppWebSession {
   private stopped = false;
   private readonly abort = new AbortController();
   private failures = 0;
+  private readyAt?: number;
   private lastEventAt = Date.now();
   /** Newest message time seen (ms): the cursor backfill resumes from. */
   private since: number | null;
@@ -59,6 +60,9 @@ export class WhatsAppWebSession {
     while (!this.stopped) {
       const death = await this.once().catch((e: unknown) => ({ reason: (e as Error).message }) as Death);
       if (this.stopped) break;
+      // Only a session that stayed up a while earns a fresh start: one that flaps keeps backing off.
+      if (this.readyAt && Date.now() - this.readyAt >= this.rt.backoff.maxMs) this.failures = 0;
+      this.readyAt = undefined;
       if (death.relink) {
         this.failures = 0;
         await this.store.delete().catch(() => undefined);
@@ -99,11 +103,8 @@ export class WhatsAppWebSession {
     this.wire(client);
     ctx.setState('connecting', 'Starting WhatsApp Web');
     const started = Date.now();
-    const init = client.initialize().then(
-      () => undefined,
-      (e: unknown) => this.die?.({ reason: `WhatsApp Web (web.whatsapp.com) did not load: ${(e as Error)?.message ?? String(e)}` }),
-    );
-    void init;
+    // Offline it rejects in well under a second and fires no event (STACK.md); it may also throw a bare string ('auth timeout').
+    client.initialize().catch((e: unknown) => this.die?.({ reason: `WhatsApp Web (web.whatsapp.com) did not load: ${(e as Error)?.message ?? String(e)}` }));
     const watchdog = setInterval(() => void this.check().catch(() => undefined), rt.watchdog.intervalMs);
     const death = await ended;
     clearInterval(watchdog);
@@ -133,7 +134,7 @@ export class WhatsAppWebSession {
     client.on('auth_failure', (message: string) => this.die?.({ reason: `WhatsApp refused the saved session: ${message}`, relink: true }));
     client.on('ready', () => queue('ready', async () => {
       this.ready = true;
-      this.failures = 0;
+      this.readyAt = Date.now();
       liveSessions.set(ctx.channelId, this);
       ctx.setState('active');
       await this.backfill(client);
@@ -209,8 +210,9 @@ export class WhatsAppWebSession {
    */
   private async check(): Promise<void> {
     const { client, rt } = this;
-    if (!client || !this.ready || this.stopped) return;
+    if (!client || this.stopped) return;
     if (client.pupBrowser && !client.pupBrowser.isConnected()) return this.die?.({ reason: 'The Chromium of this session closed' });
+    if (!this.ready) return;
     const state = await withTimeout(client.getState(), rt.watchdog.probeTimeoutMs, 'WhatsApp Web getState').catch(() => null);
     this.badPolls = state === 'CONNECTED' ? 0 : this.badPolls + 1;
     if (this.badPolls >= rt.watchdog.badPollsBeforeRestart) {

@@ -17,7 +17,7 @@ export function sessionStore(deps: SessionDeps, channelId: string): SessionStore
     },
     async save(data) {
       await conn().execute(
-        `insert into connector_sessions (channel_id, data, updated_at) values (?, ?, now())
+        `insert into connector_sessions (id, created_at, updated_at, channel_id, data) values (gen_random_uuid(), now(), now(), ?, ?)
          on conflict (channel_id) do update set data = excluded.data, updated_at = now()`,
         [channelId, deps.box.seal(data.toString('base64'))],
       );

@@ -12,7 +12,7 @@ const wa = new StandInWhatsApp();
 configureWhatsAppWeb({
   createClient: wa.factory,
   backoff: { initialMs: 400, maxMs: 3_000 },
-  watchdog: { intervalMs: 100, probeTimeoutMs: 150, badPollsBeforeRestart: 2, silentMs: 60_000 },
+  watchdog: { intervalMs: 100, probeTimeoutMs: 500, badPollsBeforeRestart: 2, silentMs: 60_000 },
 });
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 const MARTA = wa.person({ phone: '34600111222', lid: '207112233445566@lid', pushname: 'Marta' });
@@ -281,7 +281,7 @@ describe('whatsapp web that looks connected but stopped receiving', () => {
   const { q } = sqlOf(() => hub);
 
   beforeAll(async () => {
-    configureWhatsAppWeb({ maxSessions: 10, watchdog: { intervalMs: 100, probeTimeoutMs: 150, badPollsBeforeRestart: 2, silentMs: 300 } });
+    configureWhatsAppWeb({ maxSessions: 10, watchdog: { intervalMs: 200, probeTimeoutMs: 2_000, badPollsBeforeRestart: 5, silentMs: 300 } });
     hub = await startTestHub();
     token = await hub.login();
   });

@@ -10,7 +10,8 @@ export class Migration20261201213000_whatsapp_web_sessions extends Migration {
     this.addSql(`alter table "channels" drop constraint if exists "channels_status_check";`);
     this.addSql(`alter table "channels" add constraint "channels_status_check" check ("status" in ('active', 'connecting', 'pairing', 'needs_auth', 'error', 'disabled'));`);
     this.addSql(`alter table "channels" add column "pairing" jsonb null;`);
-    this.addSql(`create table "connector_sessions" ("channel_id" uuid not null, "data" text not null, "updated_at" timestamptz not null default now(), constraint "connector_sessions_pkey" primary key ("channel_id"));`);
+    this.addSql(`create table "connector_sessions" ("id" uuid not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "channel_id" uuid not null, "data" text not null, constraint "connector_sessions_pkey" primary key ("id"));`);
+    this.addSql(`alter table "connector_sessions" add constraint "connector_sessions_channel_id_unique" unique ("channel_id");`);
     this.addSql(`alter table "connector_sessions" add constraint "connector_sessions_channel_id_foreign" foreign key ("channel_id") references "channels" ("id") on update cascade on delete cascade;`);
   }
 
