@@ -22,6 +22,8 @@ export interface WhatsAppWebRuntime {
   maxSessions: number;
   backoff: { initialMs: number; maxMs: number };
   watchdog: { intervalMs: number; probeTimeoutMs: number; badPollsBeforeRestart: number; silentMs: number };
+  /** WhatsApp Web must show a QR, a code or the saved login within this (its page load has no timeout of its own). */
+  startupTimeoutMs: number;
   /** How long a QR is shown before WhatsApp rotates it, and a pairing code's lifetime. */
   qrTtlMs: number;
   codeTtlMs: number;
@@ -54,11 +56,12 @@ let runtime: WhatsAppWebRuntime = {
   maxSessions: 10,
   backoff: { initialMs: 2_000, maxMs: 5 * 60_000 },
   watchdog: { intervalMs: 30_000, probeTimeoutMs: 15_000, badPollsBeforeRestart: 3, silentMs: 15 * 60_000 },
+  startupTimeoutMs: 120_000,
   qrTtlMs: 20_000,
   codeTtlMs: 180_000,
   qrMaxRetries: 10,
   backupSyncIntervalMs: 5 * 60_000,
-  inlineMediaMaxBytes: 16 * 1024 * 1024,
+  inlineMediaMaxBytes: 5 * 1024 * 1024,
   backfillLimit: 50,
 };
 

@@ -102,7 +102,8 @@ export class WhatsAppWebSession {
     if (this.stopped) this.die?.({ reason: 'stopped' });
     this.wire(client);
     ctx.setState('connecting', 'Starting WhatsApp Web');
-    const started = Date.now();
+    const started = (this.startedAt = Date.now());
+    this.loginShown = false;
     // Offline it rejects in well under a second and fires no event (STACK.md); it may also throw a bare string ('auth timeout').
     client.initialize().catch((e: unknown) => this.die?.({ reason: `WhatsApp Web (web.whatsapp.com) did not load: ${(e as Error)?.message ?? String(e)}` }));
     const watchdog = setInterval(() => void this.check().catch(() => undefined), rt.watchdog.intervalMs);
@@ -118,7 +119,10 @@ export class WhatsAppWebSession {
 
   private wire(client: WaClient) {
     const { ctx, rt } = this;
-    const seen = () => (this.lastEventAt = Date.now());
+    const seen = () => {
+      this.lastEventAt = Date.now();
+      this.loginShown = true;
+    };
     const queue = (what: string, work: () => Promise<void>) => {
       seen();
       this.chain = this.chain.then(work).catch((err: unknown) => ctx.log.warn({ err: (err as Error)?.message, what }, 'whatsapp web event not handed over'));
@@ -202,6 +206,9 @@ export class WhatsAppWebSession {
   }
 
   private badPolls = 0;
+  /** When this client started, and whether it got as far as a QR, a code or the saved login. */
+  private startedAt = Date.now();
+  private loginShown = false;
 
   /**
    * The watchdog: the browser still connected, WhatsApp's own state CONNECTED (a few misses
@@ -212,6 +219,9 @@ export class WhatsAppWebSession {
     const { client, rt } = this;
     if (!client || this.stopped) return;
     if (client.pupBrowser && !client.pupBrowser.isConnected()) return this.die?.({ reason: 'The Chromium of this session closed' });
+    if (!this.loginShown && Date.now() - this.startedAt > rt.startupTimeoutMs) {
+      return this.die?.({ reason: `WhatsApp Web (web.whatsapp.com) did not load within ${Math.round(rt.startupTimeoutMs / 1000)} s` });
+    }
     if (!this.ready) return;
     const state = await withTimeout(client.getState(), rt.watchdog.probeTimeoutMs, 'WhatsApp Web getState').catch(() => null);
     this.badPolls = state === 'CONNECTED' ? 0 : this.badPolls + 1;

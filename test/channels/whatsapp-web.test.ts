@@ -114,7 +114,7 @@ describe('whatsapp web on a stand-in Client', () => {
     expect(await count('conversations')).toBe(1);
   });
 
-  it("sends an agent's reply (quoting) and maps acks to delivered, read and failed; the send's echo is not a second message", async () => {
+  it("sends an agent's reply and maps acks to delivered, read and failed; the send's echo is not a second message", async () => {
     await admin.call('load_messages', { conversationId });
     const target = (await q('select id, external_id from messages where conversation_id = ? order by created_at limit 1', [conversationId]))[0];
     const r = await admin.call('send_message', { conversationId, content: 'Sí, la tenemos', clientMessageId: 'wa-web-1' });
@@ -281,7 +281,7 @@ describe('whatsapp web that looks connected but stopped receiving', () => {
   const { q } = sqlOf(() => hub);
 
   beforeAll(async () => {
-    configureWhatsAppWeb({ maxSessions: 10, watchdog: { intervalMs: 200, probeTimeoutMs: 2_000, badPollsBeforeRestart: 5, silentMs: 300 } });
+    configureWhatsAppWeb({ maxSessions: 10, watchdog: { intervalMs: 200, probeTimeoutMs: 2_000, badPollsBeforeRestart: 5, silentMs: 300 }, startupTimeoutMs: 3_000 });
     hub = await startTestHub();
     token = await hub.login();
   });
@@ -303,5 +303,16 @@ describe('whatsapp web that looks connected but stopped receiving', () => {
     expect(linked.destroyed).toBe(true);
     await until(() => q('select m.id from messages m where m.external_id = ? and m.channel_id = ?', [lost.data.id._serialized, ch.id]), (r) => r.length === 1, 15_000);
     await until(() => q('select status from channels where id = ?', [ch.id]), (r) => r[0].status === 'active');
+  });
+
+  it('gives up on a page that never loads (no QR, no login, no failure) and retries later', async () => {
+    wa.stallInit = true;
+    try {
+      const ch = (await hub.request('POST', '/api/channels', { token, body: { kind: 'whatsapp_web', name: 'Stalled' } })).body;
+      const [row] = await until(() => q('select status_reason from channels where id = ? and status = ?', [ch.id, 'error']), (r) => r.length > 0, 20_000);
+      expect(row.status_reason).toMatch(/web\.whatsapp\.com\) did not load within 3 s.*next retry at/);
+    } finally {
+      wa.stallInit = false;
+    }
   });
 });

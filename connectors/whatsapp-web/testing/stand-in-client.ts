@@ -35,6 +35,8 @@ export class StandInWhatsApp {
   readonly groups = new Map<string, string>();
   /** Set to make the next initialize() reject with this message. */
   failInit?: string;
+  /** The page loads forever: initialize() neither shows a login nor fails (page.goto has no timeout). */
+  stallInit = false;
   /** Media downloads that fail (the page could not fetch the file) before they work again. */
   failDownloads = 0;
   private seq = 0;
@@ -119,6 +121,7 @@ export class StandInClient extends EventEmitter implements WaClient {
     // Chromium starts here in the real client (and RemoteAuth's unzip settles meanwhile).
     await new Promise((r) => setTimeout(r, 150));
     if (this.wa.failInit) throw new Error(this.wa.failInit);
+    if (this.wa.stallInit) return new Promise<void>(() => undefined);
     await this.auth.afterBrowserInitialized?.();
     this.initialized = true;
     if (existsSync(this.marker())) {
