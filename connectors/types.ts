@@ -131,6 +131,8 @@ export interface EditEvent {
   externalId: string;
   content: string;
   timestamp: number;
+  /** The sender deleted it for everyone (WhatsApp revoke): kept, marked deleted. */
+  deleted?: boolean;
 }
 
 /** Valid but not understood: acknowledged, kept and counted, never retried. */
@@ -151,9 +153,13 @@ export interface OutboundMessage {
   attachments?: { url: string; mimeType?: string; fileName?: string; content?: Buffer }[];
   /** Email: headers that keep the thread together. */
   thread?: { subject?: string; inReplyTo?: string; references?: string[]; messageId?: string };
+  /** The platform id of the message this one quotes. */
+  replyToExternalId?: string;
 }
 
 export interface ConnectorContext {
+  /** The hub's channel id (connectors whose session lives in a process: WhatsApp Web). */
+  channelId?: string;
   /** The channel's public webhook URL (status callbacks, setWebhook). */
   webhookUrl: string;
   /** fetch, so tests and proxies can stand in without a connector knowing. The hub's refuses non-public addresses. */
@@ -195,6 +201,8 @@ export interface WebhookCapability<C> {
 
 export interface PullHandle {
   stop(): Promise<void>;
+  /** Ends the platform login (WhatsApp Web: unlinks the device) before a restart. */
+  logout?(): Promise<void>;
 }
 
 export interface PullContext<C> extends ConnectorContext {
@@ -206,13 +214,28 @@ export interface PullContext<C> extends ConnectorContext {
   emit(raw: RawInbound, deliveryId: string, cursor?: Record<string, unknown>): Promise<void>;
   /** Save where to resume when there was nothing to emit (an empty mailbox, a skipped message). */
   saveCursor(cursor: Record<string, unknown>): Promise<void>;
-  /** Report health (connected, reconnecting, needs_auth) for admins. */
-  setState(state: 'active' | 'error' | 'needs_auth', reason?: string): void;
+  /** Report health (connected, connecting, pairing with the QR or code to show, needs_auth) for admins. */
+  setState(state: PullState, reason?: string, pairing?: Pairing): void;
+  /** The channel's login session (a browser profile zip), kept sealed in the hub's database for any worker to resume. */
+  session?: SessionStore;
   log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
+}
+
+export type PullState = 'active' | 'connecting' | 'pairing' | 'error' | 'needs_auth';
+
+/** How to link a device while pairing: a QR (its text and an image) or a code to type, until expiresAt (ISO 8601). */
+export interface Pairing { qr?: string; qrDataUrl?: string; code?: string; expiresAt: string }
+
+export interface SessionStore {
+  load(): Promise<Buffer | null>;
+  save(data: Buffer): Promise<void>;
+  delete(): Promise<void>;
 }
 
 export interface PullCapability<C> {
   start(ctx: PullContext<C>): Promise<PullHandle>;
+  /** At most this many channels of the kind run in one worker process; the rest wait for another worker. */
+  maxPerProcess?(): number;
 }
 
 export interface SendCapability<C> {

@@ -169,7 +169,11 @@ export const Client = ClientSummary.extend({
 });
 export type Client = z.infer<typeof Client>;
 
-export const ChannelStatus = z.enum(['active', 'needs_auth', 'error', 'disabled']);
+export const ChannelStatus = z.enum(['active', 'connecting', 'pairing', 'needs_auth', 'error', 'disabled']);
+
+/** How to link a WhatsApp Web channel while it is `pairing`: a QR to scan or a code to type on the phone. */
+export const ChannelPairing = z.object({ qr: z.string().optional(), qrDataUrl: z.string().optional(), code: z.string().optional(), expiresAt: isoTime });
+export type ChannelPairing = z.infer<typeof ChannelPairing>;
 export type ChannelStatus = z.infer<typeof ChannelStatus>;
 
 export const Channel = z.object({
@@ -179,6 +183,7 @@ export const Channel = z.object({
   name: z.string(),
   status: ChannelStatus,
   statusReason: z.string().optional(),
+  pairing: ChannelPairing.optional(),
   webhookUrl: z.string().optional(),
   /** Secrets masked. */
   credentials: z.record(z.string(), z.unknown()),

@@ -50,6 +50,11 @@ const EnvSchema = z.object({
   BOT_OPENAI_API_KEY: z.string().optional(),
   BOT_OPENAI_MODEL: z.string().optional(),
   BOT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  WA_WEB_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/).optional(),
+  WA_WEB_VERSION_CACHE: z.enum(['local', 'remote', 'none']).default('local'),
+  WA_WEB_VERSION_URL: z.string().includes('{version}').optional(),
+  WA_WEB_MAX_SESSIONS: z.coerce.number().int().positive().default(10),
+  WA_WEB_CHROMIUM_ARGS: z.string().default(''),
 });
 
 export class ConfigError extends Error {}
@@ -96,6 +101,8 @@ const ConfigSchema = EnvSchema.transform((e) => {
     inviteTtlHours: e.INVITE_TTL_HOURS,
     /** How often each API process re-checks its open sockets' users (a backstop to the immediate close). */
     sessionSweepMs: e.SESSION_SWEEP_MS,
+    /** WhatsApp Web sessions: the pinned WhatsApp Web build and where its page comes from, sessions per worker, extra Chromium flags. */
+    whatsappWeb: whatsappWebOf(e),
     bot: {
       provider: e.BOT_PROVIDER,
       timeoutMs: e.BOT_TIMEOUT_MS,
@@ -126,6 +133,19 @@ function botOpenAi(e: Env): { baseUrl: string; apiKey: string; model: string } |
   if (e.BOT_OPENAI_BASE_URL && e.BOT_OPENAI_API_KEY && e.BOT_OPENAI_MODEL) return { baseUrl: e.BOT_OPENAI_BASE_URL, apiKey: e.BOT_OPENAI_API_KEY, model: e.BOT_OPENAI_MODEL };
   if (e.BOT_PROVIDER === 'openai') throw new ConfigError('BOT_PROVIDER=openai needs BOT_OPENAI_BASE_URL, BOT_OPENAI_API_KEY and BOT_OPENAI_MODEL');
   return undefined;
+}
+
+function whatsappWebOf(e: Env) {
+  if (e.WA_WEB_VERSION_CACHE === 'remote' && !e.WA_WEB_VERSION_URL) {
+    throw new ConfigError('WA_WEB_VERSION_CACHE=remote needs WA_WEB_VERSION_URL (a URL with {version} in it)');
+  }
+  return {
+    webVersion: e.WA_WEB_VERSION,
+    webVersionCache: e.WA_WEB_VERSION_CACHE,
+    webVersionUrl: e.WA_WEB_VERSION_URL,
+    maxSessions: e.WA_WEB_MAX_SESSIONS,
+    chromiumArgs: e.WA_WEB_CHROMIUM_ARGS.split(/\s+/).filter(Boolean),
+  };
 }
 
 function secretsOf(e: Env, dataDir: string): { jwtSecret: string; secretKey: string } {

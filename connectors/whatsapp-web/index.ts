@@ -1,15 +1,27 @@
-import type { Connector } from '../types.js';
+// WhatsApp Web through whatsapp-web.js (unofficial): https://wwebjs.dev/
+import type { Connector, PullCapability } from '../types.js';
 import { WhatsAppWebCredentials } from './credentials.js';
+import { parse } from './parse.js';
+import { currentRuntime } from './runtime.js';
+import { media, send } from './send.js';
+import { startSession } from './session.js';
 
-/**
- * WhatsApp Web (whatsapp-web.js): configuration only in this version; no session runs yet, and
- * channels of this kind are created disabled with that reason (src/domain/channels.ts).
- */
+export { configureWhatsAppWeb } from './runtime.js';
+
+/** Sessions run in the worker role under the pull runner's lease; at most `maxSessions` in one process. */
+const pull: PullCapability<WhatsAppWebCredentials> = {
+  maxPerProcess: () => currentRuntime().maxSessions,
+  start: async (ctx) => startSession(ctx, currentRuntime()),
+};
+
 export const whatsappWeb: Connector<WhatsAppWebCredentials> = {
   kind: 'whatsapp_web',
   platform: 'whatsapp',
-  docs: '',
+  docs: 'https://wwebjs.dev/',
   credentials: WhatsAppWebCredentials,
   secretFields: [] as const,
-  parse: () => [{ type: 'unsupported', reason: 'whatsapp_web inbound is not implemented yet' }],
+  parse,
+  pull,
+  send,
+  media,
 };

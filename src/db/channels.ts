@@ -24,10 +24,12 @@ export async function savePullCursor(sql: Sql, id: string, cursor: Record<string
 }
 
 /** Written only when it differs and never over a disabled channel; returns whether it changed. */
-export async function writeChannelState(sql: Sql, id: string, state: string, reason: string | null): Promise<boolean> {
+export async function writeChannelState(sql: Sql, id: string, state: string, reason: string | null, pairing: object | null = null): Promise<boolean> {
+  const kept = pairing && JSON.stringify(pairing);
   const rows = await sql.query(
-    "update channels set status = $2, status_reason = $3, updated_at = now() where id = $1 and status <> 'disabled' and (status <> $2 or status_reason is distinct from $3) returning id",
-    [id, state, reason],
+    `update channels set status = $2, status_reason = $3, pairing = $4::jsonb, updated_at = now()
+      where id = $1 and status <> 'disabled' and (status <> $2 or status_reason is distinct from $3 or pairing is distinct from $4::jsonb) returning id`,
+    [id, state, reason, kept],
   );
   return rows.length > 0;
 }

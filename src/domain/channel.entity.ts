@@ -2,7 +2,7 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { baseColumns } from './columns.js';
 import { Organization } from './organization.entity.js';
 
-import { ChannelStatus } from '../../contract/wire.js';
+import { ChannelStatus, type ChannelPairing } from '../../contract/wire.js';
 
 export const CHANNEL_STATUSES = ChannelStatus.options;
 
@@ -22,6 +22,8 @@ export const Channel = defineEntity({
     botEnabledDefault: p.boolean().default(false),
     /** Connector-owned cursor (IMAP UIDVALIDITY/UID, Telegram update_id, ...). */
     cursor: p.json<Record<string, unknown>>().nullable(),
+    /** While `pairing` (WhatsApp Web): the QR or code to link the phone with, and when it expires. */
+    pairing: p.json<ChannelPairing>().nullable(),
   },
 });
 export type Channel = InferEntity<typeof Channel>;

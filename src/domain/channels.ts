@@ -44,6 +44,7 @@ export function channelView(channel: Channel, box: SecretBox, publicUrl: string)
     name: channel.name,
     status: channel.status,
     statusReason: channel.statusReason ?? undefined,
+    pairing: channel.status === 'pairing' ? channel.pairing ?? undefined : undefined,
     webhookUrl: connector.webhook ? webhookUrlFor(publicUrl, channel.id) : undefined,
     credentials: maskCredentials(kind, openCredentials(box, channel)),
     botEnabledDefault: channel.botEnabledDefault,
@@ -71,8 +72,11 @@ export async function createChannel(em: EntityManager, box: SecretBox, orgId: st
   const connector = connectorFor(input.kind);
   // A kind whose connector can neither receive nor send yet is kept, but says so.
   const usable = connector.webhook || connector.pull || connector.send;
+  // A session-run kind (WhatsApp Web) shows `connecting` until a worker starts it.
+  const initial = !usable ? { status: 'disabled', statusReason: `${input.kind} is not available in this version of the hub yet` }
+    : input.kind === 'whatsapp_web' ? { status: 'connecting', statusReason: 'Waiting for a worker to start the session' } : {};
   const channel = em.create(Channel, {
-    ...(usable ? {} : { status: 'disabled', statusReason: `${input.kind} is not available in this version of the hub yet` }),
+    ...initial,
     organization: orgId,
     kind: input.kind,
     platform: connectorFor(input.kind).platform,

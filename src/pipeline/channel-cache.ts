@@ -10,8 +10,11 @@ import { sqlOf } from '../db/sql.js';
 import { channelRow } from '../db/channels.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
 
-/** `status`: only its health changed (setChannelState), so a running poller keeps running. */
-export type ChannelChange = 'all' | 'status';
+/**
+ * `status`: only its health changed (setChannelState), so a running poller keeps running;
+ * `logout`: an admin ended its platform login (WhatsApp Web), the poller logs out and restarts.
+ */
+export type ChannelChange = 'all' | 'status' | 'logout';
 
 export type ChannelRuntime = ChannelInfo & { status: string; name: string; credentials: any; connector: Connector };
 

@@ -4,5 +4,5 @@ import { webhookUrlFor } from '../domain/channels.js';
 
 /** What a connector may use from the hub for one channel: its network calls go through the guarded fetcher. */
 export function connectorContext(deps: Pick<Deps, 'publicUrl' | 'fetcher' | 'config'>, channelId: string): ConnectorContext {
-  return { webhookUrl: webhookUrlFor(deps.publicUrl, channelId), fetch: deps.fetcher.fetch, guard: deps.fetcher, timeouts: deps.config.connectorTimeouts };
+  return { channelId, webhookUrl: webhookUrlFor(deps.publicUrl, channelId), fetch: deps.fetcher.fetch, guard: deps.fetcher, timeouts: deps.config.connectorTimeouts };
 }

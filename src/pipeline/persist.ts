@@ -503,11 +503,13 @@ async function applyEdits(sql: Sql, edits: Located<EditEvent>[]): Promise<Update
   const list = [...last.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, e]) => e);
   const rows = await sql.query<Touched>(
     `update messages m set content = u.content, updated_at = now(),
-       metadata = ${metadataObject('m.metadata')} || jsonb_build_object('edited', true, 'editedAt', u.edited_at)
-     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) u(channel_id, external_id, content, edited_at)
+       metadata = ${metadataObject('m.metadata')} || case when u.deleted
+         then jsonb_build_object('deleted', true, 'deletedAt', u.edited_at)
+         else jsonb_build_object('edited', true, 'editedAt', u.edited_at) end
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::boolean[]) u(channel_id, external_id, content, edited_at, deleted)
      where m.channel_id = u.channel_id and m.external_id = u.external_id
      returning m.id, m.channel_id, m.external_id`,
-    [list.map((e) => e.channel.id), list.map((e) => e.event.externalId), list.map((e) => e.event.content), list.map((e) => new Date(e.event.timestamp).toISOString())],
+    [list.map((e) => e.channel.id), list.map((e) => e.event.externalId), list.map((e) => e.event.content), list.map((e) => new Date(e.event.timestamp).toISOString()), list.map((e) => !!e.event.deleted)],
   );
   return touched(rows, edits.map((e) => ({ item: e.item, channelId: e.channel.id, externalId: e.event.externalId })), (t) => `edit of unknown message ${t}`);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PullHandle } from '../../connectors/types.js';
+import type { ChannelPairing } from '../../contract/wire.js';
 import type { Deps } from '../context.js';
 import { enqueueInbound } from './ingest.queue.js';
 import { QueueUnavailableError } from '../errors.js';
@@ -8,6 +9,7 @@ import { redisKeys } from '../queue/redis-keys.js';
 import { sqlOf } from '../db/sql.js';
 import { enabledChannelIds, pullCursor, savePullCursor } from '../db/channels.js';
 import { setChannelState, type ChannelState } from '../domain/channel-state.js';
+import { sessionStore } from '../domain/connector-sessions.js';
 
 const LEASE_MS = 30_000;
 const SCAN_MS = 10_000;
@@ -18,8 +20,10 @@ const SCAN_MS = 10_000;
  * whose credentials change is restarted, and a process that stops hands its channels over.
  */
 export class PullRunner {
-  private readonly running = new Map<string, { handle: Promise<PullHandle | undefined>; renew: NodeJS.Timeout }>();
+  private readonly running = new Map<string, { kind: string; handle: Promise<PullHandle | undefined>; renew: NodeJS.Timeout }>();
   private readonly owner = randomUUID();
+  /** Each channel's state writes, in the order its connector reported them. */
+  private readonly states = new Map<string, Promise<void>>();
   private scanTimer?: NodeJS.Timeout;
   private stopped = false;
 
@@ -29,7 +33,10 @@ export class PullRunner {
     // Timers and events here must never leave a rejection unhandled: it would end the process.
     const warn = (what: string) => (err: unknown) => this.deps.log.warn({ err }, what);
     // A health change (setChannelState, often the poller's own) needs no restart.
-    this.deps.channels.onChange((id, what) => void (what === 'all' && this.restart(id).catch(warn('pull restart failed'))));
+    this.deps.channels.onChange((id, what) => {
+      if (what === 'all') void this.restart(id).catch(warn('pull restart failed'));
+      if (what === 'logout') void this.logout(id).catch(warn('pull logout failed'));
+    });
     await this.scan();
     this.scanTimer = setInterval(() => void this.scan().catch(warn('pull scan failed')), SCAN_MS);
   }
@@ -48,10 +55,14 @@ export class PullRunner {
 
   private async tryStart(id: string): Promise<void> {
     if (this.stopped) return;
+    // A kind that caps its sessions per process (a browser each): beyond it, another worker takes the channel.
+    const channel = await this.deps.channels.get(id);
+    const max = channel?.connector.pull?.maxPerProcess?.();
+    if (!channel || (max !== undefined && [...this.running.values()].filter((r) => r.kind === channel.kind).length >= max)) return;
     const got = await this.deps.redis.set(this.lease(id), this.owner, 'PX', LEASE_MS, 'NX');
     if (got !== 'OK') return;
     const renew = setInterval(() => void this.renew(id).catch((err) => this.deps.log.warn({ err, channelId: id }, 'pull lease renewal failed')), LEASE_MS / 3);
-    this.running.set(id, { handle: this.launch(id), renew });
+    this.running.set(id, { kind: channel.kind, handle: this.launch(id), renew });
   }
 
   private async renew(id: string) {
@@ -96,7 +107,12 @@ export class PullRunner {
           if (cursor) await saveCursor(cursor);
         },
         saveCursor,
-        setState: (state, reason) => void this.setState(id, channel.orgId, state, reason).catch((err) => log.warn({ err }, 'saving the channel state failed')),
+        session: sessionStore(deps, id),
+        // One after another (across restarts too), so a quick pairing -> connecting -> active ends as the last one said.
+        setState: (state, reason, pairing) => {
+          const next = (this.states.get(id) ?? Promise.resolve()).then(() => this.setState(id, channel.orgId, state, reason, pairing)).catch((err) => log.warn({ err }, 'saving the channel state failed'));
+          this.states.set(id, next);
+        },
       });
     } catch (err) {
       log.warn({ err }, 'pull connector failed to start');
@@ -105,8 +121,8 @@ export class PullRunner {
     }
   }
 
-  private async setState(id: string, orgId: string, state: ChannelState, reason?: string) {
-    await setChannelState(this.deps, id, orgId, state, reason ?? null);
+  private async setState(id: string, orgId: string, state: ChannelState, reason?: string, pairing?: ChannelPairing) {
+    await setChannelState(this.deps, id, orgId, state, reason ?? null, pairing ?? null);
   }
 
   private async stopOne(id: string, release = true): Promise<void> {
@@ -115,9 +131,18 @@ export class PullRunner {
     this.running.delete(id);
     clearInterval(entry.renew);
     await (await entry.handle)?.stop().catch(() => undefined);
+    await this.states.get(id);
+    this.states.delete(id);
     if (release) {
       await this.deps.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, this.lease(id), this.owner);
     }
+  }
+
+  private async logout(id: string): Promise<void> {
+    const entry = this.running.get(id);
+    if (!entry) return;
+    await (await entry.handle)?.logout?.();
+    await this.restart(id);
   }
 
   private async restart(id: string): Promise<void> {

@@ -10,6 +10,7 @@ import { inBotConversations } from '../db/messages.js';
 import { startOutboundWorker } from './outbound.worker.js';
 import { startBotWorker, enqueueBot } from './bot.worker.js';
 import { PullRunner } from './pull-runner.js';
+import { configureWhatsAppWebSessions } from './whatsapp-web.js';
 import { enqueueProfiles, startProfileWorker } from './profile.worker.js';
 
 /** After an ingest batch commits: live updates, media downloads, the bot's turn. */
@@ -41,6 +42,7 @@ export async function startWorkers(deps: Deps): Promise<{ close(): Promise<void>
     startProfileWorker(deps),
     await startMaintenanceWorker(deps),
   ];
+  configureWhatsAppWebSessions(deps.config);
   const pullers = new PullRunner(deps);
   await pullers.start();
   return {

@@ -34,7 +34,7 @@ export class LiveUpdates {
   /** A channel's state changed (needs new credentials, say): its organization hears of it. */
   async channel(channelId: string, orgId: string): Promise<void> {
     const channel = await this.deps.orm.em.fork().findOne(Channel, { id: channelId, organization: orgId });
-    if (channel) this.deps.publisher.to([rooms.org(orgId)], 'channel_updated', channelView(channel, this.deps.box, this.deps.publicUrl));
+    if (channel) this.deps.publisher.to([rooms.admins(orgId)], 'channel_updated', channelView(channel, this.deps.box, this.deps.publicUrl));
   }
 
   /**

@@ -5,6 +5,8 @@ import type { ServerEvents } from './events.js';
 
 export const rooms = {
   org: (id: string) => `org:${id}`,
+  /** The organization's admins (and owner): channel health and WhatsApp Web pairing QR codes. */
+  admins: (id: string) => `admins:${id}`,
   conversation: (id: string) => `conv:${id}`,
   user: (id: string) => `user:${id}`,
 };

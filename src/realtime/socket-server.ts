@@ -60,8 +60,8 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
   }, deps.config.sessionSweepMs).unref();
 
   io.on('connection', (socket) => {
-    const { orgId, userId } = socket.data.auth;
-    socket.join([rooms.org(orgId), rooms.user(userId)]);
+    const { orgId, userId, role } = socket.data.auth;
+    socket.join([rooms.org(orgId), rooms.user(userId), ...(role === 'agent' ? [] : [rooms.admins(orgId)])]);
     onConnection(socket);
   });
 

@@ -54,7 +54,7 @@ export const CASES: Record<ChannelKind, Case> = {
     fixtures: files('email/fixtures', /\.eml$/),
     contentType: 'message/rfc822',
   },
-  whatsapp_web: { credentials: {}, fixtures: [], contentType: 'application/json' },
+  whatsapp_web: { credentials: {}, fixtures: files('whatsapp-web/fixtures', /\.json$/), contentType: 'application/json' },
 };
 
 

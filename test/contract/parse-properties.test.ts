@@ -134,7 +134,7 @@ for (const [kind, connector] of Object.entries(connectors) as [ChannelKind, (typ
   const creds = connector.credentials.parse(c.credentials) as never;
   describe(`connector ${kind}: parse on mutated recorded payloads`, () => {
     it('returns well-formed events (or unsupported), never throws', async () => {
-      // A connector without recorded payloads (whatsapp_web, not connected yet) is fed arbitrary JSON.
+      // A connector without recorded payloads is fed arbitrary JSON.
       const bodies = c.fixtures.length ? mutatedPayloads(kind) : fc.jsonValue().map((v) => JSON.stringify(v));
       await fc.assert(
         fc.asyncProperty(bodies, async (body) => {

@@ -85,11 +85,15 @@ describe('channels', () => {
     expect(tg.body.credentials.mode).toBe('webhook');
   });
 
-  it('creates a kind that cannot connect yet as disabled, saying why', async () => {
+  it('creates a WhatsApp Web channel enabled, connecting until a worker starts its session; a bad pairing number is refused', async () => {
     const r = await hub.request('POST', '/api/channels', { token, body: { kind: 'whatsapp_web', name: 'Phone' } });
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ status: 'disabled', bestEffort: true });
-    expect(r.body.statusReason).toMatch(/not available/);
+    expect(r.body).toMatchObject({ status: 'connecting', bestEffort: true });
+    const bad = await hub.request('POST', '/api/channels', { token, body: { kind: 'whatsapp_web', name: 'Phone', credentials: { pairingPhoneNumber: 'call me' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/pairingPhoneNumber/);
+    const other = await hub.request('POST', `/api/channels/${id}/logout`, { token });
+    expect(other.status).toBe(409);
   });
 
   it('deletes a channel', async () => {

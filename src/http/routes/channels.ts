@@ -15,6 +15,7 @@ const NETWORK_HOST_FIELDS = new Set(['imapHost', 'smtpHost']);
 import { auditActor, router } from '../env.js';
 import { audit } from '../../domain/audit.js';
 import { setChannelState } from '../../domain/channel-state.js';
+import { logoutSession, reconnectSession } from '../../domain/channel-session.js';
 
 
 /** Channels of the caller's organization (admins only); secrets are write-only. */
@@ -96,6 +97,21 @@ export function channelRoutes(deps: Deps) {
       return c.json(view(channel), 200);
     },
   );
+
+  // WhatsApp Web: end the phone link (a new QR follows), or restart the session now.
+  for (const [action, run] of [['logout', logoutSession], ['reconnect', reconnectSession]] as const) {
+    app.openapi(
+      createRoute({ method: 'post', path: `/channels/{id}/${action}`, tags: ['channels'], security: bearer, request: { params: IdParam }, responses: returns(200, 'The channel', wire.Channel) }),
+      async (c) => {
+        const channel = await findChannel(c.var.em, c.var.actor.orgId, c.req.valid('param').id);
+        await run(deps, channel);
+        audit(c.var.em, auditActor(c), { action: `channel.${action}`, targetType: 'channel', targetId: channel.id, details: { name: channel.name, kind: channel.kind } });
+        await c.var.em.flush();
+        await c.var.em.refresh(channel);
+        return c.json(view(channel), 200);
+      },
+    );
+  }
 
   app.openapi(
     createRoute({ method: 'delete', path: '/channels/{id}', tags: ['channels'], security: bearer, request: { params: IdParam }, responses: { 204: { description: 'Deleted with its conversations' } } }),

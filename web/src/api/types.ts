@@ -17,8 +17,7 @@ export type ChatMessage = Omit<wire.ChatMessage, 'metadata'> & {
   local?: boolean;
 };
 
-/** `qr`/`qrCode`: a WhatsApp Web pairing code, shown when the hub sends one (it does not yet). */
-export type Channel = wire.Channel & { qr?: string; qrCode?: string };
+export type Channel = wire.Channel;
 
 /** Without `status` when the list could not be loaded (the signed-in user alone). */
 export type Agent = Omit<wire.Agent, 'status'> & { status?: wire.Agent['status'] };

@@ -126,8 +126,11 @@ export const CHANNEL_KINDS: Record<ChannelKind, KindMeta> = {
   whatsapp_web: {
     label: 'WhatsApp Web',
     platform: 'whatsapp',
-    description: 'Links a phone by QR code. Unofficial, best effort: may break when WhatsApp changes.',
-    fields: [],
+    description: 'Links a phone by QR code (or a pairing code). Unofficial, best effort: may break when WhatsApp changes. Runs a browser per channel in a worker (about 300 MB).',
+    fields: [
+      { key: 'pairingPhoneNumber', label: 'Phone number for a pairing code', type: 'text', placeholder: '34600111222', pattern: /^\+?\d{7,15}$/, patternMessage: 'International format, digits only', help: 'Optional: instead of a QR, WhatsApp shows a code to type on this phone.' },
+      { key: 'groups', label: 'Include group chats', type: 'checkbox', default: false },
+    ],
     bestEffort: true,
   },
 };
