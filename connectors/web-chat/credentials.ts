@@ -32,14 +32,14 @@ export const VisitorPayload = z.object({
   visitorId: z.string().min(1).max(64),
   clientMessageId: z.string().min(1).max(100),
   content: z.string().max(4096),
-  sentAt: z.number(),
+  sentAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   name: z.string().max(200).optional(),
   email: z.string().max(320).optional(),
   /** What the site knows the visitor by (verified), when it said. */
   identifier: z.string().max(200).optional(),
   page: z.object({ url: z.string().max(2000).optional(), referrer: z.string().max(2000).optional(), browser: z.string().max(500).optional() }).optional(),
   attachments: z
-    .array(z.object({ uploadId: z.string().max(64), kind: z.enum(['image', 'file', 'audio', 'video']), fileName: z.string().max(255).optional(), mimeType: z.string().max(127).optional(), fileSize: z.number().optional() }))
+    .array(z.object({ uploadId: z.string().max(64), kind: z.enum(['image', 'file', 'audio', 'video']), fileName: z.string().max(255).optional(), mimeType: z.string().max(127).optional(), fileSize: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }))
     .max(10)
     .optional(),
 });

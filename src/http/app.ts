@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { clientAddress } from './client-address.js';
 import { inviteRoutes } from './routes/invites.js';
 import { auditRoutes } from './routes/audit.js';
+import { widgetRoutes } from './routes/widget.js';
 import { webRoutes } from '../../web/serve.js';
 
 /** The hub's HTTP surface; tests call `app.request()` on it without a server. */
@@ -82,6 +83,7 @@ export function createApp(deps: Deps) {
   app.route('/', botPromptRoutes(deps));
   app.route('/', webhookEventRoutes(deps));
   app.route('/', queueBoardRoutes(deps));
+  app.route('/', widgetRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Omnichannel Inbox Hub', version: '0.1.0' } });
