@@ -12,6 +12,9 @@ import { AgentSocket } from '../support/agent.js';
 const SITE = 'http://127.0.0.1:45871';
 const OTHER = 'http://127.0.0.1:45872';
 const SECRET = 'site-identity-secret-0123456789';
+const UPLOAD_LIMIT = 64 * 1024;
+/** A 2x2 red PNG. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==', 'base64');
 const hash = (id: string, secret = SECRET) => createHmac('sha256', secret).update(id).digest('hex');
 
 let hub: TestHub;
@@ -51,7 +54,7 @@ async function waitFor<T>(fn: () => Promise<T | undefined | false>, what: string
 
 describe('website live chat: visitor API', () => {
   beforeAll(async () => {
-    hub = await startTestHub({ WIDGET_MESSAGES_PER_MINUTE: '8' });
+    hub = await startTestHub({ WIDGET_MESSAGES_PER_MINUTE: '8', UPLOAD_LIMIT_BYTES: String(UPLOAD_LIMIT) });
     token = await hub.login();
     const created = await hub.request('POST', '/api/channels', {
       token,
@@ -192,6 +195,50 @@ describe('website live chat: visitor API', () => {
     expect((await thread(laptop.body.visitorToken)).body.items.map((m: any) => m.content)).toEqual(['Started on my phone']);
     const conv = await hub.request('GET', `/api/conversations/${first.body.conversationId}`, { token });
     expect(conv.body).toMatchObject({ platform: 'web', clientId: client.body.id, isClientConverted: true });
+  });
+
+  it('takes a visitor file within the upload limit: an inline image for the agent, and the visitor sees it too', async () => {
+    const s = await session({ name: 'Filipa' });
+    const v = s.body.visitorToken;
+    const upload = async (body: Blob, name: string) => {
+      const form = new FormData();
+      form.append('file', body, name);
+      const res = await fetch(`${hub.url}/widget/v1/uploads`, { method: 'POST', body: form, headers: { authorization: `Bearer ${v}`, origin: SITE } });
+      return { status: res.status, body: await res.json() };
+    };
+    expect((await upload(new Blob([Buffer.alloc(UPLOAD_LIMIT + 1)]), 'big.bin')).status).toBe(413);
+    const up = await upload(new Blob([PNG], { type: 'image/png' }), 'jacket.png');
+    expect(up.status).toBe(201);
+    expect(up.body).toMatchObject({ kind: 'image', fileName: 'jacket.png', fileType: 'image/png' });
+    const sent = await send(v, { content: 'This one', clientMessageId: 'img-1', attachmentIds: [up.body.id] });
+    expect(sent.status).toBe(201);
+    expect(sent.body.messageType).toBe('image');
+    const ready = await agent.waitFor('conversation_updated', (c) => c.id === sent.body.conversationId).then(() =>
+      waitFor(async () => {
+        const page = await thread(v);
+        const m = page.body.items.find((x: any) => x.id === sent.body.id);
+        return m?.metadata?.attachments?.[0]?.status === 'ready' && m;
+      }, 'the attachment copied to the message'));
+    const file = await fetch(`${hub.url}${ready.metadata.attachments[0].url}`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await file.arrayBuffer()).equals(PNG)).toBe(true);
+    // Sent once: the upload is not another visitor's to send, and not this one's again as a new file.
+    const other = await session({});
+    expect((await send(other.body.visitorToken, { content: 'mine?', clientMessageId: 'img-2', attachmentIds: [up.body.id] })).status).toBe(400);
+  });
+
+  it('lets the bot answer in the widget as on any channel', async () => {
+    const bot = await hub.request('POST', '/api/channels', {
+      token, body: { kind: 'web_chat', name: 'Bot chat', botEnabledDefault: true, credentials: { allowedOrigins: [SITE] } },
+    });
+    const prompt = await hub.request('POST', '/api/bot/prompts', { token, body: { kind: 'keyword', keyword: 'opening hours', response: 'We open at 9.', channelId: bot.body.id } });
+    expect(prompt.status).toBe(201);
+    const s = await hub.request('POST', '/widget/v1/sessions', { body: { websiteToken: bot.body.websiteToken }, headers: { origin: SITE } });
+    const ws = await visitorSocket(s.body.visitorToken);
+    const answer = new Promise<any>((resolve) => ws.on('new_message', (m: any, ack: (ok: boolean) => void) => (ack(true), m.senderType === 'bot' && resolve(m))));
+    await emit(ws, 'send_message', { content: 'What are your opening hours?', clientMessageId: 'bot-1' });
+    await expect(answer).resolves.toMatchObject({ senderType: 'bot', content: 'We open at 9.', senderId: 'bot' });
   });
 
   it('answers 429 to a visitor who sends too fast', async () => {

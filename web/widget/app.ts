@@ -266,6 +266,7 @@ function connect() {
   socket.on('disconnect', () => startPolling());
   socket.on('new_message', (m, ack) => {
     if (typeof ack === 'function') ack(true);
+    if (m.senderType !== 'prospect') typingLine.textContent = '';
     merge([m]);
   });
   socket.on('message_updated', (m) => {
