@@ -14,7 +14,7 @@ import { chromium } from 'playwright-core';
 import { io } from 'socket.io-client';
 import { freePort } from '../src/infra/free-port.js';
 import { findBrowser } from '../test/support/services.js';
-import { connectAgent, createBenchDatabase, percentile, randomId, round, startHubProcess } from './lib.js';
+import { cleanupsOnInterrupt, connectAgent, createBenchDatabase, percentile, randomId, round, runCleanups, startHubProcess } from './lib.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -37,7 +37,14 @@ async function main() {
   log(`widget size: ${size.totalGzipKb} KB gzipped in all (loader ${size.loaderGzipKb} KB): ${size.files.map((f) => `${f.file} ${round(f.gzip / 1024)} KB`).join(', ')}`);
 
   const benchDb = await createBenchDatabase();
+  const cleanups = cleanupsOnInterrupt(() => benchDb.drop());
   const prefix = `bench-${randomId()}`;
+  cleanups.push(async () => {
+    const r = new Redis(REDIS_URL);
+    const keys = await r.keys(`${prefix}:*`);
+    if (keys.length) await r.del(...keys);
+    r.disconnect();
+  });
   const port = await freePort();
   const hub = await startHubProcess({
     NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: benchDb.url, REDIS_URL,
@@ -45,15 +52,18 @@ async function main() {
     HUB_ADMIN_EMAIL: 'bench@hub.test', HUB_ADMIN_PASSWORD: 'bench-password', HUB_DEMO: '0', LOG_LEVEL: 'warn', QUEUE_PREFIX: prefix,
     DATA_DIR: `/tmp/hub-bench-${randomId()}`, WIDGET_MESSAGES_PER_MINUTE: '100000', WIDGET_SESSIONS_PER_MINUTE: '100000', WIDGET_REQUESTS_PER_MINUTE: '100000',
   });
+  cleanups.push(() => hub.stop());
   let snippet = '';
   const site = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(`<!doctype html><meta name="viewport" content="width=device-width"><h1>Shop</h1>${snippet}`);
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => site.close());
   const siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   const browserInfo = await findBrowser();
   const browser = await chromium.launch({ executablePath: browserInfo.executablePath, env: { ...process.env, ...browserInfo.env } as Record<string, string>, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  cleanups.push(() => browser.close());
   try {
     const login = await fetch(`${hub.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@hub.test', password: 'bench-password' }) });
     const { token } = (await login.json()) as { token: string };
@@ -134,14 +144,7 @@ async function main() {
       agentToVisitorP50Ms: round(percentile(down, 50)), agentToVisitorP95Ms: round(percentile(down, 95)),
     }));
   } finally {
-    await browser.close();
-    site.close();
-    await hub.stop();
-    await benchDb.drop();
-    const r = new Redis(REDIS_URL);
-    const keys = await r.keys(`${prefix}:*`);
-    if (keys.length) await r.del(...keys);
-    r.disconnect();
+    await runCleanups(cleanups);
   }
 }
 

@@ -82,7 +82,9 @@ export function startWidgetSockets(io: HubServer, deps: Deps, enqueue: EnqueueIn
         const parsed = h.schema.safeParse(payload ?? {});
         if (!parsed.success) return reply({ ok: false, error: { code: 'validation_error', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') } });
         try {
-          // The visitor's standing now (the channel switched off or deleted, identity now required).
+          // Socket events count with the address's HTTP requests; the visitor's standing is checked now
+          // (the channel switched off or deleted, identity now required).
+          await throttle.take('address', socket.handshake.address);
           const visitor = await authenticateVisitor(deps, socket.handshake.auth?.visitorToken);
           socket.data.visitor = visitor;
           reply({ ok: true, data: await h.run(socket, visitor, parsed.data) });
