@@ -7,6 +7,7 @@ import type { Deps } from '../context.js';
 import { withSql, type Sql } from '../db/sql.js';
 import { AppError, badRequest, forbidden, notFound, unauthorized } from '../errors.js';
 import { channelIdOfWebsiteToken } from '../security/website-token.js';
+import { isOwnOrigin } from '../security/origins.js';
 import { publishWidgetEvent } from '../queue/widget-events.js';
 import { redisKeys } from '../queue/redis-keys.js';
 import { MESSAGE_COLUMNS, messageView, type ChatMessage } from './read-models.js';
@@ -65,16 +66,17 @@ export async function widgetChannel(deps: Deps, websiteToken: unknown): Promise<
 }
 
 /**
- * A browser origin the channel accepts: one of its allowedOrigins, or the hub's own (the widget's
- * frame, which browsers render only inside allowedOrigins: its frame-ancestors).
+ * A browser origin the channel accepts: one of its allowedOrigins, or the hub's own (PUBLIC_URL's,
+ * or the request's own host: the widget's frame, which browsers render only inside allowedOrigins,
+ * its frame-ancestors, and the admin console's preview).
  */
-export function widgetOriginAllowed(deps: Pick<Deps, 'publicUrl'>, channel: WidgetChannel, origin: string | undefined): boolean {
+export function widgetOriginAllowed(deps: Pick<Deps, 'publicUrl'>, channel: WidgetChannel, origin: string | undefined, host: string | undefined): boolean {
   if (!origin) return false;
-  return origin === new URL(deps.publicUrl).origin || channel.credentials.allowedOrigins.includes(origin);
+  return channel.credentials.allowedOrigins.includes(origin) || isOwnOrigin(deps, origin, host);
 }
 
-export function checkOrigin(deps: Pick<Deps, 'publicUrl'>, channel: WidgetChannel, origin: string | undefined): void {
-  if (!widgetOriginAllowed(deps, channel, origin)) throw forbidden('This website may not use this chat');
+export function checkOrigin(deps: Pick<Deps, 'publicUrl'>, channel: WidgetChannel, origin: string | undefined, host: string | undefined): void {
+  if (!widgetOriginAllowed(deps, channel, origin, host)) throw forbidden('This website may not use this chat');
 }
 
 /** A long-lived bearer token naming one visitor of one channel (no storage: a keyed tag). */

@@ -40,7 +40,7 @@ export function startWidgetSockets(io: HubServer, deps: Deps, enqueue: EnqueueIn
       const visitor = await authenticateVisitor(deps, (socket.handshake.auth as { visitorToken?: unknown })?.visitorToken);
       // Browsers send their page's origin (not forgeable there); other clients hold a token all the same.
       const origin = socket.handshake.headers.origin;
-      if (origin && !widgetOriginAllowed(deps, visitor.channel, origin)) throw forbidden('This website may not use this chat');
+      if (origin && !widgetOriginAllowed(deps, visitor.channel, origin, socket.handshake.headers.host)) throw forbidden('This website may not use this chat');
       socket.data.visitor = visitor;
       next();
     } catch (err) {

@@ -205,6 +205,27 @@ describe('website live chat in the browser', () => {
     await expect(chat(p).getByText('Is the blue jacket').count()).resolves.toBe(0);
   });
 
+  it('an admin creates the channel in the console, copies its snippet and sees a live preview', async () => {
+    agent.setDefaultTimeout(8000);
+    await agent.goto(`${hub.url}/admin/channels`);
+    await agent.getByTestId('add-channel').click();
+    await agent.locator('label.kind-option', { has: agent.getByTestId('kind-web_chat') }).click();
+    await agent.getByTestId('channel-name').fill('Blog chat');
+    await agent.getByTestId('cred-allowedOrigins').fill(`${site.origin}, https://blog.example.com`);
+    await agent.getByTestId('cred-title').fill('Blog questions');
+    await agent.getByTestId('channel-save').click();
+    const item = agent.locator('[data-testid="channel-item"]', { hasText: 'Blog chat' });
+    const shown = await item.getByTestId('embed-snippet').textContent();
+    expect(shown).toMatch(new RegExp(`^<script src="${hub.deps.publicUrl}/widget\\.js" data-website-token="[0-9a-f]{32}[\\w-]{22}" async></script>$`));
+    const [stored] = (await hub.request('GET', '/api/channels', { token: await hub.login() })).body.filter((c: any) => c.name === 'Blog chat');
+    expect(stored.credentials.allowedOrigins).toEqual([site.origin, 'https://blog.example.com']);
+    expect(stored.embedSnippet).toBe(shown);
+    await item.getByTestId('widget-preview-toggle').click();
+    await agent.frameLocator('[data-testid="widget-preview"]').getByRole('heading', { name: 'Blog questions' }).waitFor();
+    await agent.frameLocator('[data-testid="widget-preview"]').getByTestId('widget-input').waitFor();
+    await agent.screenshot({ path: `${ARTIFACTS}widget-admin-preview.png` });
+  });
+
   it('fits a phone', async () => {
     const ctx = await tb.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     contexts.push(ctx);

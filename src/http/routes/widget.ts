@@ -113,7 +113,7 @@ export function widgetRoutes(deps: Deps, enqueue: EnqueueInbound = (id, delivery
     if (!token) throw unauthorized('A visitor token is required');
     const visitor = await authenticateVisitor(deps, token);
     const origin = c.req.header('origin');
-    if (origin) checkOrigin(deps, visitor.channel, origin);
+    if (origin) checkOrigin(deps, visitor.channel, origin, c.req.header('host'));
     c.set('visitor', visitor);
     await next();
   };
@@ -122,14 +122,14 @@ export function widgetRoutes(deps: Deps, enqueue: EnqueueInbound = (id, delivery
     const channel = await widgetChannel(deps, c.req.query('websiteToken'));
     // The loader asks from the site's page (cross-origin: Origin sent); the frame from the hub's own.
     const origin = c.req.header('origin');
-    if (origin) checkOrigin(deps, channel, origin);
+    if (origin) checkOrigin(deps, channel, origin, c.req.header('host'));
     return c.json(await widgetConfig(deps, channel), 200);
   });
 
   app.post('/widget/v1/sessions', async (c) => {
     const input = await json(c, SessionInput);
     const channel = await widgetChannel(deps, input.websiteToken);
-    checkOrigin(deps, channel, c.req.header('origin'));
+    checkOrigin(deps, channel, c.req.header('origin'), c.req.header('host'));
     await throttle.take('session', c.var.address);
     return c.json(await startSession(deps, channel, input), 200);
   });
