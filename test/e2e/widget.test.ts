@@ -15,6 +15,8 @@ import { launchBrowser, type TestBrowser } from './support/browser.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const rand = () => randomBytes(3).toString('hex');
+/** A 2x2 red PNG. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==', 'base64');
 
 let hub: TestHub;
 let tb: TestBrowser;
@@ -33,8 +35,9 @@ async function serveSite(): Promise<{ server: Server; origin: string }> {
     const identity = req.url?.startsWith('/signed-in')
       ? `<script>window.hubChatSettings = { identifier: 'cust-9', identifierHash: '${'0'.repeat(64)}', name: 'Mallory' };</script>`
       : '';
+    const dir = req.url?.startsWith('/rtl') ? 'rtl' : 'ltr';
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html lang="en"><head><title>Shop</title></head><body style="font-family:sans-serif;background:#fafaf9">
+    res.end(`<!doctype html><html lang="${dir === 'rtl' ? 'ar' : 'en'}" dir="${dir}"><head><title>Shop</title></head><body style="font-family:sans-serif;background:#fafaf9">
       <meta name="viewport" content="width=device-width, initial-scale=1"><h1>Jackets</h1><p>The blue jacket, in every size.</p>${identity}${snippet}</body></html>`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -158,6 +161,37 @@ describe('website live chat in the browser', () => {
     const more = `And in red? ${rand()}`;
     await visitorWrites(visitor, more);
     await bubble(more).waitFor({ timeout: 5000 });
+  });
+
+  it('sends files both ways: a visitor image shown inline to the agent, an agent file offered to the visitor as a download', async () => {
+    await chat(visitor).getByTestId('widget-file').setInputFiles({ name: 'jacket.png', mimeType: 'image/png', buffer: PNG });
+    const img = chat(visitor).locator('[data-testid="widget-message"][data-sender="prospect"] img[alt="jacket.png"]');
+    await img.waitFor({ timeout: 8000 });
+    await agent.locator('[data-testid="message-bubble"] img[alt="jacket.png"]').waitFor({ timeout: 8000 });
+    const token = await hub.login();
+    const form = new FormData();
+    form.append('file', new Blob(['Size chart: S 46, M 50, L 54'], { type: 'text/plain' }), 'sizes.txt');
+    const up = await fetch(`${hub.url}/api/uploads`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
+    const conversationId = new URL(agent.url()).pathname.split('/').pop();
+    const sent = await hub.request('POST', `/api/conversations/${conversationId}/messages`, { token, body: { content: 'Our size chart', attachmentIds: [up.id] } });
+    expect(sent.status).toBe(201);
+    const link = widgetMessage(visitor, 'Our size chart').locator('a[download="sizes.txt"]');
+    await link.waitFor({ timeout: 8000 });
+    const href = await link.getAttribute('href');
+    const file = await fetch(new URL(href!, hub.deps.publicUrl));
+    expect(file.headers.get('content-disposition')).toMatch(/^attachment/);
+    await expect(file.text()).resolves.toBe('Size chart: S 46, M 50, L 54');
+  });
+
+  it('sits on the left and reads right to left on a right-to-left page', async () => {
+    const ctx = await tb.newContext();
+    contexts.push(ctx);
+    const p = await ctx.newPage();
+    await p.goto(`${site.origin}/rtl`);
+    await launcher(p).click();
+    await chat(p).getByTestId('widget-input').waitFor();
+    expect((await launcher(p).boundingBox())!.x).toBeLessThan(100);
+    await expect(chat(p).locator('html').getAttribute('dir')).resolves.toBe('rtl');
   });
 
   it('shows nothing on a page of an origin the channel does not allow', async () => {

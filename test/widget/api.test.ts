@@ -21,6 +21,8 @@ let hub: TestHub;
 let token: string;
 let channel: any;
 let strict: any;
+/** The widget's configuration before any agent was online. */
+let offline: any;
 let agent: AgentSocket;
 const sockets: Socket[] = [];
 
@@ -67,6 +69,7 @@ describe('website live chat: visitor API', () => {
       body: { kind: 'web_chat', name: 'Members chat', credentials: { allowedOrigins: [SITE], identitySecret: SECRET, requireIdentity: true } },
     });
     strict = s.body;
+    offline = (await hub.request('GET', `/widget/v1/config?websiteToken=${channel.websiteToken}`, { headers: { origin: SITE } })).body;
     agent = await AgentSocket.connect(hub.url!, token);
   }, 60_000);
 
@@ -80,6 +83,8 @@ describe('website live chat: visitor API', () => {
     expect(channel).toMatchObject({ kind: 'web_chat', platform: 'web', status: 'active' });
     expect(channel.embedSnippet).toBe(`<script src="${hub.deps.publicUrl}/widget.js" data-website-token="${channel.websiteToken}" async></script>`);
     expect(channel.credentials.identitySecret).toBe('********');
+    expect(offline).toMatchObject({ title: 'Shop chat', welcomeMessage: 'Hi there!', agentsOnline: false, preChatForm: false, prompts: [] });
+    await waitFor(async () => (await hub.request('GET', `/widget/v1/config?websiteToken=${channel.websiteToken}`)).body.agentsOnline, 'the agent online');
     expect(JSON.stringify(channel)).not.toContain(SECRET);
     const loader = await fetch(`${hub.url}/widget.js`);
     expect(loader.status).toBe(200);
