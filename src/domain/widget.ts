@@ -149,9 +149,10 @@ export async function startSession(deps: Deps, channel: WidgetChannel, input: z.
       return found;
     }
     if (returningId) {
-      const [found] = await sql.query(`update widget_visitors v set ${update} where v.id = $1 and v.channel_id = $2 returning v.*`, [returningId, channel.id, ...fields]);
-      // An identified visitor's token is only good while identity is not required of them again.
-      if (found && !(credentials.requireIdentity && !found.identifier)) return found;
+      // An identified visitor continues only with their identity proven again (someone else may
+      // use this browser once they signed out of the site): otherwise a new anonymous visitor.
+      const [found] = await sql.query(`update widget_visitors v set ${update} where v.id = $1 and v.channel_id = $2 and v.identifier is null returning v.*`, [returningId, channel.id, ...fields]);
+      if (found) return found;
     }
     const [created] = await sql.query(
       `insert into widget_visitors (id, created_at, updated_at, organization_id, channel_id, name, email, email_verified, page)

@@ -116,9 +116,14 @@ describe('website live chat in the browser', () => {
   });
 
   it('a visitor writes from the site, the agent sees it live and replies; the visitor sees the reply and the agent sees it read', async () => {
+    const sessions: string[] = [];
+    visitor.on('request', (r) => r.url().endsWith('/widget/v1/sessions') && sessions.push(r.url()));
     await visitor.goto(`${site.origin}/`);
     await launcher(visitor).waitFor();
     await expect(launcher(visitor).getAttribute('aria-expanded')).resolves.toBe('false');
+    // A page view creates no visitor: the session starts when the chat is opened.
+    await chat(visitor).locator('#title').filter({ hasText: 'Jacket Shop' }).waitFor({ state: 'attached' });
+    expect(sessions).toEqual([]);
     await visitor.screenshot({ path: `${ARTIFACTS}widget-closed.png` });
     await launcher(visitor).click();
     await chat(visitor).getByText('Hi! Ask us anything about our jackets.').waitFor();

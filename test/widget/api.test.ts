@@ -198,6 +198,10 @@ describe('website live chat: visitor API', () => {
     expect(laptop.body.visitor.id).toBe(phone.body.visitor.id);
     expect(laptop.body.conversationId).toBe(first.body.conversationId);
     expect((await thread(laptop.body.visitorToken)).body.items.map((m: any) => m.content)).toEqual(['Started on my phone']);
+    // Without the proof (they signed out of the site), this browser's token is a new anonymous visitor.
+    const signedOut = await session({ visitorToken: laptop.body.visitorToken });
+    expect(signedOut.body.visitor.id).not.toBe(phone.body.visitor.id);
+    expect((await thread(signedOut.body.visitorToken)).body.items).toEqual([]);
     const conv = await hub.request('GET', `/api/conversations/${first.body.conversationId}`, { token });
     expect(conv.body).toMatchObject({ platform: 'web', clientId: client.body.id, isClientConverted: true });
   });

@@ -288,24 +288,43 @@ async function startSession(ctx: Context, extra: { name?: string; email?: string
   localStorage.setItem(storageKey, session.visitorToken);
 }
 
+let context: Context | undefined;
+let starting: Promise<void> | undefined;
+let configLoaded: Promise<WidgetConfig> | undefined;
+
+/** Shows the channel's look at once; the session starts when the visitor opens the chat (or at once for a returning one). */
 async function start(ctx: Context) {
+  context = ctx;
   document.documentElement.dir = ctx.dir === 'rtl' ? 'rtl' : 'ltr';
   document.documentElement.lang = ctx.lang || 'en';
   open = ctx.open;
-  config = await api<WidgetConfig>('GET', `/widget/v1/config?websiteToken=${encodeURIComponent(websiteToken)}`);
+  configLoaded = api<WidgetConfig>('GET', `/widget/v1/config?websiteToken=${encodeURIComponent(websiteToken)}`);
+  config = await configLoaded;
   document.documentElement.style.setProperty('--accent', config.color);
   $('title').textContent = config.title;
   $('status').textContent = config.agentsOnline ? 'We typically reply in a few minutes' : 'We are away right now — leave a message and we will reply here';
   $('status').dataset.testid = config.agentsOnline ? 'widget-online' : 'widget-offline';
   render();
+  // Nobody is created for a page view: only a visitor who opens the chat, or one who has talked before.
+  if (open || localStorage.getItem(storageKey)) await ensureSession();
+}
+
+function ensureSession(): Promise<void> {
+  if (!context) return Promise.resolve();
+  starting ??= begin(context);
+  return starting;
+}
+
+async function begin(ctx: Context) {
   try {
+    await configLoaded;
     await startSession(ctx);
   } catch (err) {
     composer.hidden = true;
     showError((err as { status?: number }).status === 401 ? 'Please sign in to chat with us.' : 'The chat could not start. Please try again later.');
     return;
   }
-  if (config.preChatForm && !session!.visitor.name) {
+  if (config?.preChatForm && !session!.visitor.name) {
     composer.hidden = true;
     prechat.hidden = false;
     prechat.addEventListener('submit', async (e) => {
@@ -330,7 +349,7 @@ window.addEventListener('message', (e) => {
   }
   if (e.data.type === 'open') {
     open = true;
-    markRead();
+    void ensureSession().then(markRead);
     input.focus();
   }
   if (e.data.type === 'close') open = false;

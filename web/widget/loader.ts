@@ -55,7 +55,6 @@ function mount(hub: string, token: string, config: Config) {
   <button type="button" aria-label="Open chat: ${escapeAttr(config.title)}" aria-expanded="false" aria-controls="hub-chat-frame">${BUBBLE}<span class="badge" hidden></span></button>
   <iframe id="hub-chat-frame" title="Chat: ${escapeAttr(config.title)}" hidden></iframe>`;
   const button = root.querySelector('button')!;
-  const badge = root.querySelector<HTMLElement>('.badge')!;
   const frame = root.querySelector('iframe')!;
   frame.src = `${hub}/widget/frame?websiteToken=${encodeURIComponent(token)}`;
   let open = false;
@@ -74,7 +73,7 @@ function mount(hub: string, token: string, config: Config) {
     frame.hidden = !value;
     button.setAttribute('aria-expanded', String(value));
     button.setAttribute('aria-label', value ? 'Close chat' : `Open chat: ${config.title}`);
-    button.innerHTML = (value ? CROSS : BUBBLE) + badge.outerHTML;
+    button.innerHTML = (value ? CROSS : BUBBLE) + root.querySelector('.badge')!.outerHTML;
     post({ type: value ? 'open' : 'close' });
     if (!value) button.focus();
   };
