@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../context.js';
-import { AppError, badRequest, unauthorized } from '../../errors.js';
+import { AppError, unauthorized } from '../../errors.js';
 import {
   SessionInput, VisitorPageInput, VisitorSendInput, authenticateVisitor, checkOrigin, markVisitorRead, startSession, submitVisitorMessage,
   uploadSourceOf, visitorThread, widgetChannel, widgetConfig, type EnqueueInbound, type Visitor,
@@ -20,6 +20,10 @@ import { decideType } from '../../media/types.js';
 import { redisKeys } from '../../queue/redis-keys.js';
 import { clientAddress } from '../client-address.js';
 import { ENVELOPE_BYTES, receiveFile, tooLarge, FORM_HINT } from './media.js';
+import { router } from '../env.js';
+import { bearer, jsonBody, returns } from '../openapi.js';
+import * as wire from '../../../contract/wire.js';
+import { VisitorMessagePage, VisitorRead, WidgetConfig, WidgetSession } from '../../../contract/widget.js';
 
 const DIST = fileURLToPath(new URL('../../../dist/widget/', import.meta.url));
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.html': 'text/html; charset=utf-8' };
@@ -32,7 +36,8 @@ type WidgetEnv = { Variables: { address: string; visitor: Visitor } };
  * its address; every answer is checked against the channel's allowedOrigins.
  */
 export function widgetRoutes(deps: Deps, enqueue: EnqueueInbound = (id, delivery, raw) => enqueueInbound(deps.queues, id, delivery, raw)) {
-  const app = new Hono<WidgetEnv>();
+  const app = router<WidgetEnv>();
+  const tags = ['widget'];
   const throttle = new WidgetThrottle(deps.redis, redisKeys(deps.config.queuePrefix), deps.config.widgetLimits);
   const uploads = new UploadLimiter(deps.redis, redisKeys(deps.config.queuePrefix), deps.config.uploadsPerUser);
   const files = new Map<string, Buffer>();
@@ -99,14 +104,6 @@ export function widgetRoutes(deps: Deps, enqueue: EnqueueInbound = (id, delivery
   });
   app.use('/widget/v1/*', (c, next) => (c.req.path === '/widget/v1/uploads' ? next() : limit(c, next)));
 
-  const json = async <S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> => {
-    const body = await c.req.json().catch(() => {
-      throw badRequest('The body must be JSON', 'malformed_body');
-    });
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new AppError(400, 'validation_error', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-    return parsed.data;
-  };
   // The visitor of the bearer token, from a page their channel allows.
   const visitorOnly = async (c: Context<WidgetEnv>, next: () => Promise<void>) => {
     const token = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
@@ -117,39 +114,51 @@ export function widgetRoutes(deps: Deps, enqueue: EnqueueInbound = (id, delivery
     c.set('visitor', visitor);
     await next();
   };
+  for (const path of ['/widget/v1/messages', '/widget/v1/read', '/widget/v1/uploads']) app.use(path, visitorOnly);
 
-  app.get('/widget/v1/config', async (c) => {
-    const channel = await widgetChannel(deps, c.req.query('websiteToken'));
-    // The loader asks from the site's page (cross-origin: Origin sent); the frame from the hub's own.
-    const origin = c.req.header('origin');
-    if (origin) checkOrigin(deps, channel, origin, c.req.header('host'));
-    return c.json(await widgetConfig(deps, channel), 200);
-  });
+  app.openapi(
+    createRoute({ method: 'get', path: '/widget/v1/config', tags, request: { query: z.object({ websiteToken: z.string().max(200) }) }, responses: returns(200, 'What the widget shows before anyone writes', WidgetConfig) }),
+    async (c) => {
+      const channel = await widgetChannel(deps, c.req.valid('query').websiteToken);
+      // The loader asks from the site's page (cross-origin: Origin sent); the frame from the hub's own.
+      const origin = c.req.header('origin');
+      if (origin) checkOrigin(deps, channel, origin, c.req.header('host'));
+      return c.json(await widgetConfig(deps, channel), 200);
+    },
+  );
 
-  app.post('/widget/v1/sessions', async (c) => {
-    const input = await json(c, SessionInput);
-    const channel = await widgetChannel(deps, input.websiteToken);
-    checkOrigin(deps, channel, c.req.header('origin'), c.req.header('host'));
-    await throttle.take('session', c.var.address);
-    return c.json(await startSession(deps, channel, input), 200);
-  });
+  app.openapi(
+    createRoute({ method: 'post', path: '/widget/v1/sessions', tags, request: jsonBody(SessionInput), responses: returns(200, 'The visitor, their token and conversation', WidgetSession) }),
+    async (c) => {
+      const input = c.req.valid('json');
+      const channel = await widgetChannel(deps, input.websiteToken);
+      checkOrigin(deps, channel, c.req.header('origin'), c.req.header('host'));
+      await throttle.take('session', c.var.address);
+      return c.json(await startSession(deps, channel, input), 200);
+    },
+  );
 
-  app.get('/widget/v1/messages', visitorOnly, async (c) => {
-    const q = VisitorPageInput.safeParse(c.req.query());
-    if (!q.success) throw new AppError(400, 'validation_error', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    return c.json(await visitorThread(deps, c.var.visitor, q.data), 200);
-  });
+  app.openapi(
+    createRoute({ method: 'get', path: '/widget/v1/messages', tags, security: bearer, request: { query: VisitorPageInput }, responses: returns(200, "The visitor's own thread, oldest first", VisitorMessagePage) }),
+    async (c) => c.json(await visitorThread(deps, c.var.visitor, c.req.valid('query')), 200),
+  );
 
-  app.post('/widget/v1/messages', visitorOnly, async (c) => {
-    const input = await json(c, VisitorSendInput);
-    await throttle.take('visitor', c.var.visitor.id);
-    return c.json(await submitVisitorMessage(deps, enqueue, c.var.visitor, input), 201);
-  });
+  app.openapi(
+    createRoute({ method: 'post', path: '/widget/v1/messages', tags, security: bearer, request: jsonBody(VisitorSendInput), responses: returns(201, 'The message, stored (the same clientMessageId again: the same message)', wire.ChatMessage) }),
+    async (c) => {
+      const input = c.req.valid('json');
+      await throttle.take('visitor', c.var.visitor.id);
+      return c.json(await submitVisitorMessage(deps, enqueue, c.var.visitor, input), 201);
+    },
+  );
 
-  app.post('/widget/v1/read', visitorOnly, async (c) => c.json(await markVisitorRead(deps, c.var.visitor), 200));
+  app.openapi(
+    createRoute({ method: 'post', path: '/widget/v1/read', tags, security: bearer, responses: returns(200, 'Replies to the visitor marked read', VisitorRead) }),
+    async (c) => c.json(await markVisitorRead(deps, c.var.visitor), 200),
+  );
 
   // A visitor's file, stored before the message that carries it (attachmentIds), with the hub's upload limits.
-  app.post('/widget/v1/uploads', visitorOnly, async (c) => {
+  app.post('/widget/v1/uploads', async (c) => {
     const v = c.var.visitor;
     const max = deps.config.uploadLimitBytes;
     if (Number(c.req.header('content-length')) > max + ENVELOPE_BYTES) throw tooLarge(max);
