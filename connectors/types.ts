@@ -14,7 +14,7 @@
  */
 import type { z } from 'zod';
 
-export type Platform = 'whatsapp' | 'instagram' | 'facebook' | 'telegram' | 'email' | 'sms';
+export type Platform = 'whatsapp' | 'instagram' | 'facebook' | 'telegram' | 'email' | 'sms' | 'web';
 export type ChannelKind =
   | 'whatsapp_cloud'
   | 'whatsapp_web'
@@ -22,7 +22,8 @@ export type ChannelKind =
   | 'instagram'
   | 'telegram'
   | 'email'
-  | 'twilio_sms';
+  | 'twilio_sms'
+  | 'web_chat';
 export type MessageType = 'text' | 'image' | 'file' | 'audio' | 'video' | 'location' | 'system';
 export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';
 export type IdentifierType = 'phone' | 'email' | 'social';
@@ -171,6 +172,16 @@ export interface ConnectorContext {
    * connect to a URL; `lookup` is net.connect's name resolution with the same rule.
    */
   guard?: { check(url: string): Promise<unknown>; lookup: NonNullable<import('node:net').TcpNetConnectOpts['lookup']> };
+  /** For the website live chat, whose "platform" is the hub itself: its realtime layer and media store. */
+  visitors?: VisitorBridge;
+}
+
+/** What the hub does for a channel whose visitors talk to it directly (web_chat). */
+export interface VisitorBridge {
+  /** Pushes a stored outgoing message to the visitor's open widgets (delivered once one acknowledges it). */
+  deliver(visitorId: string, messageId: string): Promise<void>;
+  /** A file the visitor uploaded to this channel. */
+  readUpload(uploadId: string): Promise<{ data: Buffer; mimeType?: string; fileName?: string }>;
 }
 
 export type ErrorCategory = 'temporary' | 'rate_limited' | 'auth' | 'permanent';

@@ -11,9 +11,9 @@ const isoTime = z.iso.datetime({ offset: true });
 
 // The website live chat (platform `web`, kind `web_chat`, channel statuses `connecting` and
 // `pairing`) joins these lists with the channels that send them.
-export const Platform = z.enum(['whatsapp', 'instagram', 'facebook', 'telegram', 'email', 'sms']);
+export const Platform = z.enum(['whatsapp', 'instagram', 'facebook', 'telegram', 'email', 'sms', 'web']);
 export type Platform = z.infer<typeof Platform>;
-export const ChannelKind = z.enum(['whatsapp_cloud', 'whatsapp_web', 'messenger', 'instagram', 'telegram', 'email', 'twilio_sms']);
+export const ChannelKind = z.enum(['whatsapp_cloud', 'whatsapp_web', 'messenger', 'instagram', 'telegram', 'email', 'twilio_sms', 'web_chat']);
 export type ChannelKind = z.infer<typeof ChannelKind>;
 export const MessageStatus = z.enum(MESSAGE_STATUSES);
 export type MessageStatus = z.infer<typeof MessageStatus>;
@@ -190,6 +190,9 @@ export const Channel = z.object({
   botEnabledDefault: z.boolean(),
   /** An unofficial connection (WhatsApp Web): may break without notice. */
   bestEffort: z.literal(true).optional(),
+  /** web_chat: what the site's snippet names the channel by (public), and the snippet itself. */
+  websiteToken: z.string().optional(),
+  embedSnippet: z.string().optional(),
   createdAt: isoTime,
   updatedAt: isoTime,
 });

@@ -42,6 +42,9 @@ const EnvSchema = z.object({
   LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
   LOGIN_MAX_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().positive().default(100),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  WIDGET_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  WIDGET_SESSIONS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  WIDGET_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(600),
   TRUST_PROXY: bool,
   INVITE_TTL_HOURS: z.coerce.number().positive().default(72),
   SESSION_SWEEP_MS: z.coerce.number().int().positive().default(30_000),
@@ -96,6 +99,7 @@ const ConfigSchema = EnvSchema.transform((e) => {
     jwtTtl: e.JWT_TTL,
     /** Sign-in attempts allowed per account and per client address within the window. */
     loginLimits: { perAccount: e.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT, perAddress: e.LOGIN_MAX_ATTEMPTS_PER_ADDRESS, windowSeconds: e.LOGIN_WINDOW_SECONDS },
+    widgetLimits: { messagesPerVisitor: e.WIDGET_MESSAGES_PER_MINUTE, sessionsPerAddress: e.WIDGET_SESSIONS_PER_MINUTE, requestsPerAddress: e.WIDGET_REQUESTS_PER_MINUTE },
     /** Behind a reverse proxy: the client address is the last X-Forwarded-For entry. */
     trustProxy: e.TRUST_PROXY ?? false,
     inviteTtlHours: e.INVITE_TTL_HOURS,

@@ -29,6 +29,8 @@ import { join } from 'node:path';
 import { SafeFetcher } from './security/safe-fetch.js';
 import { Sessions } from './security/sessions.js';
 import { LoginThrottle } from './security/login-throttle.js';
+import { startWidgetSockets } from './realtime/widget-socket.js';
+import { enqueueInbound } from './pipeline/ingest.queue.js';
 
 export type Hub = {
   deps: Deps;
@@ -87,6 +89,8 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     const app = createApp(deps);
     server.on('request', getRequestListener(app.fetch, { hostname: config.host }));
     const sockets = createSocketServer(server, deps, registerHandlers(deps));
+    const widgetSockets = startWidgetSockets(sockets.io, deps, (id, delivery, raw) => enqueueInbound(deps.queues, id, delivery, raw));
+    stops.unshift(() => widgetSockets.close());
     hub.app = app;
     hub.io = sockets.io;
     hub.url = `http://127.0.0.1:${port}`;

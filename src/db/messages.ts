@@ -7,7 +7,7 @@ export const MESSAGE_ROW = `id, conversation_id, sender_id, sender_type, content
   client_message_id, metadata, direction, seq`;
 
 /** A message's columns with its attachments as JSON. */
-const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.sender_type, m.content, m.message_type, m.platform,
+export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.sender_type, m.content, m.message_type, m.platform,
   m.timestamp, m.status, m.error, m.client_message_id, m.metadata, m.direction, m.seq,
   coalesce((select json_agg(json_build_object('id', a.id, 'kind', a.kind, 'fileName', a.file_name, 'fileSize', a.file_size,
     'mimeType', a.mime_type, 'status', a.status, 'error', a.error, 'stored', a.storage_path is not null,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CHANNEL_KINDS, connectorFor } from '../../connectors/registry.js';
 import type { ChannelKind } from '../../connectors/types.js';
 import type { SecretBox } from '../security/crypto.js';
+import { embedSnippetFor, websiteTokenFor } from '../security/website-token.js';
 import { badRequest } from '../errors.js';
 import { Channel } from './channel.entity.js';
 import { findOwned } from './owned.js';
@@ -49,9 +50,15 @@ export function channelView(channel: Channel, box: SecretBox, publicUrl: string)
     credentials: maskCredentials(kind, openCredentials(box, channel)),
     botEnabledDefault: channel.botEnabledDefault,
     bestEffort: kind === 'whatsapp_web' || undefined,
+    ...(kind === 'web_chat' ? websiteFields(box, publicUrl, channel.id) : {}),
     createdAt: channel.createdAt.toISOString(),
     updatedAt: channel.updatedAt.toISOString(),
   } satisfies wire.Channel;
+}
+
+function websiteFields(box: SecretBox, publicUrl: string, channelId: string) {
+  const websiteToken = websiteTokenFor(box, channelId);
+  return { websiteToken, embedSnippet: embedSnippetFor(publicUrl, websiteToken) };
 }
 
 export const ChannelCreateInput = z.object({

@@ -14,6 +14,7 @@ export { PendingStatus } from './pending-status.entity.js';
 export { Invite } from './invite.entity.js';
 export { AuditEntry } from './audit-entry.entity.js';
 export { ConnectorSession } from './connector-session.entity.js';
+export { WidgetVisitor } from './widget-visitor.entity.js';
 
 import { Organization } from './organization.entity.js';
 import { User } from './user.entity.js';
@@ -31,9 +32,10 @@ import { PendingStatus } from './pending-status.entity.js';
 import { Invite } from './invite.entity.js';
 import { AuditEntry } from './audit-entry.entity.js';
 import { ConnectorSession } from './connector-session.entity.js';
+import { WidgetVisitor } from './widget-visitor.entity.js';
 
 /** Every entity, listed explicitly for MikroORM (no folder scanning). */
 export const entities = [
   Organization, User, Channel, Client, Prospect, Conversation, Message,
-  Attachment, Note, Quote, BotPrompt, WebhookEvent, PendingStatus, Invite, AuditEntry, ConnectorSession,
+  Attachment, Note, Quote, BotPrompt, WebhookEvent, PendingStatus, Invite, AuditEntry, ConnectorSession, WidgetVisitor,
 ];

@@ -16,6 +16,7 @@ import { apiRoutes } from './api.js';
 import { queueBoardRoutes } from './routes/queue-board.js';
 import { fileURLToPath } from 'node:url';
 import { clientAddress } from './client-address.js';
+import { widgetRoutes } from './routes/widget.js';
 import { webRoutes } from '../../web/serve.js';
 
 /** The hub's HTTP surface; tests call `app.request()` on it without a server. */
@@ -64,6 +65,7 @@ export function createApp(deps: Deps) {
   app.route('/', webhookRoutes(deps));
   app.route('/', mediaRoutes(deps));
   app.route('/', queueBoardRoutes(deps));
+  app.route('/', widgetRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Omnichannel Inbox Hub', version: '0.1.0' } });

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Env } from 'hono';
 import type { AuthInfo } from '../security/policy.js';
 import { AppError } from '../errors.js';
 
@@ -11,8 +12,8 @@ import { AppError } from '../errors.js';
 export type AppEnv = { Variables: { actor: AuthInfo; em: EntityManager; address: string } };
 
 /** A router whose request validation failures answer 400 in the hub's error shape. */
-export function router() {
-  return new OpenAPIHono<AppEnv>({
+export function router<E extends Env = AppEnv>() {
+  return new OpenAPIHono<E>({
     defaultHook: (result) => {
       if (!result.success) {
         const detail = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');

@@ -17,6 +17,10 @@ export function redisKeys(prefix: string) {
     presence: (orgId: string, userId: string) => `${prefix}:presence:${orgId}:${userId}`,
     /** Key prefix of a sign-in rate limiter (rate-limiter-flexible appends the account or address). */
     loginLimiter: (name: 'account' | 'address') => `${prefix}:login-${name}`,
+    /** Key prefix of a website live chat rate limiter. */
+    widgetLimiter: (name: 'visitor' | 'session' | 'address') => `${prefix}:widget-${name}`,
+    /** Pub/sub: an outgoing message for a visitor's widgets ({visitorId, messageId}). */
+    widgetDeliver: `${prefix}:widget-deliver`,
     uploadsActive: (userId: string) => `${prefix}:uploads:active:${userId}`,
     uploadsInHour: (userId: string, hourStart: number) => `${prefix}:uploads:hour:${userId}:${hourStart}`,
   };

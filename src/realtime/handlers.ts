@@ -10,6 +10,8 @@ import { ClientFields, NoteInput, addNote, convertProspect, listClients, listPro
 import type { Ack, ClientEventName, ClientRequests } from './events.js';
 import { rooms } from './publisher.js';
 import type { HubSocket } from './socket-server.js';
+import { publishWidgetEvent } from '../queue/widget-events.js';
+import { redisKeys } from '../queue/redis-keys.js';
 
 /** `typedAt`: when this socket last said it was typing, per conversation (the rate limit). */
 type Ctx = { deps: Deps; socket: HubSocket; actor: Actor; typedAt: Map<string, number> };
@@ -53,6 +55,9 @@ const HANDLERS = {
     if (typedAt.size > TYPING_MEMORY) typedAt.delete(typedAt.keys().next().value!);
     const to = [rooms.conversation(conversation.id), ...(conversation.assignedTo ? [rooms.user(conversation.assignedTo)] : [])];
     socket.to(to).emit('typing', { conversationId: conversation.id, userId: actor.userId, name: actor.name ?? '', isTyping });
+    if (conversation.platform === 'web') {
+      await publishWidgetEvent(deps.redis, redisKeys(deps.config.queuePrefix), { kind: 'typing', conversationId: conversation.id, name: actor.name ?? '', isTyping });
+    }
     return { throttled: false };
   }),
 } satisfies { [E in ClientEventName]: Handler<z.ZodType, ClientRequests[E]['data']> };

@@ -6,6 +6,8 @@ import { loadConversations, loadMessages, loadProspects, messageView, type Conve
 import { rooms } from './publisher.js';
 import { Channel } from '../domain/channel.entity.js';
 import { channelView } from '../domain/channels.js';
+import { publishWidgetEvent } from '../queue/widget-events.js';
+import { redisKeys } from '../queue/redis-keys.js';
 
 /** What a committed write changed, by id (the pipeline's persist `Changes` fits it). */
 export type LiveChanges = {
@@ -68,6 +70,9 @@ export class LiveUpdates {
       if (route?.assigned_to_id) to.push(rooms.user(route.assigned_to_id));
       this.deps.publisher.to(to, 'message_updated', m);
     }
+    // Website visitors see their own conversation's changes too (src/realtime/widget-socket.ts).
+    const web = messages.filter((m) => m.platform === 'web').map((m) => m.id);
+    if (web.length) await publishWidgetEvent(this.deps.redis, redisKeys(this.deps.config.queuePrefix), { kind: 'messages', event: 'message_updated', messageIds: web });
   }
 
   private async prospects(ids: string[]): Promise<void> {

@@ -6,7 +6,11 @@ import type { Deps } from '../context.js';
  */
 export function originAllowed(deps: Pick<Deps, 'publicUrl' | 'config'>, origin: string | undefined, host: string | undefined): boolean {
   if (!origin) return true;
-  if (origin === new URL(deps.publicUrl).origin || deps.config.corsOrigins.includes(origin)) return true;
-  // Same origin as the request itself (a browser cannot forge Host).
+  return deps.config.corsOrigins.includes(origin) || isOwnOrigin(deps, origin, host);
+}
+
+/** The hub's own pages: PUBLIC_URL's origin, or the same host as the request itself (a browser cannot forge Host). */
+export function isOwnOrigin(deps: Pick<Deps, 'publicUrl'>, origin: string, host: string | undefined): boolean {
+  if (origin === new URL(deps.publicUrl).origin) return true;
   return URL.canParse(origin) && !!host && new URL(origin).host === host.toLowerCase();
 }

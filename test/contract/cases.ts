@@ -55,6 +55,7 @@ export const CASES: Record<ChannelKind, Case> = {
     contentType: 'message/rfc822',
   },
   whatsapp_web: { credentials: {}, fixtures: files('whatsapp-web/fixtures', /\.json$/), contentType: 'application/json' },
+  web_chat: { credentials: { allowedOrigins: ['https://shop.example.com'] }, fixtures: files('web-chat/fixtures', /\.json$/), contentType: 'application/json' },
 };
 
 

@@ -16,7 +16,7 @@ for (const [kind, connector] of Object.entries(connectors) as [ChannelKind, (typ
 
     it('declares its credentials and which of them are secret', () => {
       for (const field of connector.secretFields) expect(Object.keys(connector.credentials.parse(c.credentials) as object)).toContain(field);
-      expect(connector.platform).toMatch(/^(whatsapp|instagram|facebook|telegram|email|sms)$/);
+      expect(connector.platform).toMatch(/^(whatsapp|instagram|facebook|telegram|email|sms|web)$/);
     });
 
     if (connector.webhook) {

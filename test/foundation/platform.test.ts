@@ -16,6 +16,7 @@ import { TEST_METRICS_TOKEN, createTestDatabase, startTestHub, type TestHub } fr
 // After the hub: its routes' schemas need zod extended by @hono/zod-openapi first.
 import { connectorContext } from '../../src/pipeline/connector-context.js';
 import { SafeFetcher } from '../../src/security/safe-fetch.js';
+import type { Deps } from '../../src/context.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -49,7 +50,7 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: dir }).connectorTimeouts).toEqual({ apiMs: 15_000, downloadMs: 60_000 });
     const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, GRAPH_TIMEOUT_MS: '1500', GRAPH_DOWNLOAD_TIMEOUT_MS: '2500' });
     const fetcher = new SafeFetcher(config.fetch);
-    expect(connectorContext({ config, publicUrl: 'https://hub.example.com', fetcher }, 'ch-1').timeouts).toEqual({ apiMs: 1500, downloadMs: 2500 });
+    expect(connectorContext({ config, publicUrl: 'https://hub.example.com', fetcher } as unknown as Deps, 'ch-1').timeouts).toEqual({ apiMs: 1500, downloadMs: 2500 });
     await fetcher.close();
     expect(() => loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, GRAPH_TIMEOUT_MS: '0' })).toThrow(/GRAPH_TIMEOUT_MS/);
   });

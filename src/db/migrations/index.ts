@@ -5,6 +5,7 @@ import { Migration20261121000300_webhook_content_type } from './Migration2026112
 import { Migration20261201001000_message_metadata_objects } from './Migration20261201001000_message_metadata_objects.js';
 import { Migration20261201004000_accounts } from './Migration20261201004000_accounts.js';
 import { Migration20261201213000_whatsapp_web_sessions } from './Migration20261201213000_whatsapp_web_sessions.js';
+import { Migration20261201214000_widget_visitors } from './Migration20261201214000_widget_visitors.js';
 
 /** Migrations in the order they run; `npm run migration:create` writes new ones to this folder. */
 export const migrationsList = [
@@ -15,4 +16,5 @@ export const migrationsList = [
   { name: 'Migration20261201001000_message_metadata_objects', class: Migration20261201001000_message_metadata_objects },
   { name: 'Migration20261201004000_accounts', class: Migration20261201004000_accounts },
   { name: 'Migration20261201213000_whatsapp_web_sessions', class: Migration20261201213000_whatsapp_web_sessions },
+  { name: 'Migration20261201214000_widget_visitors', class: Migration20261201214000_widget_visitors },
 ];

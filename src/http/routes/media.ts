@@ -16,7 +16,7 @@ import { AppError, notFound } from '../../errors.js';
 import type { AppEnv } from '../env.js';
 
 /** The part of a multipart body that is not the file (boundaries, headers). */
-const ENVELOPE_BYTES = 64 * 1024;
+export const ENVELOPE_BYTES = 64 * 1024;
 
 /** Files by their signed URL (outside /api: a browser loads them without a token). */
 export function mediaRoutes(deps: Deps) {
@@ -102,8 +102,8 @@ export function uploadRoutes(deps: Deps) {
   return app;
 }
 
-const tooLarge = (limit: number) => new AppError(413, 'payload_too_large', `Files are limited to ${limit} bytes`);
-const FORM_HINT = 'Send the file as multipart/form-data in a field named "file"';
+export const tooLarge = (limit: number) => new AppError(413, 'payload_too_large', `Files are limited to ${limit} bytes`);
+export const FORM_HINT = 'Send the file as multipart/form-data in a field named "file"';
 
 type Received = { name: string; claimedType?: string; size: number; head: Buffer; storagePath: string };
 
@@ -111,7 +111,7 @@ type Received = { name: string; claimedType?: string; size: number; head: Buffer
  * The multipart field "file" written by `write` as it streams in (busboy), with its first bytes for
  * type sniffing. Too big: 413 and nothing kept; missing, empty or malformed: 400.
  */
-function receiveFile(request: Request, limit: number, maxBody: number, write: (stream: AsyncIterable<Uint8Array>) => Promise<string>): Promise<Received> {
+export function receiveFile(request: Request, limit: number, maxBody: number, write: (stream: AsyncIterable<Uint8Array>) => Promise<string>): Promise<Received> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {

@@ -33,6 +33,11 @@ export const PLATFORMS: Record<string, PlatformMeta> = {
     color: '#6366F1',
     glyph: 'M5.5 6h13A1.5 1.5 0 0 1 20 7.5v9a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 4 16.5v-9A1.5 1.5 0 0 1 5.5 6Zm.3 1.6 6.2 4.6 6.2-4.6H5.8Zm12.6 1.5-6.4 4.7-6.4-4.7v7.3h12.8V9.1Z',
   },
+  web: {
+    label: 'Website chat',
+    color: '#0EA5E9',
+    glyph: 'M12 4a8 8 0 1 0 0 16 8 8 0 0 0 0-16Zm5.9 7.2h-2.4a12 12 0 0 0-1.1-4.6 6.4 6.4 0 0 1 3.5 4.6ZM12 5.7c.8 1 1.7 2.9 1.9 5.5h-3.8c.2-2.6 1.1-4.5 1.9-5.5Zm-2.4.9a12 12 0 0 0-1.1 4.6H6.1a6.4 6.4 0 0 1 3.5-4.6Zm-3.5 6.2h2.4c.1 1.7.5 3.3 1.1 4.6a6.4 6.4 0 0 1-3.5-4.6Zm5.9 5.5c-.8-1-1.7-2.9-1.9-5.5h3.8c-.2 2.6-1.1 4.5-1.9 5.5Zm2.4-.9c.6-1.3 1-2.9 1.1-4.6h2.4a6.4 6.4 0 0 1-3.5 4.6Z',
+  },
   sms: {
     label: 'SMS',
     color: '#F59E0B',
@@ -53,6 +58,8 @@ export interface CredentialField {
   placeholder?: string;
   help?: string;
   default?: string | number | boolean;
+  /** A list (allowed origins): edited as one line, separated by commas or spaces. */
+  list?: boolean;
   /** Shown with a copy button once the channel exists (verify tokens). */
   copyable?: boolean;
   pattern?: RegExp;
@@ -132,5 +139,19 @@ export const CHANNEL_KINDS: Record<ChannelKind, KindMeta> = {
       { key: 'groups', label: 'Include group chats', type: 'checkbox', default: false },
     ],
     bestEffort: true,
+  },
+  web_chat: {
+    label: 'Website live chat',
+    platform: 'web',
+    description: 'A chat bubble on your own site: one script tag, visitors and agents live.',
+    fields: [
+      { key: 'allowedOrigins', label: 'Allowed sites', type: 'text', required: true, list: true, placeholder: 'https://www.example.com', help: 'The origins whose pages may show the chat, separated by commas.' },
+      { key: 'title', label: 'Title', type: 'text', placeholder: 'Chat with us' },
+      { key: 'welcomeMessage', label: 'Welcome message', type: 'text', placeholder: 'Hi! How can we help?' },
+      { key: 'color', label: 'Colour', type: 'text', default: '#2563eb', pattern: /^#[0-9a-fA-F]{6}$/, patternMessage: 'A colour like #2563eb' },
+      { key: 'preChatForm', label: 'Ask for name and email first', type: 'checkbox', default: false },
+      { key: 'requireIdentity', label: 'Only signed-in customers (identifier + HMAC)', type: 'checkbox', default: false },
+      { key: 'identitySecret', label: 'Identity secret', type: 'password', secret: true, help: 'Your server signs identifier with it (HMAC-SHA256, hex). Generated when left empty.' },
+    ],
   },
 };
