@@ -2,7 +2,8 @@ import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
 import { conversationRoutes } from '../db/conversations.js';
 import type { MessageRow } from '../db/messages.js';
-import { loadConversations, loadMessages, loadProspects, messageView, type ConversationView } from '../domain/read-models.js';
+import type { NotificationRow } from '../db/notifications.js';
+import { loadConversations, loadMessages, loadProspects, messageView, notificationView, type ConversationView } from '../domain/read-models.js';
 import { rooms } from './publisher.js';
 import { Channel } from '../domain/channel.entity.js';
 import { channelView } from '../domain/channels.js';
@@ -68,6 +69,11 @@ export class LiveUpdates {
       if (route?.assigned_to_id) to.push(rooms.user(route.assigned_to_id));
       this.deps.publisher.to(to, 'message_updated', m);
     }
+  }
+
+  /** New notifications, each to its own user only. */
+  notifications(rows: NotificationRow[]): void {
+    for (const row of rows) this.deps.publisher.to([rooms.user(row.user_id)], 'notification', notificationView(row));
   }
 
   private async prospects(ids: string[]): Promise<void> {
