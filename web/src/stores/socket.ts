@@ -6,6 +6,7 @@ import type { Channel } from '../api/types';
 import { useAuthStore } from './auth';
 import { useConversationsStore } from './conversations';
 import { useCrmStore } from './crm';
+import { useNotificationsStore } from './notifications';
 import { useThreadsStore } from './threads';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting';
@@ -21,6 +22,7 @@ export const useSocketStore = defineStore('socket', () => {
   const convs = useConversationsStore();
   const threads = useThreadsStore();
   const crm = useCrmStore();
+  const notes = useNotificationsStore();
   const connection = ref<ConnectionState>('idle');
   const everConnected = ref(false);
   const presence = ref<Record<string, string>>({});
@@ -39,6 +41,7 @@ export const useSocketStore = defineStore('socket', () => {
     typing: (ev) => threads.onTyping(ev),
     presence: (ev) => void (presence.value = { ...presence.value, [ev.userId]: ev.status }),
     channel_updated: (ch) => void (channelEvents.value = ch),
+    notification: (n) => notes.onNotification(n),
   };
 
   function connect() {
@@ -52,6 +55,8 @@ export const useSocketStore = defineStore('socket', () => {
       everConnected.value = true;
       if (resumed) void resync();
       else if (!convs.listLoaded) void convs.loadConversations(true);
+      // Also after a reconnect: what was notified meanwhile.
+      void notes.load().catch(() => undefined);
       threads.flushOutbox();
     });
     s.on('disconnect', (reason) => {
@@ -87,6 +92,7 @@ export const useSocketStore = defineStore('socket', () => {
     }
     clock ??= setInterval(() => threads.expireTyping(), 15_000);
     void convs.loadAgents();
+    if (auth.user) notes.forUser(auth.user.id);
   }
 
   function disconnect() {
@@ -108,6 +114,7 @@ export const useSocketStore = defineStore('socket', () => {
     convs.reset();
     threads.reset();
     crm.reset();
+    notes.reset();
   }
 
   return {
