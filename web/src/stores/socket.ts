@@ -11,6 +11,9 @@ import { useThreadsStore } from './threads';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting';
 
+const PING_EVERY_MS = 4000;
+const PING_TIMEOUT_MS = 3000;
+
 const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
 /**
@@ -28,6 +31,10 @@ export const useSocketStore = defineStore('socket', () => {
   const presence = ref<Record<string, string>>({});
   /** The last `channel_updated` (admins): the channels tab merges it into its list. */
   const channelEvents = ref<Channel | null>(null);
+  /** The hub stopped answering its health check (also while the socket still looks open). */
+  const unreachable = ref(false);
+  let pinger: ReturnType<typeof setInterval> | undefined;
+  let missed = 0;
   let presenceHooked = false;
   let clock: ReturnType<typeof setInterval> | undefined;
   let unauthorizedHandler: () => void = () => undefined;
@@ -91,11 +98,28 @@ export const useSocketStore = defineStore('socket', () => {
       });
     }
     clock ??= setInterval(() => threads.expireTyping(), 15_000);
+    pinger ??= setInterval(() => void ping(), PING_EVERY_MS);
     void convs.loadAgents();
     if (auth.user) notes.forUser(auth.user.id);
   }
 
+  /** Every few seconds `GET /healthz`; two misses in a row (no answer in time) raise the banner, one answer lowers it. */
+  async function ping() {
+    try {
+      const res = await fetch('/healthz', { cache: 'no-store', signal: AbortSignal.timeout(PING_TIMEOUT_MS) });
+      if (!res.ok) throw new Error(String(res.status));
+      missed = 0;
+      unreachable.value = false;
+    } catch {
+      if (++missed >= 2) unreachable.value = true;
+    }
+  }
+
   function disconnect() {
+    if (pinger) clearInterval(pinger);
+    pinger = undefined;
+    missed = 0;
+    unreachable.value = false;
     hubSocket.close();
     connection.value = 'idle';
     everConnected.value = false;
@@ -118,7 +142,7 @@ export const useSocketStore = defineStore('socket', () => {
   }
 
   return {
-    connection, everConnected, presence, channelEvents,
+    connection, everConnected, presence, channelEvents, unreachable,
     connect, disconnect, reset, resync, onUnauthorized: (fn: () => void) => void (unauthorizedHandler = fn),
   };
 });
