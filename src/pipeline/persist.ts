@@ -280,7 +280,8 @@ async function upsertProspects(sql: Sql, messages: ThreadedMessage[]): Promise<{
 
 /**
  * Conversations, in one statement: the active one of each thread, else the latest closed one
- * reopened, else a new one. Returns the messages with their prospect and conversation.
+ * reopened, else a new one. Returns the messages with their prospect and conversation, and the
+ * conversations it opened.
  */
 async function placeInConversations(sql: Sql, messages: ThreadedMessage[], prospectOf: Map<string, string>): Promise<{ placed: PlacedMessage[]; created: string[] }> {
   const wanted = new Map<string, ThreadedMessage>();
