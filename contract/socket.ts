@@ -1,5 +1,5 @@
 import type {
-  Channel, ChatMessage, Platform, Client, ClientSummary, Conversation, ConversationStatus, MessagePage, Note, Page, Prospect, ProspectConversion,
+  Channel, ChatMessage, Notification, Platform, Client, ClientSummary, Conversation, ConversationStatus, MessagePage, Note, Page, Prospect, ProspectConversion,
 } from './wire.js';
 
 /** Socket.IO event maps of the agents' namespace (CONTRACT.md), shared by the server and the web app. */
@@ -20,6 +20,8 @@ export interface ServerEvents {
   typing: (event: TypingEvent) => void;
   presence: (event: { userId: string; status: PresenceStatus }) => void;
   channel_updated: (channel: Channel) => void;
+  /** To its user only. */
+  notification: (notification: Notification) => void;
 }
 
 type PageQuery = { search?: string; cursor?: string; limit?: number };
@@ -39,7 +41,10 @@ export interface ClientRequests {
   load_prospects: { payload: PageQuery; data: Page<Prospect> };
   load_clients: { payload: PageQuery; data: Page<ClientSummary> };
   load_messages: { payload: { conversationId: string; before?: number; after?: number; limit?: number }; data: MessagePage };
-  send_message: { payload: { conversationId: string; content: string; clientMessageId?: string; attachmentIds?: string[] }; data: ChatMessage };
+  send_message: {
+    payload: { conversationId: string; content: string; clientMessageId?: string; attachmentIds?: string[]; private?: boolean; mentions?: string[] };
+    data: ChatMessage;
+  };
   mark_as_read: { payload: { conversationId: string }; data: Conversation };
   convert_prospect: { payload: ClientFields & { prospectId: string }; data: ProspectConversion };
   add_client_note: { payload: { clientId: string; content: string }; data: Note };

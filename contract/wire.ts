@@ -65,6 +65,8 @@ export const ChatMessage = z.object({
   error: z.string().optional(),
   clientMessageId: z.string().optional(),
   metadata: MessageMetadata.optional(),
+  /** An internal note: never sent to the platform, never shown to a visitor. */
+  private: z.boolean().optional(),
   /** Opaque cursor for pagination (insertion order). */
   seq: z.number(),
 });
@@ -296,3 +298,22 @@ export const AuditEntry = z.object({
   address: z.string().optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const NotificationType = z.enum(['mention', 'assigned', 'new_conversation']);
+export type NotificationType = z.infer<typeof NotificationType>;
+
+/** Something for one agent to look at (`GET /api/notifications`, the `notification` event). */
+export const Notification = z.object({
+  id: z.string(),
+  type: NotificationType,
+  conversationId: z.string().optional(),
+  messageId: z.string().optional(),
+  text: z.string(),
+  readAt: isoTime.optional(),
+  createdAt: isoTime,
+});
+export type Notification = z.infer<typeof Notification>;
+
+/** A page of the caller's notifications, newest first, and how many are unread in all. */
+export const NotificationPage = z.object({ items: z.array(Notification), nextCursor: z.string().optional(), unreadCount: z.number().int() });
+export type NotificationPage = z.infer<typeof NotificationPage>;

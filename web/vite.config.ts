@@ -22,6 +22,7 @@ export default defineConfig({
       '/api': hub,
       '/media': hub,
       '/webhooks': hub,
+      '/healthz': hub,
       '/socket.io': { target: hub, ws: true },
     },
   },

@@ -4,11 +4,11 @@ import type { AttachmentStatus } from './attachments.js';
 
 /** A message row's own columns (what INSERT ... RETURNING gives back; attachments come separately). */
 export const MESSAGE_ROW = `id, conversation_id, sender_id, sender_type, content, message_type, platform, timestamp, status, error,
-  client_message_id, metadata, direction, seq`;
+  client_message_id, metadata, direction, seq, private`;
 
 /** A message's columns with its attachments as JSON. */
 export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.sender_type, m.content, m.message_type, m.platform,
-  m.timestamp, m.status, m.error, m.client_message_id, m.metadata, m.direction, m.seq,
+  m.timestamp, m.status, m.error, m.client_message_id, m.metadata, m.direction, m.seq, m.private,
   coalesce((select json_agg(json_build_object('id', a.id, 'kind', a.kind, 'fileName', a.file_name, 'fileSize', a.file_size,
     'mimeType', a.mime_type, 'status', a.status, 'error', a.error, 'stored', a.storage_path is not null,
     'link', case when a.storage_path is null and a.source ~ '^https?://' and m.direction = 'out' then a.source end) order by a.created_at, a.id)
@@ -24,6 +24,8 @@ export type MessageRow = {
   id: string; conversation_id: string; sender_id: string; sender_type: string; content: string; message_type: string; platform: string;
   timestamp: Date | string; status: string; error?: string | null; client_message_id?: string | null; metadata?: Record<string, unknown> | null;
   direction?: string; seq: number | string; attachments?: AttachmentJson[];
+  /** An internal note (agents only): a visitor's query filters these out. */
+  private?: boolean;
 };
 
 /** Messages by id, in thread order. */
@@ -77,6 +79,24 @@ export async function insertOutgoing(sql: Sql, m: NewOutgoing): Promise<MessageR
        from ins where c.id = ins.conversation_id)
      select * from ins`,
     [m.orgId, m.channelId, m.conversationId, m.clientMessageId, m.senderType, m.senderId, m.content, m.messageType, m.platform, m.timestamp, JSON.stringify(m.summary)],
+  );
+  return row;
+}
+
+export type NewNote = { orgId: string; channelId: string; conversationId: string; clientMessageId: string; senderId: string; content: string; platform: string; timestamp: Date };
+
+/**
+ * An agent's private note: stored as done ('sent', nothing to deliver), never queued, and
+ * it leaves the conversation as it was (no last message, bot untouched). Undefined when the
+ * clientMessageId exists already.
+ */
+export async function insertNote(sql: Sql, m: NewNote): Promise<MessageRow | undefined> {
+  const [row] = await sql.query<MessageRow>(
+    `insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, client_message_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status, private)
+     values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, 'out', 'agent', $5, $6, 'text', $7, $8, 'sent', true)
+     on conflict (conversation_id, client_message_id) do nothing
+     returning ${MESSAGE_ROW}`,
+    [m.orgId, m.channelId, m.conversationId, m.clientMessageId, m.senderId, m.content, m.platform, m.timestamp],
   );
   return row;
 }
@@ -183,7 +203,7 @@ export async function botInput(sql: Sql, id: string): Promise<BotInputRow | unde
 /** The conversation's last 20 messages people wrote before this one, oldest first. */
 export async function recentTurns(sql: Sql, conversationId: string, exceptId: string): Promise<{ direction: 'in' | 'out'; content: string }[]> {
   const rows = await sql.query<{ direction: 'in' | 'out'; content: string }>(
-    `select direction, content from messages where conversation_id = $1 and id <> $2 and message_type <> 'system'
+    `select direction, content from messages where conversation_id = $1 and id <> $2 and message_type <> 'system' and not private
      order by timestamp desc, seq desc limit 20`,
     [conversationId, exceptId],
   );

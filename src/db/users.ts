@@ -16,3 +16,10 @@ export function activeMembers(sql: Sql, orgId: string): Promise<{ id: string; na
 export async function isActiveMember(sql: Sql, userId: string, orgId: string): Promise<boolean> {
   return (await sql.query('select id from users where id = $1 and organization_id = $2 and not disabled', [userId, orgId])).length > 0;
 }
+
+/** Of these users, the active members of the organization. */
+export async function activeMemberIds(sql: Sql, orgId: string, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await sql.query<{ id: string }>('select id from users where organization_id = $1 and not disabled and id = any($2::uuid[])', [orgId, ids]);
+  return rows.map((r) => r.id);
+}

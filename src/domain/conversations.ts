@@ -8,6 +8,7 @@ import { clearUnread, inboxPage, ownedConversation, updateConversationFields } f
 import { messagesAfter, messagesBefore } from '../db/messages.js';
 import { isActiveMember } from '../db/users.js';
 import { owned } from './owned.js';
+import { notify } from './notifications.js';
 import { conversationView, messageView, type ConversationView } from './read-models.js';
 
 export type Actor = { userId: string; orgId: string; role: string; name?: string };
@@ -74,8 +75,8 @@ export const ConversationPatch = z.object({
 
 /** Status, assignee, tags and the bot switch; every agent of the organization hears of it. */
 export async function updateConversation(deps: Deps, actor: Actor, id: string, patch: z.infer<typeof ConversationPatch>) {
-  const view = await withSql(deps.orm, async (sql) => {
-    await getConversation(sql, actor, id);
+  const { before, view } = await withSql(deps.orm, async (sql) => {
+    const before = await getConversation(sql, actor, id);
     if (patch.assignedTo && !(await isActiveMember(sql, patch.assignedTo, actor.orgId))) {
       throw badRequest('assignedTo is not an agent of this organization', 'invalid_assignee');
     }
@@ -86,9 +87,14 @@ export async function updateConversation(deps: Deps, actor: Actor, id: string, p
       if ((e as { code?: string }).code === '23505') throw badRequest('This prospect already has an open conversation', 'conflict');
       throw e;
     }
-    return getConversation(sql, actor, id);
+    return { before, view: await getConversation(sql, actor, id) };
   });
   await deps.live.publish({ conversations: [view.id] });
+  // "Assigned to you": to the new assignee, when someone else gave it to them.
+  if (view.assignedTo && view.assignedTo !== before.assignedTo && view.assignedTo !== actor.userId) {
+    const who = view.prospect.name ?? view.prospect.identifier;
+    await notify(deps, actor.orgId, [{ userId: view.assignedTo, type: 'assigned', conversationId: view.id, text: `${actor.name ?? 'An agent'} assigned you the conversation with ${who}` }]);
+  }
   return view;
 }
 

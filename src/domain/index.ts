@@ -15,6 +15,7 @@ export { Invite } from './invite.entity.js';
 export { AuditEntry } from './audit-entry.entity.js';
 export { ConnectorSession } from './connector-session.entity.js';
 export { WidgetVisitor } from './widget-visitor.entity.js';
+export { Notification } from './notification.entity.js';
 
 import { Organization } from './organization.entity.js';
 import { User } from './user.entity.js';
@@ -33,9 +34,10 @@ import { Invite } from './invite.entity.js';
 import { AuditEntry } from './audit-entry.entity.js';
 import { ConnectorSession } from './connector-session.entity.js';
 import { WidgetVisitor } from './widget-visitor.entity.js';
+import { Notification } from './notification.entity.js';
 
 /** Every entity, listed explicitly for MikroORM (no folder scanning). */
 export const entities = [
   Organization, User, Channel, Client, Prospect, Conversation, Message,
-  Attachment, Note, Quote, BotPrompt, WebhookEvent, PendingStatus, Invite, AuditEntry, ConnectorSession, WidgetVisitor,
+  Attachment, Note, Quote, BotPrompt, WebhookEvent, PendingStatus, Invite, AuditEntry, ConnectorSession, WidgetVisitor, Notification,
 ];

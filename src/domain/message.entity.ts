@@ -35,6 +35,8 @@ export const Message = defineEntity({
     status: p.enum([...MESSAGE_STATUSES]),
     error: p.text().nullable(),
     metadata: p.json<Record<string, unknown>>().nullable(),
+    /** An internal note: agents only, never sent to the platform nor shown to a visitor. */
+    private: p.boolean().default(false),
   },
 });
 export type Message = InferEntity<typeof Message>;

@@ -12,6 +12,7 @@ import { insertOutgoing, messageByClientId, messagesByIds, ownedMessageState, se
 import { sendTarget } from '../db/conversations.js';
 import type { Actor } from './conversations.js';
 import { owned } from './owned.js';
+import { sendNote } from './notes.js';
 
 /** Text, files, or both (sendMessage refuses a message with neither). */
 export const SendInput = z
@@ -26,6 +27,10 @@ export const SendInput = z
       .optional(),
     /** Files uploaded first with POST /api/uploads. */
     attachmentIds: z.array(z.uuid()).max(10).optional(),
+    /** An internal note (src/domain/notes.ts): never sent to the platform. */
+    private: z.boolean().optional(),
+    /** Agents a private note mentions (user ids). */
+    mentions: z.array(z.uuid()).max(50).optional(),
   });
 
 /** image/png -> image, audio/ogg -> audio, ...; anything else is a file. */
@@ -42,6 +47,7 @@ export async function enqueueOutbound(deps: Pick<Deps, 'queues'>, messageId: str
  * reply hands the conversation over from the bot.
  */
 export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeof SendInput>, senderType: 'agent' | 'bot' = 'agent'): Promise<ChatMessage> {
+  if (input.private || input.mentions?.length) return sendNote(deps, actor, input);
   if (!input.content && !input.attachments?.length && !input.attachmentIds?.length) throw badRequest('A message needs some text or a file', 'validation_error');
   const clientMessageId = input.clientMessageId ?? randomUUID();
   const result = await inTransaction(deps.orm, async (sql) => {

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/sql.js';
+import type { NotificationRow } from '../db/notifications.js';
 import { messagesByIds, type MessageRow } from '../db/messages.js';
 import { conversationsByIds, type ConversationRow } from '../db/conversations.js';
 import { prospectsByIds, type ProspectRow } from '../db/prospects.js';
@@ -40,6 +41,7 @@ export function messageView(row: MessageRow, media: MediaSigner) {
     error: row.error ?? undefined,
     clientMessageId: row.client_message_id ?? undefined,
     metadata: Object.keys(metadata).length ? metadata : undefined,
+    private: row.private ? true : undefined,
     /** Opaque cursor for pagination (insertion order). */
     seq: Number(row.seq),
   } satisfies wire.ChatMessage;
@@ -107,4 +109,16 @@ export async function loadConversations(sql: Sql, ids: string[]) {
 export async function loadProspects(sql: Sql, ids: string[]) {
   if (!ids.length) return [];
   return (await prospectsByIds(sql, ids)).map(prospectView);
+}
+
+export function notificationView(row: NotificationRow) {
+  return {
+    id: row.id,
+    type: row.type as wire.NotificationType,
+    conversationId: row.conversation_id ?? undefined,
+    messageId: row.message_id ?? undefined,
+    text: row.text,
+    readAt: iso(row.read_at),
+    createdAt: iso(row.created_at)!,
+  } satisfies wire.Notification;
 }

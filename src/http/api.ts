@@ -16,6 +16,7 @@ import { crmRoutes } from './routes/crm.js';
 import { botPromptRoutes } from './routes/bot-prompts.js';
 import { webhookEventRoutes } from './routes/webhook-events.js';
 import { queueBoardSessionRoutes } from './routes/queue-board.js';
+import { notificationRoutes } from './routes/notifications.js';
 
 /** Areas (a path and everything under it) that need more than a signed-in agent of the organization. */
 const RESTRICTED: { area: string; min: Role; refusal?: string }[] = [
@@ -43,6 +44,6 @@ export function apiRoutes(deps: Deps) {
   api.use('*', (c, next) => (matchedRoutes(c).some((r) => r.method !== METHOD_NAME_ALL) ? auth(c, next) : next()));
   for (const { area, min, refusal } of RESTRICTED) api.use(area, requireRole(min, refusal)).use(`${area}/*`, requireRole(min, refusal));
   for (const routes of [meRoutes, userRoutes, organizationRoutes, inviteRoutes, auditRoutes, channelRoutes, uploadRoutes,
-    conversationRoutes, crmRoutes, botPromptRoutes, webhookEventRoutes, queueBoardSessionRoutes]) api.route('/', routes(deps));
+    conversationRoutes, crmRoutes, botPromptRoutes, webhookEventRoutes, queueBoardSessionRoutes, notificationRoutes]) api.route('/', routes(deps));
   return api;
 }

@@ -45,5 +45,6 @@ function merge(a: Changes, b: Changes): Changes {
     newProspects: union(a.newProspects, b.newProspects),
     attachments: [...a.attachments, ...b.attachments],
     inbound: [...a.inbound, ...b.inbound],
+    newConversations: union(a.newConversations, b.newConversations),
   };
 }

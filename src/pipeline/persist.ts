@@ -56,9 +56,11 @@ export type Changes = {
   attachments: { id: string; channelId: string; inline?: string }[];
   /** New inbound messages from people (not echoes, not automated): the bot's input. */
   inbound: string[];
+  /** Conversations this batch opened (not reopened): the unassigned queue's notifications. */
+  newConversations: string[];
 };
 
-const noChanges = (): Changes => ({ newMessageRows: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [] });
+const noChanges = (): Changes => ({ newMessageRows: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [], newConversations: [] });
 
 const key = (...parts: string[]) => parts.join('\u0000');
 
@@ -167,7 +169,7 @@ async function applyEvents(sql: Sql, items: Pick<IngestItem, 'channel' | 'events
 
   const threads = await threadMessages(sql, byType<MessageEvent>('message'));
   const prospects = await upsertProspects(sql, threads.messages);
-  const placed = await placeInConversations(sql, threads.messages, prospects.idOf);
+  const { placed, created } = await placeInConversations(sql, threads.messages, prospects.idOf);
   const messages = await insertMessages(sql, placed);
   const files = await recordAttachments(sql, messages.fresh);
   const outgoing = messages.fresh.filter((p) => p.event.direction === 'out');
@@ -188,6 +190,7 @@ async function applyEvents(sql: Sql, items: Pick<IngestItem, 'channel' | 'events
     newProspects: prospects.created,
     attachments: files.toFetch,
     inbound: messages.fresh.filter((p) => p.event.direction === 'in' && !p.event.automated).map((p) => p.id),
+    newConversations: created,
   };
   return { outcomes, changes };
 }
@@ -277,17 +280,19 @@ async function upsertProspects(sql: Sql, messages: ThreadedMessage[]): Promise<{
 
 /**
  * Conversations, in one statement: the active one of each thread, else the latest closed one
- * reopened, else a new one. Returns the messages with their prospect and conversation.
+ * reopened, else a new one. Returns the messages with their prospect and conversation, and the
+ * conversations it opened.
  */
-async function placeInConversations(sql: Sql, messages: ThreadedMessage[], prospectOf: Map<string, string>): Promise<PlacedMessage[]> {
+async function placeInConversations(sql: Sql, messages: ThreadedMessage[], prospectOf: Map<string, string>): Promise<{ placed: PlacedMessage[]; created: string[] }> {
   const wanted = new Map<string, ThreadedMessage>();
   for (const p of messages) if (!p.conversationId) wanted.set(key(prospectOf.get(p.contactKey)!, p.threadKey), p);
   const conversationOf = new Map<string, string>();
+  const created: string[] = [];
   if (wanted.size) {
     const list = [...wanted.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, p]) => p);
     const prospects = list.map((p) => prospectOf.get(p.contactKey)!);
     const threads = list.map((p) => p.threadKey);
-    type Found = { id: string; prospect_id: string; thread_key: string };
+    type Found = { id: string; prospect_id: string; thread_key: string; created?: boolean };
     const rows = await sql.query<Found>(
       `with w as (select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) w(prospect_id, thread_key, subject, ts)),
        active as (select c.id, c.prospect_id, c.thread_key from conversations c join w using (prospect_id, thread_key) where c.status = 'active'),
@@ -302,10 +307,13 @@ async function placeInConversations(sql: Sql, messages: ThreadedMessage[], prosp
                    where not exists (select 1 from conversations c where c.prospect_id = w.prospect_id and c.thread_key = w.thread_key)
                    on conflict (prospect_id, thread_key) where status = 'active' do nothing
                    returning id, prospect_id, thread_key)
-       select * from active union all select * from reopened union all select * from created`,
+       select *, false as created from active union all select *, false from reopened union all select *, true from created`,
       [prospects, threads, list.map((p) => p.event.subject ?? null), list.map((p) => new Date(p.event.timestamp))],
     );
-    for (const r of rows) conversationOf.set(key(r.prospect_id, r.thread_key), r.id);
+    for (const r of rows) {
+      conversationOf.set(key(r.prospect_id, r.thread_key), r.id);
+      if (r.created) created.push(r.id);
+    }
     // Another process opened one at the same moment: its row is visible now.
     if (conversationOf.size < list.length) {
       const late = await sql.query<Found>(
@@ -316,10 +324,11 @@ async function placeInConversations(sql: Sql, messages: ThreadedMessage[], prosp
       for (const r of late) conversationOf.set(key(r.prospect_id, r.thread_key), r.id);
     }
   }
-  return messages.map((p) => {
+  const placed = messages.map((p) => {
     const prospectId = prospectOf.get(p.contactKey)!;
     return { ...p, prospectId, conversationId: p.conversationId ?? conversationOf.get(key(prospectId, p.threadKey))! };
   });
+  return { placed, created };
 }
 
 type InsertedRow = MessageRow & { channel_id: string; external_id: string };

@@ -12,8 +12,9 @@ import { startBotWorker, enqueueBot } from './bot.worker.js';
 import { PullRunner } from './pull-runner.js';
 import { configureWhatsAppWebSessions } from './whatsapp-web.js';
 import { enqueueProfiles, startProfileWorker } from './profile.worker.js';
+import { notifyNewConversations } from '../domain/notifications.js';
 
-/** After an ingest batch commits: live updates, media downloads, the bot's turn. */
+/** After an ingest batch commits: live updates, media downloads, the bot's turn, new-conversation notifications. */
 export function afterIngest(deps: Deps) {
   return async (changes: Changes) => {
     await Promise.all([
@@ -21,6 +22,7 @@ export function afterIngest(deps: Deps) {
       ...changes.attachments.map((a) => enqueueMedia(deps, a.id, a.inline)),
       botTurns(deps, changes.inbound),
       enqueueProfiles(deps, changes.newProspects),
+      notifyNewConversations(deps, changes.newConversations),
     ]);
   };
 }

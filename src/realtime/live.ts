@@ -2,7 +2,8 @@ import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
 import { conversationRoutes } from '../db/conversations.js';
 import type { MessageRow } from '../db/messages.js';
-import { loadConversations, loadMessages, loadProspects, messageView, type ConversationView } from '../domain/read-models.js';
+import type { NotificationRow } from '../db/notifications.js';
+import { loadConversations, loadMessages, loadProspects, messageView, notificationView, type ConversationView } from '../domain/read-models.js';
 import { rooms } from './publisher.js';
 import { Channel } from '../domain/channel.entity.js';
 import { channelView } from '../domain/channels.js';
@@ -73,6 +74,11 @@ export class LiveUpdates {
     // Website visitors see their own conversation's changes too (src/realtime/widget-socket.ts).
     const web = messages.filter((m) => m.platform === 'web').map((m) => m.id);
     if (web.length) await publishWidgetEvent(this.deps.redis, redisKeys(this.deps.config.queuePrefix), { kind: 'messages', event: 'message_updated', messageIds: web });
+  }
+
+  /** New notifications, each to its own user only. */
+  notifications(rows: NotificationRow[]): void {
+    for (const row of rows) this.deps.publisher.to([rooms.user(row.user_id)], 'notification', notificationView(row));
   }
 
   private async prospects(ids: string[]): Promise<void> {

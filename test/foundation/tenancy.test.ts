@@ -82,6 +82,7 @@ describe('organizations are isolated', () => {
       ['PATCH', (id) => `/api/bot/prompts/${id}`, { enabled: false }], ['POST', (id) => `/api/webhook-events/${id}/replay`],
       ['GET', (id) => `/api/conversations/${id}`], ['POST', (id) => `/api/messages/${id}/retry`], ['POST', (id) => `/api/attachments/${id}/retry`],
       ['GET', (id) => `/api/clients/${id}`], ['POST', (id) => `/api/prospects/${id}/convert`, { firstName: 'X' }],
+      ['POST', (id) => `/api/notifications/${id}/read`],
     ];
     for (const [method, path, body] of routes) {
       for (const id of ['not-a-uuid', unknown]) {

@@ -10,7 +10,7 @@ export const router = createRouter({
     { path: '/invite', name: 'invite', component: () => import('./views/InviteView.vue'), meta: { public: true, title: 'Join' } },
     { path: '/account', name: 'account', component: () => import('./views/AccountView.vue'), meta: { title: 'Account' } },
     { path: '/admin/:tab(channels|users|invites|audit|bot|deliveries|account)?', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true, title: 'Admin' } },
-    { path: '/:pathMatch(.*)*', redirect: '/chat' },
+    { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Not found' } },
   ],
 });
 

@@ -6,9 +6,13 @@ import type { Channel } from '../api/types';
 import { useAuthStore } from './auth';
 import { useConversationsStore } from './conversations';
 import { useCrmStore } from './crm';
+import { useNotificationsStore } from './notifications';
 import { useThreadsStore } from './threads';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting';
+
+const PING_EVERY_MS = 4000;
+const PING_TIMEOUT_MS = 3000;
 
 const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
@@ -21,11 +25,16 @@ export const useSocketStore = defineStore('socket', () => {
   const convs = useConversationsStore();
   const threads = useThreadsStore();
   const crm = useCrmStore();
+  const notes = useNotificationsStore();
   const connection = ref<ConnectionState>('idle');
   const everConnected = ref(false);
   const presence = ref<Record<string, string>>({});
   /** The last `channel_updated` (admins): the channels tab merges it into its list. */
   const channelEvents = ref<Channel | null>(null);
+  /** The hub stopped answering its health check (also while the socket still looks open). */
+  const unreachable = ref(false);
+  let pinger: ReturnType<typeof setInterval> | undefined;
+  let missed = 0;
   let presenceHooked = false;
   let clock: ReturnType<typeof setInterval> | undefined;
   let unauthorizedHandler: () => void = () => undefined;
@@ -39,6 +48,7 @@ export const useSocketStore = defineStore('socket', () => {
     typing: (ev) => threads.onTyping(ev),
     presence: (ev) => void (presence.value = { ...presence.value, [ev.userId]: ev.status }),
     channel_updated: (ch) => void (channelEvents.value = ch),
+    notification: (n) => notes.onNotification(n),
   };
 
   function connect() {
@@ -52,6 +62,8 @@ export const useSocketStore = defineStore('socket', () => {
       everConnected.value = true;
       if (resumed) void resync();
       else if (!convs.listLoaded) void convs.loadConversations(true);
+      // Also after a reconnect: what was notified meanwhile.
+      void notes.load().catch(() => undefined);
       threads.flushOutbox();
     });
     s.on('disconnect', (reason) => {
@@ -86,10 +98,28 @@ export const useSocketStore = defineStore('socket', () => {
       });
     }
     clock ??= setInterval(() => threads.expireTyping(), 15_000);
+    pinger ??= setInterval(() => void ping(), PING_EVERY_MS);
     void convs.loadAgents();
+    if (auth.user) notes.forUser(auth.user.id);
+  }
+
+  /** Every few seconds `GET /healthz`; two misses in a row (no answer in time) raise the banner, one answer lowers it. */
+  async function ping() {
+    try {
+      const res = await fetch('/healthz', { cache: 'no-store', signal: AbortSignal.timeout(PING_TIMEOUT_MS) });
+      if (!res.ok) throw new Error(String(res.status));
+      missed = 0;
+      unreachable.value = false;
+    } catch {
+      if (++missed >= 2) unreachable.value = true;
+    }
   }
 
   function disconnect() {
+    if (pinger) clearInterval(pinger);
+    pinger = undefined;
+    missed = 0;
+    unreachable.value = false;
     hubSocket.close();
     connection.value = 'idle';
     everConnected.value = false;
@@ -108,10 +138,11 @@ export const useSocketStore = defineStore('socket', () => {
     convs.reset();
     threads.reset();
     crm.reset();
+    notes.reset();
   }
 
   return {
-    connection, everConnected, presence, channelEvents,
+    connection, everConnected, presence, channelEvents, unreachable,
     connect, disconnect, reset, resync, onUnauthorized: (fn: () => void) => void (unauthorizedHandler = fn),
   };
 });

@@ -17,11 +17,15 @@ export interface Thread {
   error?: string;
 }
 
+/** A private note (agents only, never sent to the customer), with the agents it @mentions. */
+export type SendOptions = { private?: boolean; mentions?: string[] };
+
 interface Outgoing {
   conversationId: string;
   content: string;
   /** Uploads (`POST /api/uploads`) sent with the message. */
   attachmentIds: string[];
+  note: SendOptions;
   /** In flight right now. */
   sending: boolean;
   /** Waiting for the hub to be reachable again. */
@@ -166,7 +170,8 @@ export const useThreadsStore = defineStore('threads', () => {
 
   // ---- outbox ---------------------------------------------------------------------------
 
-  function send(conversationId: string, content: string, files: UploadedFile[] = []) {
+  /** `opts.private`: a note for agents (with the agents it mentions), never sent to the customer. */
+  function send(conversationId: string, content: string, files: UploadedFile[] = [], opts: SendOptions = {}) {
     const text = content.trim();
     if (!text && !files.length) return;
     const clientMessageId = uuid();
@@ -187,10 +192,11 @@ export const useThreadsStore = defineStore('threads', () => {
       clientMessageId,
       seq: LOCAL_SEQ,
       local: true,
+      ...(opts.private ? { private: true } : {}),
     };
     const t = thread(conversationId);
     t.messages = [...t.messages, optimistic];
-    outbox.set(clientMessageId, { conversationId, content: text, attachmentIds: files.map((f) => f.id), sending: false, queued: true });
+    outbox.set(clientMessageId, { conversationId, content: text, attachmentIds: files.map((f) => f.id), note: opts, sending: false, queued: true });
     void transmit(clientMessageId).catch(() => undefined);
   }
 
@@ -212,7 +218,7 @@ export const useThreadsStore = defineStore('threads', () => {
     out.queued = false;
     setLocal(clientMessageId, { status: 'pending', error: undefined });
     try {
-      const body = { content: out.content, clientMessageId, ...(out.attachmentIds.length ? { attachmentIds: out.attachmentIds } : {}) };
+      const body = { content: out.content, clientMessageId, ...(out.attachmentIds.length ? { attachmentIds: out.attachmentIds } : {}), ...out.note };
       const m = await api<ChatMessage>('POST', `/api/conversations/${encodeURIComponent(out.conversationId)}/messages`, body);
       outbox.delete(clientMessageId);
       merge(out.conversationId, [m]);
