@@ -232,7 +232,7 @@ export type Session = z.infer<typeof Session>;
 /** A rules-bot prompt (admin): greeting, keyword answer, hand-off text, or a model's system prompt. */
 export const BotPrompt = z.object({
   id: z.string(),
-  kind: z.enum(['greeting', 'keyword', 'handoff', 'system']),
+  kind: z.enum(['greeting', 'keyword', 'handoff', 'system', 'fallback']),
   keyword: z.string().optional(),
   response: z.string(),
   enabled: z.boolean(),
@@ -241,3 +241,26 @@ export const BotPrompt = z.object({
   updatedAt: isoTime,
 });
 export type BotPrompt = z.infer<typeof BotPrompt>;
+
+/** A search hit's snippet: plain text and the ranges to highlight (never markup). */
+export const SearchSnippet = z.object({
+  text: z.string(),
+  highlights: z.array(z.object({ start: z.number().int(), length: z.number().int() })),
+});
+export type SearchSnippet = z.infer<typeof SearchSnippet>;
+
+/** `GET /api/search/messages?q=`: newest first, over the organization's whole history. */
+export const SearchResults = z.object({
+  items: z.array(z.object({ message: ChatMessage, conversation: Conversation, snippet: SearchSnippet })),
+});
+export type SearchResults = z.infer<typeof SearchResults>;
+
+/** A canned response: typed as `/shortCode` in the composer; `{{contact.name}}` and the like filled in. */
+export const CannedResponse = z.object({
+  id: z.string(),
+  shortCode: z.string(),
+  content: z.string(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type CannedResponse = z.infer<typeof CannedResponse>;

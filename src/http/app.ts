@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { clientAddress } from './client-address.js';
 import { inviteRoutes } from './routes/invites.js';
 import { auditRoutes } from './routes/audit.js';
+import { searchRoutes } from './routes/search.js';
 import { webRoutes } from '../../web/serve.js';
 
 /** The hub's HTTP surface; tests call `app.request()` on it without a server. */
@@ -78,6 +79,7 @@ export function createApp(deps: Deps) {
   app.route('/', webhookRoutes(deps));
   app.route('/', mediaRoutes(deps));
   app.route('/', conversationRoutes(deps));
+  app.route('/', searchRoutes(deps));
   app.route('/', crmRoutes(deps));
   app.route('/', botPromptRoutes(deps));
   app.route('/', webhookEventRoutes(deps));
