@@ -26,6 +26,7 @@ import { clientAddress } from './client-address.js';
 import { inviteRoutes } from './routes/invites.js';
 import { auditRoutes } from './routes/audit.js';
 import { searchRoutes } from './routes/search.js';
+import { cannedResponseRoutes } from './routes/canned-responses.js';
 import { webRoutes } from '../../web/serve.js';
 
 /** The hub's HTTP surface; tests call `app.request()` on it without a server. */
@@ -80,6 +81,7 @@ export function createApp(deps: Deps) {
   app.route('/', mediaRoutes(deps));
   app.route('/', conversationRoutes(deps));
   app.route('/', searchRoutes(deps));
+  app.route('/', cannedResponseRoutes(deps));
   app.route('/', crmRoutes(deps));
   app.route('/', botPromptRoutes(deps));
   app.route('/', webhookEventRoutes(deps));

@@ -20,6 +20,8 @@ export class Migration20261201201500_agent_tools extends Migration {
     this.addSql(`alter text search configuration public.hub_search alter mapping for asciiword, asciihword, hword_asciipart, word, hword, hword_part with public.unaccent, simple;`);
     this.addSql(`create index "messages_search_fts_idx" on "messages" using gin (to_tsvector('public.hub_search'::regconfig, "content"));`);
     this.addSql(`create index "messages_search_trgm_idx" on "messages" using gin (public.hub_unaccent("content") public.gin_trgm_ops);`);
+    // Newest first within the organization: a search for a common word reads this backwards and stops at the page.
+    this.addSql(`create index "messages_org_time_idx" on "messages" ("organization_id", "timestamp", "seq");`);
     // The inbox list's order (newest activity first, id as the tie-break) read straight off an index.
     this.addSql(`create index "conversations_org_activity_id_idx" on "conversations" ("organization_id", "last_activity" desc, "id" desc);`);
 
@@ -38,6 +40,7 @@ export class Migration20261201201500_agent_tools extends Migration {
     this.addSql(`alter table "bot_prompts" add constraint "bot_prompts_kind_check" check ("kind" in ('greeting', 'keyword', 'handoff', 'system'));`);
     this.addSql(`drop table if exists "canned_responses" cascade;`);
     this.addSql(`drop index if exists "conversations_org_activity_id_idx";`);
+    this.addSql(`drop index if exists "messages_org_time_idx";`);
     this.addSql(`drop index if exists "messages_search_trgm_idx";`);
     this.addSql(`drop index if exists "messages_search_fts_idx";`);
     this.addSql(`drop text search configuration if exists public.hub_search;`);
