@@ -2,8 +2,8 @@ import type { Sql } from './sql.js';
 
 /**
  * Full-history message search (migration Migration20261201201500_agent_tools):
- * - words, as prefixes, through the `hub_search` text configuration (accents folded), GIN index
- *   `messages_search_fts_idx`;
+ * - words, as prefixes, through the `hub_search` text configuration (accents folded): the stored
+ *   `messages.search_vector` and its GIN index `messages_search_fts_idx`;
  * - the query as a substring, accents folded, through the trigram index `messages_search_trgm_idx`
  *   (identifiers, parts of words: "2231", "dupont@exa").
  * Snippets come from ts_headline with private-use characters as markers, turned into plain text
@@ -34,7 +34,7 @@ export async function searchMessages(sql: Sql, orgId: string, q: string, limit: 
   const like = containsPattern(q);
   if (!tsq && !like) return [];
   const conditions = [
-    tsq ? `to_tsvector('public.hub_search'::regconfig, m.content) @@ to_tsquery('public.hub_search'::regconfig, $2)` : null,
+    tsq ? `m.search_vector @@ to_tsquery('public.hub_search'::regconfig, $2)` : null,
     like ? `public.hub_unaccent(m.content) like public.hub_unaccent($3)` : null,
   ].filter(Boolean);
   return sql.query<SearchRow>(

@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * Agents' tools: full-history search and canned responses.
- * - `hub_search`: a text search configuration that folds accents (unaccent) before the simple
+ * - `hub_search`: a text search configuration (kept per message in `search_vector`) that folds accents (unaccent) before the simple
  *   dictionary, so "kovac" finds "Kovač" and ts_headline marks the original word.
  * - `hub_unaccent(text)`: unaccent as an immutable function (the extension's own is only stable),
  *   for the trigram index that finds identifiers and parts of words ("2231", "dupont@").
@@ -18,7 +18,9 @@ export class Migration20261201201500_agent_tools extends Migration {
       as $fn$ select lower(public.unaccent('public.unaccent'::regdictionary, $1)) $fn$;`);
     this.addSql(`create text search configuration public.hub_search (copy = pg_catalog.simple);`);
     this.addSql(`alter text search configuration public.hub_search alter mapping for asciiword, asciihword, hword_asciipart, word, hword, hword_part with public.unaccent, simple;`);
-    this.addSql(`create index "messages_search_fts_idx" on "messages" using gin (to_tsvector('public.hub_search'::regconfig, "content"));`);
+    // Stored, so a scan in time order checks a match without parsing the text again (a common word, newest first).
+    this.addSql(`alter table "messages" add column "search_vector" tsvector generated always as (to_tsvector('public.hub_search'::regconfig, "content")) stored;`);
+    this.addSql(`create index "messages_search_fts_idx" on "messages" using gin ("search_vector");`);
     this.addSql(`create index "messages_search_trgm_idx" on "messages" using gin (public.hub_unaccent("content") public.gin_trgm_ops);`);
     // Newest first within the organization: a search for a common word reads this backwards and stops at the page.
     this.addSql(`create index "messages_org_time_idx" on "messages" ("organization_id", "timestamp", "seq");`);
@@ -43,6 +45,7 @@ export class Migration20261201201500_agent_tools extends Migration {
     this.addSql(`drop index if exists "messages_org_time_idx";`);
     this.addSql(`drop index if exists "messages_search_trgm_idx";`);
     this.addSql(`drop index if exists "messages_search_fts_idx";`);
+    this.addSql(`alter table "messages" drop column if exists "search_vector";`);
     this.addSql(`drop text search configuration if exists public.hub_search;`);
     this.addSql(`drop function if exists public.hub_unaccent(text);`);
   }
