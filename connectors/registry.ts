@@ -6,6 +6,7 @@ import { telegram } from './telegram/index.js';
 import { twilioSms } from './twilio-sms/index.js';
 import { email } from './email/index.js';
 import { whatsappWeb } from './whatsapp-web/index.js';
+import { sandbox } from './sandbox/index.js';
 
 /** Every channel kind's connector; a kind missing here is a compile error. */
 export const connectors: Record<ChannelKind, Connector> = {
@@ -16,6 +17,7 @@ export const connectors: Record<ChannelKind, Connector> = {
   twilio_sms: twilioSms,
   email,
   whatsapp_web: whatsappWeb,
+  sandbox,
 };
 
 export const CHANNEL_KINDS = Object.keys(connectors) as ChannelKind[];

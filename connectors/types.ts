@@ -22,7 +22,9 @@ export type ChannelKind =
   | 'instagram'
   | 'telegram'
   | 'email'
-  | 'twilio_sms';
+  | 'twilio_sms'
+  /** The demo channels' built-in stand-in (connectors/sandbox/). */
+  | 'sandbox';
 export type MessageType = 'text' | 'image' | 'file' | 'audio' | 'video' | 'location' | 'system';
 export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';
 export type IdentifierType = 'phone' | 'email' | 'social';

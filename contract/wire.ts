@@ -13,7 +13,7 @@ const isoTime = z.iso.datetime({ offset: true });
 // `pairing`) joins these lists with the channels that send them.
 export const Platform = z.enum(['whatsapp', 'instagram', 'facebook', 'telegram', 'email', 'sms']);
 export type Platform = z.infer<typeof Platform>;
-export const ChannelKind = z.enum(['whatsapp_cloud', 'whatsapp_web', 'messenger', 'instagram', 'telegram', 'email', 'twilio_sms']);
+export const ChannelKind = z.enum(['whatsapp_cloud', 'whatsapp_web', 'messenger', 'instagram', 'telegram', 'email', 'twilio_sms', 'sandbox']);
 export type ChannelKind = z.infer<typeof ChannelKind>;
 export const MessageStatus = z.enum(MESSAGE_STATUSES);
 export type MessageStatus = z.infer<typeof MessageStatus>;

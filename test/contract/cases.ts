@@ -55,6 +55,7 @@ export const CASES: Record<ChannelKind, Case> = {
     contentType: 'message/rfc822',
   },
   whatsapp_web: { credentials: {}, fixtures: [], contentType: 'application/json' },
+  sandbox: { credentials: { sandboxId: 'contract-sandbox' }, fixtures: [], contentType: 'application/json' },
 };
 
 

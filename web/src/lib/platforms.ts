@@ -75,6 +75,8 @@ export interface KindMeta {
   description: string;
   fields: CredentialField[];
   bestEffort?: boolean;
+  /** Not offered when adding a channel (the demo sandbox). */
+  hidden?: boolean;
 }
 
 export const CHANNEL_KINDS: Record<ChannelKind, KindMeta> = {
@@ -130,4 +132,5 @@ export const CHANNEL_KINDS: Record<ChannelKind, KindMeta> = {
     fields: [],
     bestEffort: true,
   },
+  sandbox: { label: 'Demo sandbox', platform: 'whatsapp', description: 'Demo data: accepts replies and answers like a platform would.', fields: [], hidden: true },
 };
