@@ -8,7 +8,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { ADMIN, startTestHub, type TestHub } from '../support/hub.js';
 import { createWhatsAppChannel, postWebhook, textWebhook, wamid } from '../support/whatsapp.js';
 import { until } from '../support/agent.js';
-import { launchBrowser, type TestBrowser } from './support/browser.js';
+import { launchBrowser, signIn, type TestBrowser } from './support/browser.js';
 
 const CUSTOMER = { waId: '16505550101', name: 'Mira Kovač' };
 /** More than one thread page (50): the hit is in history the thread has not loaded yet. */
@@ -38,11 +38,7 @@ beforeAll(async () => {
   context = await tb.newContext();
   page = await context.newPage();
   page.on('pageerror', (err) => console.error('[page error]', err));
-  await page.goto(`${hub.url}/login`);
-  await page.getByTestId('login-email').fill(ADMIN.email);
-  await page.getByTestId('login-password').fill(ADMIN.password);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL(/\/chat/);
+  await signIn(page, hub.url!, ADMIN.email, ADMIN.password);
 }, 120_000);
 
 afterAll(async () => {

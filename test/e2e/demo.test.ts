@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ADMIN, startTestHub, type TestHub } from '../support/hub.js';
-import { launchBrowser, type TestBrowser } from './support/browser.js';
+import { launchBrowser, signIn, type TestBrowser } from './support/browser.js';
 
 let hub: TestHub;
 let tb: TestBrowser;
@@ -25,11 +25,7 @@ afterAll(async () => {
 
 describe('demo data', () => {
   it('the first reply reaches "read" and the contact answers', async () => {
-    await page.goto(`${hub.url}/login`);
-    await page.getByTestId('login-email').fill(ADMIN.email);
-    await page.getByTestId('login-password').fill(ADMIN.password);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL(/\/chat/);
+    await signIn(page, hub.url!, ADMIN.email, ADMIN.password);
     await page.locator('[data-testid="conversation-item"]', { hasText: 'Ana Souza' }).click();
     await page.waitForURL(/\/chat\/[0-9a-f-]{36}/);
     const composer = page.getByTestId('composer');
