@@ -9,7 +9,9 @@ import type { Connector, NormalizedEvent, PullContext } from '../types.js';
  * kind (the admin API refuses it outside demo mode).
  *
  * Sends and the channel's pull loop meet on an in-process bus keyed by `sandboxId`: both run in
- * the worker role, and what the loop hears goes through the ordinary ingest path.
+ * the worker role, and what the loop hears goes through the ordinary ingest path. (With several
+ * worker processes, a send handled by one that does not hold the channel's pull lease gets no
+ * statuses: demo data is for a single hub.)
  */
 export const SandboxCredentials = z.object({
   sandboxId: z.string().min(8).max(64),
@@ -59,7 +61,13 @@ export const sandbox: Connector<SandboxCredentials> = {
   credentials: SandboxCredentials,
   secretFields: [] as const,
   parse(raw): NormalizedEvent[] {
-    const p = Payload.safeParse(JSON.parse(raw.body));
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.body);
+    } catch {
+      body = undefined;
+    }
+    const p = Payload.safeParse(body);
     if (!p.success) return [{ type: 'unsupported', reason: 'not a sandbox event' }];
     const e = p.data;
     if (e.type === 'status') return [{ type: 'status', externalId: e.externalId, status: e.status, timestamp: e.timestamp }];
