@@ -9,7 +9,8 @@ export const listCanned = (sql: Sql, orgId: string) =>
 
 export async function insertCanned(sql: Sql, orgId: string, userId: string, v: { shortCode: string; content: string }) {
   const [row] = await sql.query<CannedRow>(
-    `insert into canned_responses (organization_id, created_by_id, short_code, content) values ($1, $2, $3, $4) returning ${COLUMNS}`,
+    `insert into canned_responses (id, created_at, updated_at, organization_id, created_by_id, short_code, content)
+     values (gen_random_uuid(), now(), now(), $1, $2, $3, $4) returning ${COLUMNS}`,
     [orgId, userId, v.shortCode, v.content]);
   return row!;
 }

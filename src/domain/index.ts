@@ -13,6 +13,7 @@ export { WebhookEvent } from './webhook-event.entity.js';
 export { PendingStatus } from './pending-status.entity.js';
 export { Invite } from './invite.entity.js';
 export { AuditEntry } from './audit-entry.entity.js';
+export { CannedResponse } from './canned-response.entity.js';
 
 import { Organization } from './organization.entity.js';
 import { User } from './user.entity.js';
@@ -29,9 +30,10 @@ import { WebhookEvent } from './webhook-event.entity.js';
 import { PendingStatus } from './pending-status.entity.js';
 import { Invite } from './invite.entity.js';
 import { AuditEntry } from './audit-entry.entity.js';
+import { CannedResponse } from './canned-response.entity.js';
 
 /** Every entity, listed explicitly for MikroORM (no folder scanning). */
 export const entities = [
   Organization, User, Channel, Client, Prospect, Conversation, Message,
-  Attachment, Note, Quote, BotPrompt, WebhookEvent, PendingStatus, Invite, AuditEntry,
+  Attachment, Note, Quote, BotPrompt, WebhookEvent, PendingStatus, Invite, AuditEntry, CannedResponse,
 ];

@@ -27,7 +27,7 @@ export class Migration20261201201500_agent_tools extends Migration {
     // The inbox list's order (newest activity first, id as the tie-break) read straight off an index.
     this.addSql(`create index "conversations_org_activity_id_idx" on "conversations" ("organization_id", "last_activity" desc, "id" desc);`);
 
-    this.addSql(`create table "canned_responses" ("id" uuid not null default gen_random_uuid(), "organization_id" uuid not null, "short_code" varchar(64) not null, "content" text not null, "created_by_id" uuid null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), constraint "canned_responses_pkey" primary key ("id"));`);
+    this.addSql(`create table "canned_responses" ("id" uuid not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "organization_id" uuid not null, "short_code" varchar(64) not null, "content" text not null, "created_by_id" uuid null, constraint "canned_responses_pkey" primary key ("id"));`);
     this.addSql(`alter table "canned_responses" add constraint "canned_responses_org_code_unique" unique ("organization_id", "short_code");`);
     this.addSql(`alter table "canned_responses" add constraint "canned_responses_organization_id_foreign" foreign key ("organization_id") references "organizations" ("id") on update cascade on delete cascade;`);
     this.addSql(`alter table "canned_responses" add constraint "canned_responses_created_by_id_foreign" foreign key ("created_by_id") references "users" ("id") on update cascade on delete set null;`);
