@@ -7,6 +7,7 @@ import { twilioSms } from './twilio-sms/index.js';
 import { email } from './email/index.js';
 import { whatsappWeb } from './whatsapp-web/index.js';
 import { webChat } from './web-chat/index.js';
+import { sandbox } from './sandbox/index.js';
 
 /** Every channel kind's connector; a kind missing here is a compile error. */
 export const connectors: Record<ChannelKind, Connector> = {
@@ -18,6 +19,7 @@ export const connectors: Record<ChannelKind, Connector> = {
   email,
   whatsapp_web: whatsappWeb,
   web_chat: webChat,
+  sandbox,
 };
 
 export const CHANNEL_KINDS = Object.keys(connectors) as ChannelKind[];

@@ -23,7 +23,9 @@ export type ChannelKind =
   | 'telegram'
   | 'email'
   | 'twilio_sms'
-  | 'web_chat';
+  | 'web_chat'
+  /** The demo channels' built-in stand-in (connectors/sandbox/). */
+  | 'sandbox';
 export type MessageType = 'text' | 'image' | 'file' | 'audio' | 'video' | 'location' | 'system';
 export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';
 export type IdentifierType = 'phone' | 'email' | 'social';

@@ -13,7 +13,7 @@ const isoTime = z.iso.datetime({ offset: true });
 // `pairing`) joins these lists with the channels that send them.
 export const Platform = z.enum(['whatsapp', 'instagram', 'facebook', 'telegram', 'email', 'sms', 'web']);
 export type Platform = z.infer<typeof Platform>;
-export const ChannelKind = z.enum(['whatsapp_cloud', 'whatsapp_web', 'messenger', 'instagram', 'telegram', 'email', 'twilio_sms', 'web_chat']);
+export const ChannelKind = z.enum(['whatsapp_cloud', 'whatsapp_web', 'messenger', 'instagram', 'telegram', 'email', 'twilio_sms', 'web_chat', 'sandbox']);
 export type ChannelKind = z.infer<typeof ChannelKind>;
 export const MessageStatus = z.enum(MESSAGE_STATUSES);
 export type MessageStatus = z.infer<typeof MessageStatus>;
@@ -242,7 +242,7 @@ export type Session = z.infer<typeof Session>;
 /** A rules-bot prompt (admin): greeting, keyword answer, hand-off text, or a model's system prompt. */
 export const BotPrompt = z.object({
   id: z.string(),
-  kind: z.enum(['greeting', 'keyword', 'handoff', 'system']),
+  kind: z.enum(['greeting', 'keyword', 'handoff', 'system', 'fallback']),
   keyword: z.string().optional(),
   response: z.string(),
   enabled: z.boolean(),
@@ -317,3 +317,26 @@ export type Notification = z.infer<typeof Notification>;
 /** A page of the caller's notifications, newest first, and how many are unread in all. */
 export const NotificationPage = z.object({ items: z.array(Notification), nextCursor: z.string().optional(), unreadCount: z.number().int() });
 export type NotificationPage = z.infer<typeof NotificationPage>;
+
+/** A search hit's snippet: plain text and the ranges to highlight (never markup). */
+export const SearchSnippet = z.object({
+  text: z.string(),
+  highlights: z.array(z.object({ start: z.number().int(), length: z.number().int() })),
+});
+export type SearchSnippet = z.infer<typeof SearchSnippet>;
+
+/** `GET /api/search/messages?q=`: newest first, over the organization's whole history. */
+export const SearchResults = z.object({
+  items: z.array(z.object({ message: ChatMessage, conversation: Conversation, snippet: SearchSnippet })),
+});
+export type SearchResults = z.infer<typeof SearchResults>;
+
+/** A canned response: typed as `/shortCode` in the composer; `{{contact.name}}` and the like filled in. */
+export const CannedResponse = z.object({
+  id: z.string(),
+  shortCode: z.string(),
+  content: z.string(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type CannedResponse = z.infer<typeof CannedResponse>;

@@ -11,7 +11,6 @@ import { Message } from '../domain/message.entity.js';
 type DemoThread = {
   kind: ChannelKind;
   channelName: string;
-  credentials: Record<string, unknown>;
   contact: { externalId: string; identifier: string; identifierType: 'phone' | 'email' | 'social'; name: string };
   lines: [who: 'prospect' | 'agent' | 'bot', text: string, minutesAgo: number][];
 };
@@ -20,7 +19,6 @@ const THREADS: DemoThread[] = [
   {
     kind: 'whatsapp_cloud',
     channelName: 'Demo WhatsApp',
-    credentials: { phoneNumberId: '000000000000000', accessToken: 'demo', appSecret: 'demo' },
     contact: { externalId: '5511987654321', identifier: '+5511987654321', identifierType: 'phone', name: 'Ana Souza' },
     lines: [
       ['prospect', 'Hi! Do you ship to São Paulo?', 42],
@@ -31,7 +29,6 @@ const THREADS: DemoThread[] = [
   {
     kind: 'messenger',
     channelName: 'Demo Messenger',
-    credentials: { pageId: '100000000000000', accessToken: 'demo', appSecret: 'demo' },
     contact: { externalId: '6543210987654321', identifier: '6543210987654321', identifierType: 'social', name: 'Liam Walker' },
     lines: [
       ['prospect', 'Is the large size back in stock?', 180],
@@ -42,17 +39,12 @@ const THREADS: DemoThread[] = [
   {
     kind: 'telegram',
     channelName: 'Demo Telegram',
-    credentials: { botToken: '123456:demo-token', mode: 'polling' },
     contact: { externalId: '424242', identifier: '@mira_k', identifierType: 'social', name: 'Mira Kovač' },
     lines: [['prospect', 'Can I get a quote for 20 units?', 5]],
   },
   {
     kind: 'email',
     channelName: 'Demo support mailbox',
-    credentials: {
-      imapHost: 'imap.example.com', imapUser: 'support@example.com', imapPassword: 'demo',
-      smtpHost: 'smtp.example.com', smtpUser: 'support@example.com', smtpPassword: 'demo', fromAddress: 'support@example.com',
-    },
     contact: { externalId: 'jean.dupont@example.org', identifier: 'jean.dupont@example.org', identifierType: 'email', name: 'Jean Dupont' },
     lines: [
       ['prospect', 'Hello, our invoice #2231 shows the wrong VAT number. Could you reissue it?', 1440],
@@ -66,10 +58,11 @@ export async function seedDemo(em: EntityManager, orgId: string, box: SecretBox)
   const now = Date.now();
   for (const t of THREADS) {
     const platform: Platform = connectorFor(t.kind).platform;
+    // Each demo channel runs on the sandbox (connectors/sandbox/), so replies go out, turn read and get an answer.
     const channel = em.create(Channel, {
-      organization: orgId, kind: t.kind, platform, name: t.channelName, status: 'disabled',
-      statusReason: 'Demo channel: add real credentials to connect it',
-      credentials: box.sealJson(connectorFor(t.kind).credentials.parse(t.credentials)),
+      organization: orgId, kind: 'sandbox', platform, name: t.channelName, status: 'active',
+      statusReason: `Demo channel (a sandbox standing in for ${t.kind}): connect a real channel in Settings → Channels`,
+      credentials: box.sealJson(connectorFor('sandbox').credentials.parse({ sandboxId: randomUUID() })),
     } as any);
     const prospect = em.create(Prospect, { id: randomUUID(), organization: orgId, channel, platform, ...t.contact, lastSeen: new Date(now - t.lines.at(-1)![2] * 60_000) } as any);
     const conversation = em.create(Conversation, {

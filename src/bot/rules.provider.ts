@@ -2,7 +2,9 @@
  * The built-in rules bot, in priority order:
  * 1. handoff word (enabled 'handoff' prompts' keywords, or "agent"/"human" when there is none);
  * 2. keyword prompts, longest keyword first;
- * 3. the greeting, on the prospect's first message only.
+ * 3. the greeting, on the prospect's first message only;
+ * 4. the fallback: an enabled 'fallback' prompt's text, or DEFAULT_FALLBACK_TEXT when there is
+ *    none, so a bot switched on always answers (an enabled fallback prompt left empty keeps it silent).
  * Matching is whole word/phrase, case- and accent-insensitive (see `containsPhrase`);
  * disabled prompts are ignored as if they did not exist.
  */
@@ -11,6 +13,7 @@ import type { BotDecision, BotInput, BotPrompt, BotProvider } from './types.js';
 
 export const DEFAULT_HANDOFF_WORDS = ['agent', 'human'] as const;
 export const DEFAULT_HANDOFF_TEXT = 'Okay, a team member will take it from here.';
+export const DEFAULT_FALLBACK_TEXT = 'Thanks for your message! I did not quite get that: write "agent" to talk to a person.';
 
 /**
  * The handoff decision when the message asks for a human, else undefined. Shared by every
@@ -60,8 +63,14 @@ export class RulesBotProvider implements BotProvider {
       const greeting = enabledWithResponse(input.prompts, 'greeting')[0];
       if (greeting) return reply(greeting.response, input.prospectName);
     }
-    return { kind: 'none' };
+    return fallback(input);
   }
+}
+
+function fallback(input: BotInput): BotDecision {
+  const configured = input.prompts.filter((p) => p.enabled && p.kind === 'fallback');
+  if (!configured.length) return reply(DEFAULT_FALLBACK_TEXT, input.prospectName);
+  return reply(configured[0]!.response, input.prospectName);
 }
 
 function reply(response: string, name?: string): BotDecision {

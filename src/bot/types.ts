@@ -9,7 +9,7 @@
 export type BotTurn = { role: 'user' | 'assistant'; content: string };
 
 export type BotPrompt = {
-  kind: 'greeting' | 'keyword' | 'handoff' | 'system';
+  kind: 'greeting' | 'keyword' | 'handoff' | 'system' | 'fallback';
   keyword?: string | null;
   response: string;
   enabled: boolean;

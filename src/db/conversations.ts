@@ -2,11 +2,11 @@ import type { LastMessage } from '../../contract/wire.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { containing, type Sql } from './sql.js';
 
-const CONVERSATION_COLUMNS = `c.id, c.organization_id, c.channel_id, c.prospect_id, c.client_id, c.platform, c.status, c.last_message,
+export const CONVERSATION_COLUMNS = `c.id, c.organization_id, c.channel_id, c.prospect_id, c.client_id, c.platform, c.status, c.last_message,
   c.last_activity, c.last_inbound_at, c.unread_count, c.assigned_to_id, c.tags, c.bot_enabled, c.needs_human,
   c.subject, c.created_at, c.updated_at, ch.kind as channel_kind, ch.name as channel_name,
   p.name as prospect_name, p.identifier as prospect_identifier, p.avatar as prospect_avatar`;
-const CONVERSATION_FROM = `conversations c join channels ch on ch.id = c.channel_id join prospects p on p.id = c.prospect_id`;
+export const CONVERSATION_FROM = `conversations c join channels ch on ch.id = c.channel_id join prospects p on p.id = c.prospect_id`;
 
 /** A conversation with its channel and prospect, as read models take it. */
 export type ConversationRow = {

@@ -16,6 +16,7 @@ export { AuditEntry } from './audit-entry.entity.js';
 export { ConnectorSession } from './connector-session.entity.js';
 export { WidgetVisitor } from './widget-visitor.entity.js';
 export { Notification } from './notification.entity.js';
+export { CannedResponse } from './canned-response.entity.js';
 
 import { Organization } from './organization.entity.js';
 import { User } from './user.entity.js';
@@ -35,9 +36,10 @@ import { AuditEntry } from './audit-entry.entity.js';
 import { ConnectorSession } from './connector-session.entity.js';
 import { WidgetVisitor } from './widget-visitor.entity.js';
 import { Notification } from './notification.entity.js';
+import { CannedResponse } from './canned-response.entity.js';
 
 /** Every entity, listed explicitly for MikroORM (no folder scanning). */
 export const entities = [
   Organization, User, Channel, Client, Prospect, Conversation, Message,
-  Attachment, Note, Quote, BotPrompt, WebhookEvent, PendingStatus, Invite, AuditEntry, ConnectorSession, WidgetVisitor, Notification,
+  Attachment, Note, Quote, BotPrompt, WebhookEvent, PendingStatus, Invite, AuditEntry, ConnectorSession, WidgetVisitor, Notification, CannedResponse,
 ];

@@ -14,7 +14,13 @@ export const Message = defineEntity({
     { name: 'messages_channel_external_unique', properties: ['channel', 'externalId'] },
     { name: 'messages_conversation_client_id_unique', properties: ['conversation', 'clientMessageId'] },
   ],
-  indexes: [{ name: 'messages_conversation_time_idx', properties: ['conversation', 'timestamp', 'seq'] }],
+  indexes: [
+    { name: 'messages_conversation_time_idx', properties: ['conversation', 'timestamp', 'seq'] },
+    // Search (src/db/search.ts, migration Migration20261201201500_agent_tools).
+    { name: 'messages_org_time_idx', properties: ['organization', 'timestamp', 'seq'] },
+    { name: 'messages_search_fts_idx', expression: 'create index "messages_search_fts_idx" on "messages" using gin ("search_vector")' },
+    { name: 'messages_search_trgm_idx', expression: 'create index "messages_search_trgm_idx" on "messages" using gin (public.hub_unaccent("content") public.gin_trgm_ops)' },
+  ],
   properties: {
     ...baseColumns(),
     /** Insertion order: breaks ties between messages of the same platform second. */
@@ -37,6 +43,8 @@ export const Message = defineEntity({
     metadata: p.json<Record<string, unknown>>().nullable(),
     /** An internal note: agents only, never sent to the platform nor shown to a visitor. */
     private: p.boolean().default(false),
+    /** Kept by Postgres for search (never loaded): the content's words, accents folded. */
+    searchVector: p.type('tsvector').generated("(to_tsvector('hub_search'::regconfig, content)) stored").lazy().nullable().ignoreSchemaChanges('type', 'extra'),
   },
 });
 export type Message = InferEntity<typeof Message>;

@@ -11,6 +11,8 @@ import { inviteRoutes } from './routes/invites.js';
 import { auditRoutes } from './routes/audit.js';
 import { channelRoutes } from './routes/channels.js';
 import { uploadRoutes } from './routes/media.js';
+import { searchRoutes } from './routes/search.js';
+import { cannedResponseRoutes } from './routes/canned-responses.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { crmRoutes } from './routes/crm.js';
 import { botPromptRoutes } from './routes/bot-prompts.js';
@@ -44,6 +46,6 @@ export function apiRoutes(deps: Deps) {
   api.use('*', (c, next) => (matchedRoutes(c).some((r) => r.method !== METHOD_NAME_ALL) ? auth(c, next) : next()));
   for (const { area, min, refusal } of RESTRICTED) api.use(area, requireRole(min, refusal)).use(`${area}/*`, requireRole(min, refusal));
   for (const routes of [meRoutes, userRoutes, organizationRoutes, inviteRoutes, auditRoutes, channelRoutes, uploadRoutes,
-    conversationRoutes, crmRoutes, botPromptRoutes, webhookEventRoutes, queueBoardSessionRoutes, notificationRoutes]) api.route('/', routes(deps));
+    conversationRoutes, searchRoutes, cannedResponseRoutes, crmRoutes, botPromptRoutes, webhookEventRoutes, queueBoardSessionRoutes, notificationRoutes]) api.route('/', routes(deps));
   return api;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RulesBotProvider, detectHandoff, DEFAULT_HANDOFF_TEXT } from '../../src/bot/rules.provider.js';
+import { RulesBotProvider, detectHandoff, DEFAULT_FALLBACK_TEXT, DEFAULT_HANDOFF_TEXT } from '../../src/bot/rules.provider.js';
 import { containsPhrase, fillName } from '../../src/bot/text.js';
 import type { BotInput, BotPrompt } from '../../src/bot/types.js';
 
@@ -54,7 +54,7 @@ describe('handoff', () => {
   it('uses "agent" and "human" with the default text when no handoff prompt exists', async () => {
     expect(await bot.decide(input('I want an agent!'), signal)).toEqual({ kind: 'handoff', text: DEFAULT_HANDOFF_TEXT });
     expect(await bot.decide(input('HUMAN pls'), signal)).toEqual({ kind: 'handoff', text: DEFAULT_HANDOFF_TEXT });
-    expect(await bot.decide(input('agents?'), signal)).toEqual({ kind: 'none' });
+    expect(await bot.decide(input('agents?'), signal)).toEqual({ kind: 'reply', text: DEFAULT_FALLBACK_TEXT });
   });
 
   it("uses an enabled handoff prompt's keywords and response", async () => {
@@ -63,7 +63,7 @@ describe('handoff', () => {
       kind: 'handoff',
       text: 'Passing you to team… one sec',
     });
-    expect(await bot.decide(input('an agent please', prompts), signal)).toEqual({ kind: 'none' });
+    expect((await bot.decide(input('an agent please', prompts), signal)).kind).toBe('reply');
   });
 
   it('keeps the default words when the handoff prompt has no keyword', () => {
@@ -113,7 +113,7 @@ describe('keywords', () => {
     // "open today" is disabled and "delivery time" has no response: the shorter matches answer.
     expect(await bot.decide(input('open today?', prompts), signal)).toEqual({ kind: 'reply', text: 'Our hours are 9-5.' });
     expect(await bot.decide(input('delivery time?', prompts), signal)).toEqual({ kind: 'reply', text: 'Delivery costs $5.' });
-    expect(await bot.decide(input('hello', prompts), signal)).toEqual({ kind: 'none' });
+    expect(await bot.decide(input('hello', prompts), signal)).toEqual({ kind: 'reply', text: DEFAULT_FALLBACK_TEXT });
   });
 
   it('wins over the greeting', async () => {
@@ -131,7 +131,7 @@ describe('greeting', () => {
       text: 'Hi Ana! How can we help?',
     });
     expect(await bot.decide(input('hello', prompts, { isFirstMessage: false, prospectName: 'Ana' }), signal)).toEqual({
-      kind: 'none',
+      kind: 'reply', text: DEFAULT_FALLBACK_TEXT,
     });
   });
 
@@ -142,8 +142,32 @@ describe('greeting', () => {
     });
   });
 
-  it('stays silent when only disabled greetings exist', async () => {
-    expect(await bot.decide(input('hello', [prompts[0]!], { isFirstMessage: true }), signal)).toEqual({ kind: 'none' });
+  it('falls back when only disabled greetings exist', async () => {
+    expect(await bot.decide(input('hello', [prompts[0]!], { isFirstMessage: true }), signal)).toEqual({ kind: 'reply', text: DEFAULT_FALLBACK_TEXT });
+  });
+});
+
+describe('fallback', () => {
+  it('answers "hello?" with the default text when no fallback prompt exists', async () => {
+    expect(await bot.decide(input('hello?'), signal)).toEqual({ kind: 'reply', text: DEFAULT_FALLBACK_TEXT });
+  });
+
+  it("uses an enabled fallback prompt's text, with the name filled in, and never a disabled one", async () => {
+    const prompts = [prompt('fallback', 'Old', undefined, false), prompt('fallback', 'Sorry {name}, we will get back to you.')];
+    expect(await bot.decide(input('hello?', prompts, { prospectName: 'Ana' }), signal)).toEqual({ kind: 'reply', text: 'Sorry Ana, we will get back to you.' });
+    expect(await bot.decide(input('hello?', [prompts[0]!]), signal)).toEqual({ kind: 'reply', text: DEFAULT_FALLBACK_TEXT });
+  });
+
+  it('keeps silent with an enabled fallback prompt left empty', async () => {
+    expect(await bot.decide(input('hello?', [prompt('fallback', '')]), signal)).toEqual({ kind: 'none' });
+  });
+
+  it('never replaces a keyword answer, the greeting or a handoff', async () => {
+    const prompts = [prompt('fallback', 'Fallback'), prompt('keyword', 'Hours: 9-5', 'hours'), prompt('greeting', 'Welcome!')];
+    expect(await bot.decide(input('hours?', prompts), signal)).toEqual({ kind: 'reply', text: 'Hours: 9-5' });
+    expect(await bot.decide(input('hi', prompts, { isFirstMessage: true }), signal)).toEqual({ kind: 'reply', text: 'Welcome!' });
+    expect(await bot.decide(input('hi', prompts), signal)).toEqual({ kind: 'reply', text: 'Fallback' });
+    expect(await bot.decide(input('a human please', prompts), signal)).toEqual({ kind: 'handoff', text: DEFAULT_HANDOFF_TEXT });
   });
 });
 

@@ -56,6 +56,7 @@ export const CASES: Record<ChannelKind, Case> = {
   },
   whatsapp_web: { credentials: {}, fixtures: files('whatsapp-web/fixtures', /\.json$/), contentType: 'application/json' },
   web_chat: { credentials: { allowedOrigins: ['https://shop.example.com'] }, fixtures: files('web-chat/fixtures', /\.json$/), contentType: 'application/json' },
+  sandbox: { credentials: { sandboxId: 'contract-sandbox' }, fixtures: [], contentType: 'application/json' },
 };
 
 

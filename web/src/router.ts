@@ -9,7 +9,7 @@ export const router = createRouter({
     { path: '/chat/:conversationId?', name: 'chat', component: () => import('./views/ChatView.vue'), meta: { title: 'Inbox' } },
     { path: '/invite', name: 'invite', component: () => import('./views/InviteView.vue'), meta: { public: true, title: 'Join' } },
     { path: '/account', name: 'account', component: () => import('./views/AccountView.vue'), meta: { title: 'Account' } },
-    { path: '/admin/:tab(channels|users|invites|audit|bot|deliveries|account)?', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true, title: 'Admin' } },
+    { path: '/admin/:tab(channels|users|invites|audit|bot|canned|deliveries|account)?', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true, title: 'Admin' } },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Not found' } },
   ],
 });

@@ -10,7 +10,7 @@ import { IdParam, bearer, described, jsonBody, returns } from '../openapi.js';
 import * as wire from '../../../contract/wire.js';
 
 const PromptInput = z.object({
-  kind: z.enum(['greeting', 'keyword', 'handoff', 'system']),
+  kind: z.enum(['greeting', 'keyword', 'handoff', 'system', 'fallback']),
   keyword: z.string().trim().max(200).nullish(),
   response: z.string().max(4000).default(''),
   enabled: z.boolean().default(true),

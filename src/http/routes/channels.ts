@@ -62,6 +62,8 @@ export function channelRoutes(deps: Deps) {
     createRoute({ method: 'post', path: '/channels', tags: ['channels'], security: bearer, request: jsonBody(ChannelCreateInput.openapi('CreateChannel')), responses: returns(201, 'The channel, with its webhookUrl', wire.Channel) }),
     async (c) => {
       const input = c.req.valid('json');
+      // Real channels are never sandboxes: the demo stand-in exists only where demo data does.
+      if (input.kind === 'sandbox' && !deps.config.demo) throw new AppError(400, 'invalid_kind', 'Sandbox channels exist only in demo mode (HUB_DEMO)');
       await checkAddresses(input.credentials);
       const channel = await createChannel(c.var.em, deps.box, c.var.actor.orgId, input);
       // Credential field names only, never their values.

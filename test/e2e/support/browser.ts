@@ -37,3 +37,12 @@ export async function launchBrowser(): Promise<TestBrowser> {
     },
   };
 }
+
+/** Signs in through the login page and waits for the inbox. */
+export async function signIn(page: import('playwright-core').Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL(/\/chat/);
+}

@@ -82,6 +82,8 @@ export interface KindMeta {
   description: string;
   fields: CredentialField[];
   bestEffort?: boolean;
+  /** Not offered when adding a channel (the demo sandbox). */
+  hidden?: boolean;
 }
 
 export const CHANNEL_KINDS: Record<ChannelKind, KindMeta> = {
@@ -154,4 +156,5 @@ export const CHANNEL_KINDS: Record<ChannelKind, KindMeta> = {
       { key: 'identitySecret', label: 'Identity secret', type: 'password', secret: true, help: 'Your server signs identifier with it (HMAC-SHA256, hex). Generated when left empty.' },
     ],
   },
+  sandbox: { label: 'Demo sandbox', platform: 'whatsapp', description: 'Demo data: accepts replies and answers like a platform would.', fields: [], hidden: true },
 };
