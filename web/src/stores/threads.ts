@@ -26,7 +26,12 @@ interface Outgoing {
   sending: boolean;
   /** Waiting for the hub to be reachable again. */
   queued: boolean;
+  /** A quoted message, a WhatsApp template. */
+  extra?: SendExtra;
 }
+
+/** What a message may carry besides text and files. */
+export type SendExtra = { replyToId?: string; template?: { name: string; language: string; params: string[] } };
 
 const MESSAGE_PAGE = 50;
 const LOCAL_SEQ = Number.MAX_SAFE_INTEGER;
@@ -166,9 +171,9 @@ export const useThreadsStore = defineStore('threads', () => {
 
   // ---- outbox ---------------------------------------------------------------------------
 
-  function send(conversationId: string, content: string, files: UploadedFile[] = []) {
+  function send(conversationId: string, content: string, files: UploadedFile[] = [], extra?: SendExtra) {
     const text = content.trim();
-    if (!text && !files.length) return;
+    if (!text && !files.length && !extra?.template) return;
     const clientMessageId = uuid();
     // Shown as file chips ('local') until the server's message replaces the bubble.
     const attachments: Attachment[] = files.map((f) => ({ id: f.id, kind: f.kind, fileName: f.fileName, fileSize: f.fileSize, fileType: f.fileType, status: 'local' }));
@@ -177,7 +182,7 @@ export const useThreadsStore = defineStore('threads', () => {
       conversationId,
       senderId: convs.me,
       senderType: 'agent',
-      content: text,
+      content: text || (extra?.template ? `[template ${extra.template.name}] ${extra.template.params.join(' · ')}`.trim() : ''),
       messageType: (attachments[0]?.kind ?? 'text') as ChatMessage['messageType'],
       ...(attachments.length ? { metadata: { attachments } } : {}),
       // Unknown until the conversation is loaded; the server's message replaces the bubble.
@@ -190,7 +195,7 @@ export const useThreadsStore = defineStore('threads', () => {
     };
     const t = thread(conversationId);
     t.messages = [...t.messages, optimistic];
-    outbox.set(clientMessageId, { conversationId, content: text, attachmentIds: files.map((f) => f.id), sending: false, queued: true });
+    outbox.set(clientMessageId, { conversationId, content: text, attachmentIds: files.map((f) => f.id), sending: false, queued: true, extra });
     void transmit(clientMessageId).catch(() => undefined);
   }
 
@@ -212,7 +217,7 @@ export const useThreadsStore = defineStore('threads', () => {
     out.queued = false;
     setLocal(clientMessageId, { status: 'pending', error: undefined });
     try {
-      const body = { content: out.content, clientMessageId, ...(out.attachmentIds.length ? { attachmentIds: out.attachmentIds } : {}) };
+      const body = { content: out.content, clientMessageId, ...(out.attachmentIds.length ? { attachmentIds: out.attachmentIds } : {}), ...out.extra };
       const m = await api<ChatMessage>('POST', `/api/conversations/${encodeURIComponent(out.conversationId)}/messages`, body);
       outbox.delete(clientMessageId);
       merge(out.conversationId, [m]);
@@ -224,6 +229,17 @@ export const useThreadsStore = defineStore('threads', () => {
       setLocal(clientMessageId, out.queued ? { status: 'pending' } : { status: 'failed', error: e.code === 'window_closed' ? e.message || 'The 24-hour window is closed' : e.message });
       throw err;
     }
+  }
+
+  /** A reaction (empty removes), an edit or a delete: the hub answers at once (or `unsupported`), the platform's outcome comes as message_updated. */
+  async function react(m: ChatMessage, emoji: string) {
+    merge(m.conversationId, [await request('react_message', { messageId: m.id, emoji })]);
+  }
+  async function edit(m: ChatMessage, content: string) {
+    merge(m.conversationId, [await request('edit_message', { messageId: m.id, content })]);
+  }
+  async function remove(m: ChatMessage) {
+    merge(m.conversationId, [await request('delete_message', { messageId: m.id })]);
   }
 
   function flushOutbox() {
@@ -294,7 +310,7 @@ export const useThreadsStore = defineStore('threads', () => {
   return {
     threads, typing,
     merge, onMessage, loadThread, catchUp, resync, loadOlder, open,
-    send, retry, discardLocal, flushOutbox,
+    send, retry, discardLocal, flushOutbox, react, edit, remove,
     onTyping, expireTyping, typingNames, sendTyping, reset,
   };
 });
