@@ -72,6 +72,8 @@ export const ChatMessage = z.object({
   reactions: z.record(z.string(), z.string()).optional(),
   editedAt: isoTime.optional(),
   deletedAt: isoTime.optional(),
+  /** A pending send that failed and will be tried again: which retry comes, of how many (`error` says why). */
+  retrying: z.object({ attempt: z.number(), of: z.number() }).optional(),
   /** A reaction, edit or delete the platform has not confirmed yet, or that it refused. */
   action: z.object({ kind: z.enum(['react', 'edit', 'delete']), state: z.enum(['pending', 'failed']), error: z.string().optional() }).optional(),
   /** Opaque cursor for pagination (insertion order). */

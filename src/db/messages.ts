@@ -176,7 +176,8 @@ export async function markSent(sql: Sql, id: string, externalId: string, channel
      update messages m set external_id = $2, updated_at = now(),
        status = (select s from unnest(array[m.status, 'sent', (select status from waiting)]) s
                  where s is not null order by message_status_rank(s) desc limit 1),
-       error = (select error from waiting)
+       error = (select error from waiting),
+       metadata = case when m.metadata ? 'retry' then m.metadata - 'retry' else m.metadata end
      where m.id = $1`,
     [id, externalId, channelId],
   );
@@ -184,7 +185,18 @@ export async function markSent(sql: Sql, id: string, externalId: string, channel
 
 /** A pending message that could not be sent. */
 export async function markSendFailed(sql: Sql, id: string, reason: string): Promise<void> {
-  await sql.query("update messages set status = 'failed', error = $2, updated_at = now() where id = $1 and status = 'pending'", [id, reason]);
+  await sql.query(
+    "update messages set status = 'failed', error = $2, updated_at = now(), metadata = case when metadata ? 'retry' then metadata - 'retry' else metadata end where id = $1 and status = 'pending'",
+    [id, reason],
+  );
+}
+
+/** A pending message whose send failed and will be tried again: the reason and which retry comes (metadata.retry). */
+export async function markRetrying(sql: Sql, id: string, reason: string, retry: { attempt: number; of: number }): Promise<void> {
+  await sql.query(
+    `update messages set error = $2, updated_at = now(), metadata = ${META} || jsonb_build_object('retry', $3::jsonb) where id = $1 and status = 'pending'`,
+    [id, reason, JSON.stringify(retry)],
+  );
 }
 
 export type BotInputRow = {

@@ -50,7 +50,7 @@ export type ChatMessage = ReturnType<typeof messageView>;
 const isoOf = (v: unknown) => (typeof v === 'string' || v instanceof Date ? iso(v) : undefined);
 
 /** Quotes, reactions, edits and deletes, kept in the message's metadata, as ChatMessage fields. */
-function quoteAndChanges(row: MessageRow): Pick<wire.ChatMessage, 'replyToId' | 'quoted' | 'reactions' | 'editedAt' | 'deletedAt' | 'action'> {
+function quoteAndChanges(row: MessageRow): Pick<wire.ChatMessage, 'replyToId' | 'quoted' | 'reactions' | 'editedAt' | 'deletedAt' | 'action' | 'retrying'> {
   const meta = (row.metadata ?? {}) as Record<string, any>;
   const reactions = meta.reactions && typeof meta.reactions === 'object' && Object.keys(meta.reactions).length ? (meta.reactions as Record<string, string>) : undefined;
   const quoted = row.quoted
@@ -63,6 +63,7 @@ function quoteAndChanges(row: MessageRow): Pick<wire.ChatMessage, 'replyToId' | 
     editedAt: isoOf(meta.editedAt),
     deletedAt: isoOf(meta.deletedAt),
     action: meta.action && typeof meta.action === 'object' ? (meta.action as wire.ChatMessage['action']) : undefined,
+    retrying: row.status === 'pending' && meta.retry && typeof meta.retry === 'object' ? (meta.retry as wire.ChatMessage['retrying']) : undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
 import { sqlOf, withSql } from '../db/sql.js';
-import { markSendFailed, markSent, outgoingMessage, threadRefs } from '../db/messages.js';
+import { markRetrying, markSendFailed, markSent, outgoingMessage, threadRefs } from '../db/messages.js';
 import { messageFiles, type MessageFile } from '../db/attachments.js';
 import type { Connector, OutboundMessage } from '../../connectors/types.js';
 import { ConnectorError } from '../../connectors/types.js';
@@ -72,7 +72,10 @@ export function startOutboundWorker(deps: Deps) {
         }
         ({ externalId } = await platformCall(send.send(outbound, channel.credentials, connectorContext(deps, channel.id))));
       } catch (err) {
-        return failOrRetry(deps, job, channel, err, (reason) => markFailed(deps, m.id, reason));
+        return failOrRetry(deps, job, channel, err, (reason) => markFailed(deps, m.id, reason), async (reason, retry) => {
+          await markRetrying(sqlOf(deps.orm), m.id, reason, retry);
+          await deps.live.messagesUpdated([m.id]);
+        });
       }
       await markSent(sqlOf(deps.orm), m.id, externalId, m.channel_id);
       deps.metrics.outbound.inc({ kind: channel.kind, outcome: 'sent' });

@@ -11,11 +11,15 @@ import { categorize } from './errors.js';
  */
 export async function failOrRetry(
   deps: Deps, job: Job, channel: { id: string; orgId: string; kind: string; connector: Connector }, err: unknown, fail: (reason: string) => Promise<void>,
+  retrying?: (reason: string, retry: { attempt: number; of: number }) => Promise<void>,
 ): Promise<never> {
   const category = categorize(channel.connector, err);
   const lastTry = category === 'permanent' || category === 'auth' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   deps.metrics.outbound.inc({ kind: channel.kind, outcome: lastTry ? 'failed' : category });
-  if (!lastTry) throw err;
+  if (!lastTry) {
+    await retrying?.(errorMessage(err), { attempt: job.attemptsMade + 1, of: (job.opts.attempts ?? 1) - 1 });
+    throw err;
+  }
   await fail(errorMessage(err));
   if (category === 'auth') await flagNeedsAuth(deps, channel.id, channel.orgId, errorMessage(err));
   throw new UnrecoverableError(errorMessage(err));

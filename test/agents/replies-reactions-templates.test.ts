@@ -1,4 +1,6 @@
 // Quoted replies, reactions, edits, deletes and WhatsApp templates: the exact request each platform double receives.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphDouble } from '../../connectors/meta/test-support.js';
 import { startBotApiDouble } from '../../connectors/telegram/bot-api-double.js';
@@ -164,6 +166,34 @@ describe('WhatsApp Cloud', () => {
       template: { name: 'order_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Rita' }, { type: 'text', text: '#4521' }] }] },
     }]);
   });
+});
+
+describe('a send that cannot go through', () => {
+  it('shows "retrying (n of m)" live with a sentence a person understands, and fails within 10 s', async () => {
+    // A port nothing listens on: every attempt is a refused connection.
+    const closed = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as AddressInfo;
+        srv.close(() => resolve(port));
+      });
+    });
+    const { conversationId } = await inbound('351922000009', 'q-9', 'Are you there?');
+    await hub.request('PATCH', `/api/channels/${waChannel}`, { token: admin, body: { credentials: { apiBaseUrl: `http://127.0.0.1:${closed}` } } });
+    try {
+      const t0 = Date.now();
+      const r = await agent.call('send_message', { conversationId, content: 'Yes!', clientMessageId: 'q-unreachable' });
+      const retrying = await agent.waitFor('message_updated', (m) => m.id === r.data.id && m.retrying?.attempt === 1, 5000);
+      expect(retrying).toMatchObject({ status: 'pending', retrying: { attempt: 1, of: 3 } });
+      expect(retrying.error).toBe('Could not reach Meta: nothing answered at its address (connection refused) (ECONNREFUSED)');
+      await agent.waitFor('message_updated', (m) => m.id === r.data.id && m.retrying?.attempt === 3, 10_000);
+      const failed = await agent.waitFor('message_updated', (m) => m.id === r.data.id && m.status === 'failed', 10_000);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(failed.error).toMatch(/^Could not reach Meta: nothing answered/);
+      expect(failed.retrying).toBeUndefined();
+    } finally {
+      await hub.request('PATCH', `/api/channels/${waChannel}`, { token: admin, body: { credentials: { apiBaseUrl: graph.url } } });
+    }
+  }, 20_000);
 });
 
 describe('Telegram', () => {
