@@ -133,13 +133,20 @@ export interface EditEvent {
   timestamp: number;
 }
 
+/** The person unsent (deleted) a message of theirs (Instagram `is_deleted`). */
+export interface DeleteEvent {
+  type: 'delete';
+  externalId: string;
+  timestamp: number;
+}
+
 /** Valid but not understood: acknowledged, kept and counted, never retried. */
 export interface UnsupportedEvent {
   type: 'unsupported';
   reason: string;
 }
 
-export type NormalizedEvent = MessageEvent | StatusEvent | WatermarkEvent | ReactionEvent | EditEvent | UnsupportedEvent;
+export type NormalizedEvent = MessageEvent | StatusEvent | WatermarkEvent | ReactionEvent | EditEvent | DeleteEvent | UnsupportedEvent;
 
 /** What the outbound pipeline asks a connector to deliver. */
 export interface OutboundMessage {

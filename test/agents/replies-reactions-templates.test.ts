@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphDouble } from '../../connectors/meta/test-support.js';
 import { startBotApiDouble } from '../../connectors/telegram/bot-api-double.js';
-import { AgentSocket } from '../support/agent.js';
+import { AgentSocket, until } from '../support/agent.js';
+import { readFileSync } from 'node:fs';
 import { startTestHub, type TestHub } from '../support/hub.js';
-import { PHONE_NUMBER_ID, createWhatsAppChannel, postWebhook, textWebhook, wamid } from '../support/whatsapp.js';
+import { PHONE_NUMBER_ID, createWhatsAppChannel, postWebhook, sign, textWebhook, wamid } from '../support/whatsapp.js';
 import { MARIA, textUpdate } from '../channels/support/telegram.js';
 
 const TG_TOKEN = '7212345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDquote';
@@ -194,6 +195,32 @@ describe('a send that cannot go through', () => {
       await hub.request('PATCH', `/api/channels/${waChannel}`, { token: admin, body: { credentials: { apiBaseUrl: graph.url } } });
     }
   }, 20_000);
+});
+
+describe('Instagram', () => {
+  it('a message the sender unsent is kept and shown as deleted by the sender', async () => {
+    const ch = await hub.request('POST', '/api/channels', { token: admin, body: { kind: 'instagram', name: 'IG', credentials: { accountId: '17841405822304914', accessToken: 'IGtest', appSecret: 'ig-secret-1', verifyToken: 'ig-v', apiBaseUrl: graph.url } } });
+    expect(ch.status, ch.text).toBe(201);
+    graph.reset((r) => (r.method === 'GET' ? { body: { name: 'Ines' } } : { status: 404, body: {} }));
+    const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../connectors/meta/fixtures/${name}.json`, import.meta.url), 'utf8'));
+    const del = fixture('instagram-deleted');
+    const mid = del.entry[0].messaging[0].message.mid;
+    const text = fixture('instagram-text');
+    const ev = text.entry[0].messaging[0];
+    Object.assign(ev, { sender: del.entry[0].messaging[0].sender, recipient: del.entry[0].messaging[0].recipient, timestamp: Date.now() });
+    ev.message = { mid, text: 'oops, wrong chat' };
+    for (const body of [text, del]) {
+      const raw = JSON.stringify(body);
+      const res = await fetch(`${hub.url}/webhooks/${ch.body.id}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw, 'ig-secret-1') }, body: raw });
+      expect(res.status).toBe(200);
+      if (body === text) await agent.waitFor('conversation_updated', (c) => c.lastMessage?.content === 'oops, wrong chat', 10_000);
+    }
+    const conv = await agent.waitFor('conversation_updated', (c) => c.channelId === ch.body.id);
+    await agent.call('load_messages', { conversationId: conv.id });
+    await until(async () => (await agent.call('load_messages', { conversationId: conv.id })).data.items[0], (m: any) => Boolean(m?.deletedAt), 10_000);
+    const [m] = (await agent.call('load_messages', { conversationId: conv.id })).data.items;
+    expect(m).toMatchObject({ content: 'oops, wrong chat', deletedAt: new Date(1731705480120).toISOString() });
+  });
 });
 
 describe('Telegram', () => {
