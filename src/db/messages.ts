@@ -10,12 +10,14 @@ export const MESSAGE_ROW = `id, conversation_id, sender_id, sender_type, content
  * The message a message quotes: ours by id (an agent's reply), or the platform's by its id (an
  * inbound quote, metadata.replyTo), found in the same conversation.
  */
-const QUOTED = `(select json_build_object('id', q.id, 'content', left(q.content, 280), 'senderType', q.sender_type, 'messageType', q.message_type,
-    'deleted', q.metadata->>'deletedAt' is not null)
-  from messages q where q.conversation_id = m.conversation_id and (
-    q.id = case when m.metadata->>'replyToId' ~ '^[0-9a-f-]{36}$' then (m.metadata->>'replyToId')::uuid end
-    or (m.metadata->>'replyToId' is null and q.channel_id = m.channel_id and q.external_id = m.metadata->>'replyTo'))
-  limit 1) as quoted`;
+const QUOTE_JSON = `json_build_object('id', q.id, 'content', left(q.content, 280), 'senderType', q.sender_type, 'messageType', q.message_type,
+    'deleted', q.metadata->>'deletedAt' is not null)`;
+/** Two lookups, each by its own index (the primary key; channel and external id), rather than one OR. */
+const QUOTED = `coalesce(
+  (select ${QUOTE_JSON} from messages q where q.id = case when m.metadata->>'replyToId' ~ '^[0-9a-f-]{36}$' then (m.metadata->>'replyToId')::uuid end
+     and q.conversation_id = m.conversation_id),
+  (select ${QUOTE_JSON} from messages q where q.channel_id = m.channel_id and q.external_id = m.metadata->>'replyTo' and q.conversation_id = m.conversation_id)
+  ) as quoted`;
 
 export type QuotedJson = { id: string; content: string; senderType: string; messageType: string; deleted: boolean };
 
