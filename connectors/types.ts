@@ -138,13 +138,20 @@ export interface EditEvent {
   deleted?: boolean;
 }
 
+/** The person unsent (deleted) a message of theirs (Instagram `is_deleted`). */
+export interface DeleteEvent {
+  type: 'delete';
+  externalId: string;
+  timestamp: number;
+}
+
 /** Valid but not understood: acknowledged, kept and counted, never retried. */
 export interface UnsupportedEvent {
   type: 'unsupported';
   reason: string;
 }
 
-export type NormalizedEvent = MessageEvent | StatusEvent | WatermarkEvent | ReactionEvent | EditEvent | UnsupportedEvent;
+export type NormalizedEvent = MessageEvent | StatusEvent | WatermarkEvent | ReactionEvent | EditEvent | DeleteEvent | UnsupportedEvent;
 
 /** What the outbound pipeline asks a connector to deliver. */
 export interface OutboundMessage {
@@ -156,8 +163,26 @@ export interface OutboundMessage {
   attachments?: { url: string; mimeType?: string; fileName?: string; content?: Buffer }[];
   /** Email: headers that keep the thread together. */
   thread?: { subject?: string; inReplyTo?: string; references?: string[]; messageId?: string };
-  /** The platform id of the message this one quotes. */
-  replyToExternalId?: string;
+  /** The message this one quotes, by the platform's id (a quoted reply). */
+  replyTo?: { externalId: string };
+  /** A pre-approved template instead of free text (WhatsApp; allowed outside the window). */
+  template?: TemplateSend;
+}
+
+export interface TemplateSend { name: string; language: string; params: string[] }
+
+/** A message the hub sent before, as an edit, delete or reaction names it. */
+export interface SentRef { externalId: string; to: Contact }
+
+/** An approved message template of the channel's business account. */
+export interface MessageTemplate {
+  name: string;
+  language: string;
+  category?: string;
+  /** The body text with its {{1}}, {{2}} placeholders. */
+  body: string;
+  /** How many parameters the body takes. */
+  paramCount: number;
 }
 
 export interface ConnectorContext {
@@ -260,6 +285,16 @@ export interface SendCapability<C> {
    * store or downloads it through the hub's guarded fetcher, and hands it over as `content`.
    */
   needsFileContent?: boolean;
+  /** React to a message (an empty emoji removes the business's reaction). */
+  react?(target: SentRef, emoji: string, credentials: C, ctx: ConnectorContext): Promise<void>;
+  /** Change the text of a message the hub sent. */
+  edit?(target: SentRef, content: string, credentials: C, ctx: ConnectorContext): Promise<void>;
+  /** Delete a message the hub sent, for everyone. */
+  delete?(target: SentRef, credentials: C, ctx: ConnectorContext): Promise<void>;
+  /** The platform delivers replies as quotes of `OutboundMessage.replyTo`. */
+  quotes?: boolean;
+  /** Approved templates (WhatsApp): listed here, sent with `OutboundMessage.template`. */
+  templates?(credentials: C, ctx: ConnectorContext): Promise<MessageTemplate[]>;
 }
 
 export interface MediaCapability<C> {

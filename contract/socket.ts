@@ -42,9 +42,13 @@ export interface ClientRequests {
   load_clients: { payload: PageQuery; data: Page<ClientSummary> };
   load_messages: { payload: { conversationId: string; before?: number; after?: number; limit?: number }; data: MessagePage };
   send_message: {
-    payload: { conversationId: string; content: string; clientMessageId?: string; attachmentIds?: string[]; private?: boolean; mentions?: string[] };
+    payload: { conversationId: string; content: string; clientMessageId?: string; attachmentIds?: string[]; private?: boolean; mentions?: string[]; replyToId?: string; template?: { name: string; language: string; params?: string[] } };
     data: ChatMessage;
   };
+  /** Reactions, edits and deletes: `unsupported` where the platform cannot; the change arrives as `message_updated`. */
+  react_message: { payload: { messageId: string; emoji: string }; data: ChatMessage };
+  edit_message: { payload: { messageId: string; content: string }; data: ChatMessage };
+  delete_message: { payload: { messageId: string }; data: ChatMessage };
   mark_as_read: { payload: { conversationId: string }; data: Conversation };
   convert_prospect: { payload: ClientFields & { prospectId: string }; data: ProspectConversion };
   add_client_note: { payload: { clientId: string; content: string }; data: Note };

@@ -67,10 +67,25 @@ export const ChatMessage = z.object({
   metadata: MessageMetadata.optional(),
   /** An internal note: never sent to the platform, never shown to a visitor. */
   private: z.boolean().optional(),
+  /** The message it quotes, and a snippet of it for the thread. */
+  replyToId: z.string().optional(),
+  quoted: z.object({ id: z.string(), content: z.string(), senderType: SenderType, messageType: MessageType, deleted: z.boolean() }).optional(),
+  /** Who reacted with what: the contact's platform id, or `business` for the hub's own. */
+  reactions: z.record(z.string(), z.string()).optional(),
+  editedAt: isoTime.optional(),
+  deletedAt: isoTime.optional(),
+  /** A pending send that failed and will be tried again: which retry comes, of how many (`error` says why). */
+  retrying: z.object({ attempt: z.number(), of: z.number() }).optional(),
+  /** A reaction, edit or delete the platform has not confirmed yet, or that it refused. */
+  action: z.object({ kind: z.enum(['react', 'edit', 'delete']), state: z.enum(['pending', 'failed']), error: z.string().optional() }).optional(),
   /** Opaque cursor for pagination (insertion order). */
   seq: z.number(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
+
+/** An approved WhatsApp template (`GET /api/channels/:id/templates`). */
+export const MessageTemplate = z.object({ name: z.string(), language: z.string(), category: z.string().optional(), body: z.string(), paramCount: z.number() });
+export type MessageTemplate = z.infer<typeof MessageTemplate>;
 
 /** A conversation's last message, as kept on the conversation for its list entry. */
 export const LastMessage = z.looseObject({

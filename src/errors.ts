@@ -28,6 +28,7 @@ export const forbidden = (message = 'You do not have permission to do this') => 
 export const unauthorized = (message = 'Authentication required') => new AppError(401, 'unauthorized', message);
 export const conflict = (code: string, message: string) => new AppError(409, code, message);
 export const badRequest = (message: string, code = 'bad_request') => new AppError(400, code, message);
+export const unsupported = (message: string) => new AppError(422, 'unsupported', message);
 export const tooManyRequests = (retryAfterSeconds: number, message = 'Too many attempts; try again later') =>
   new AppError(429, 'too_many_requests', message, { headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
 

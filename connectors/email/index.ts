@@ -17,7 +17,7 @@ export const email: Connector<EmailCredentials> = {
   secretFields: EMAIL_SECRET_FIELDS,
   parse: (raw, credentials) => parseEmail(raw, credentials),
   pull: { start: (ctx) => startImapPull(ctx) },
-  send: { send: (message, credentials) => sendEmail(message, credentials), needsFileContent: true },
+  send: { send: (message, credentials) => sendEmail(message, credentials), needsFileContent: true, quotes: true },
   media: {
     fetch: async () => {
       throw new ConnectorError('permanent', 'email attachments are carried inline');

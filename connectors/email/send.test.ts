@@ -87,6 +87,17 @@ describe('email send over a real SMTP server', () => {
     expect(mail.headers.get('references')).toBe('<parent@client.example>');
   });
 
+  it('a quoted reply answers the quoted mail: In-Reply-To names it, References end with it', async () => {
+    await email.send!.send(
+      outbound({ thread: { subject: 'Order #4521', inReplyTo: '<latest@client.example>', references: ['<first@client.example>', '<quoted@client.example>', '<latest@client.example>'] }, replyTo: { externalId: '<quoted@client.example>' } }),
+      credentials(server.port),
+      ctx,
+    );
+    const mail = await simpleParser(server.received.at(-1)!.raw);
+    expect(mail.headers.get('in-reply-to')).toBe('<quoted@client.example>');
+    expect(mail.headers.get('references')).toEqual(['<first@client.example>', '<latest@client.example>', '<quoted@client.example>']);
+  });
+
   it('generates <uuid@fromDomain> when no Message-ID is given; a new thread keeps its subject', async () => {
     const { externalId } = await email.send!.send(outbound({ thread: { subject: 'Welcome' } }), credentials(server.port), ctx);
     expect(externalId).toMatch(/^<[0-9a-f-]{36}@hub\.example>$/);

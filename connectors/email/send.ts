@@ -79,10 +79,15 @@ export async function sendEmail(message: OutboundMessage, credentials: SmtpCrede
   const thread = message.thread ?? {};
   const domain = credentials.fromAddress.split('@')[1] ?? 'localhost';
   const messageId = normalizeMessageId(thread.messageId) ?? `<${randomUUID()}@${domain}>`;
-  const inReplyTo = normalizeMessageId(thread.inReplyTo);
+  // A quoted reply answers that mail; otherwise the thread's latest.
+  const inReplyTo = normalizeMessageId(message.replyTo?.externalId ?? thread.inReplyTo);
   const references = extractMessageIds(thread.references ?? []);
   // RFC 5322 3.6.4: References ends with the parent's id.
-  if (inReplyTo && !references.includes(inReplyTo)) references.push(inReplyTo);
+  if (inReplyTo) {
+    const at = references.indexOf(inReplyTo);
+    if (at >= 0) references.splice(at, 1);
+    references.push(inReplyTo);
+  }
   const replying = !!inReplyTo || references.length > 0;
 
   const missing = message.attachments?.find((a) => !a.content);

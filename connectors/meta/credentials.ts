@@ -10,7 +10,12 @@ const common = {
   apiBaseUrl,
 };
 
-export const WhatsAppCloudCredentials = z.object({ phoneNumberId: z.string().min(1), ...common });
+export const WhatsAppCloudCredentials = z.object({
+  phoneNumberId: z.string().min(1),
+  /** The WhatsApp Business Account (WABA) id: where the message templates live. */
+  businessAccountId: z.string().regex(/^\d+$/).optional(),
+  ...common,
+});
 export const MessengerCredentials = z.object({ pageId: z.string().min(1), ...common });
 export const InstagramCredentials = z.object({ accountId: z.string().min(1), ...common });
 

@@ -48,7 +48,8 @@ describe('Graph error classification', () => {
 
   it('treats anything thrown around fetch as temporary, and keeps a ConnectorError as is', () => {
     expect(transportFailure(new DOMException('timed out', 'TimeoutError'))).toMatchObject({ category: 'temporary', code: 'timeout' });
-    expect(transportFailure(new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } }))).toMatchObject({ category: 'temporary', message: 'network error: ECONNRESET' });
+    expect(transportFailure(new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } }))).toMatchObject({ category: 'temporary', message: 'Could not reach Meta: the connection was cut off (ECONNRESET)' });
+    expect(transportFailure(new TypeError('fetch failed', { cause: new TypeError('bad port') })).message).toBe('Could not reach Meta: its address uses a port that cannot be used for web requests (check the API base URL) (bad port)');
     const auth = new ConnectorError('auth', 'x', '190');
     expect(transportFailure(auth)).toBe(auth);
     expect(classifyMetaError(auth)).toBe('auth');

@@ -5,6 +5,7 @@
  *        https://developers.facebook.com/docs/messenger-platform/error-codes
  */
 import { ConnectorError, type ErrorCategory } from '../types.js';
+import { networkFailureSentence } from '../network-errors.js';
 
 /** The `error` object of a Graph API error body. */
 export interface GraphError {
@@ -84,9 +85,7 @@ export function transportFailure(e: unknown): ConnectorError {
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new ConnectorError('temporary', 'Meta did not answer in time', 'timeout');
   }
-  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
-  const detail = cause?.code ?? cause?.message ?? (e as Error)?.message ?? String(e);
-  return new ConnectorError('temporary', `network error: ${detail}`, 'network');
+  return new ConnectorError('temporary', networkFailureSentence('Meta', e), 'network');
 }
 
 /** For `Connector.classifyError`: a ConnectorError knows its category, the rest is transport. */

@@ -19,7 +19,7 @@ export const instagram: Connector<InstagramCredentials> = {
   secretFields: META_SECRET_FIELDS,
   parse: (raw) => parseMessaging(raw),
   webhook: metaWebhook(),
-  send: { send: sendMessaging, windowHours: 24 },
+  send: { send: sendMessaging, windowHours: 24, quotes: true },
   media: attachmentUrlMedia,
   profile: instagramProfile,
   classifyError: classifyMetaError,

@@ -179,7 +179,7 @@ const instagramExpected: Record<string, NormalizedEvent[]> = {
     { type: 'reaction', targetExternalId: IG_ECHO_MID, contact: social(IGSID), emoji: '❤️', timestamp: 1731705360120 },
   ],
   'instagram-read.json': [{ type: 'status', externalId: IG_ECHO_MID, status: 'read', timestamp: 1731705420120 }],
-  'instagram-deleted.json': [{ type: 'unsupported', reason: `instagram message ${IG_MID} was deleted by the sender` }],
+  'instagram-deleted.json': [{ type: 'delete', externalId: IG_MID, timestamp: 1731705480120 }],
   'instagram-test-event.json': [
     {
       type: 'message',

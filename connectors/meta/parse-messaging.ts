@@ -119,7 +119,9 @@ function viewOf(a: Json): AttachmentView {
 function parseMessage(ev: Json, ctx: EventContext): NormalizedEvent[] {
   const m: Json = ev.message;
   const mid = str(m.mid);
-  if (m.is_deleted === true) return [unsupported(`${ctx.object} message ${mid ?? '?'} was deleted by the sender`)];
+  if (m.is_deleted === true) {
+    return mid ? [{ type: 'delete', externalId: mid, timestamp: epochMs(ev.timestamp, ctx.receivedAt) }] : [unsupported(`${ctx.object}: a deleted message without its id`)];
+  }
   if (m.is_unsupported === true) return [unsupported(`${ctx.object} message ${mid ?? '?'} is of a type the API does not expose`)];
   const echo = m.is_echo === true;
   const user = str(echo ? ev.recipient?.id : ev.sender?.id);

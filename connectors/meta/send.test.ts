@@ -177,6 +177,12 @@ describe('messenger.send and instagram.send', () => {
     expect(messenger.send!.windowHours).toBe(24);
   });
 
+  it('a quoted reply carries reply_to.mid on the message', async () => {
+    graph.reset(() => ({ body: { recipient_id: psid.externalId, message_id: 'm_sent_q' } }));
+    await messenger.send!.send(message({ to: psid, replyTo: { externalId: 'm_quoted_1' } }), fb, ctx);
+    expect(json(graph.requests[0])).toEqual({ recipient: { id: psid.externalId }, messaging_type: 'RESPONSE', message: { text: 'Your order shipped today.', reply_to: { mid: 'm_quoted_1' } } });
+  });
+
   it('sends text and each attachment separately (Messenger cannot mix them)', async () => {
     let n = 0;
     graph.reset(() => ({ body: { recipient_id: psid.externalId, message_id: `m_${++n}` } }));

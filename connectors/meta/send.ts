@@ -6,7 +6,7 @@
  * A message with text and attachments may take several Graph calls (Messenger cannot mix text
  * and an attachment; WhatsApp audio has no caption): the first platform id is returned.
  */
-import { ConnectorError, type ConnectorContext, type MessageType, type OutboundMessage } from '../types.js';
+import { ConnectorError, type ConnectorContext, type MessageTemplate, type MessageType, type OutboundMessage, type SentRef } from '../types.js';
 import type { MessengerCredentials, WhatsAppCloudCredentials, InstagramCredentials } from './credentials.js';
 import { graphJson, graphUrl } from './graph.js';
 import type { Json } from './payload.js';
@@ -51,8 +51,9 @@ const WA_TYPE: Record<MediaKind, string> = { image: 'image', video: 'video', aud
 const WA_CAPTIONED = new Set(['image', 'video', 'document']);
 
 export function whatsappPayloads(message: OutboundMessage): Json[] {
-  assertNotEmpty(message);
   const base = { messaging_product: 'whatsapp', recipient_type: 'individual', to: message.to.externalId };
+  if (message.template) return [{ ...base, type: 'template', template: templatePayload(message.template) }];
+  assertNotEmpty(message);
   const textPayload = { ...base, type: 'text', text: { body: message.content, preview_url: true } };
   let captionPending = !!message.content;
   const media = (message.attachments ?? []).map((a) => {
@@ -65,7 +66,49 @@ export function whatsappPayloads(message: OutboundMessage): Json[] {
     }
     return { ...base, type, [type]: body };
   });
-  return captionPending ? [textPayload, ...media] : media;
+  const payloads: Json[] = captionPending ? [textPayload, ...media] : media;
+  // A quoted reply: the first message carries the quote.
+  if (message.replyTo) payloads[0] = { ...payloads[0], context: { message_id: message.replyTo.externalId } };
+  return payloads;
+}
+
+function templatePayload(t: NonNullable<OutboundMessage['template']>): Json {
+  return {
+    name: t.name,
+    language: { code: t.language },
+    ...(t.params.length ? { components: [{ type: 'body', parameters: t.params.map((text) => ({ type: 'text', text })) }] } : {}),
+  };
+}
+
+/** https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#reaction-messages */
+export async function reactWhatsApp(target: SentRef, emoji: string, creds: WhatsAppCloudCredentials, ctx: ConnectorContext): Promise<void> {
+  await graphJson(ctx, graphUrl(creds, creds.phoneNumberId, 'messages'), {
+    method: 'POST',
+    token: creds.accessToken,
+    body: { messaging_product: 'whatsapp', recipient_type: 'individual', to: target.to.externalId, type: 'reaction', reaction: { message_id: target.externalId, emoji } },
+  });
+}
+
+type GraphTemplate = { name?: string; language?: string; status?: string; category?: string; components?: { type?: string; text?: string }[] };
+
+/** The approved templates of the business account, every page (https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account/message_templates). */
+export async function whatsappTemplates(creds: WhatsAppCloudCredentials, ctx: ConnectorContext): Promise<MessageTemplate[]> {
+  if (!creds.businessAccountId) throw new ConnectorError('permanent', 'This channel has no businessAccountId (the WhatsApp Business Account id), so its templates cannot be listed', 'no_business_account');
+  const templates: MessageTemplate[] = [];
+  let url: string | undefined = `${graphUrl(creds, creds.businessAccountId, 'message_templates')}?status=APPROVED&fields=name,language,status,category,components&limit=100`;
+  for (let page = 0; url && page < 20; page++) {
+    const res: { data?: GraphTemplate[]; paging?: { next?: string } } = await graphJson(ctx, url, { token: creds.accessToken });
+    for (const t of res.data ?? []) {
+      if (!t.name || !t.language || (t.status && t.status !== 'APPROVED')) continue;
+      const body = t.components?.find((c) => c.type === 'BODY')?.text ?? '';
+      const paramCount = new Set(body.match(/\{\{\d+\}\}/g) ?? []).size;
+      templates.push({ name: t.name, language: t.language, category: t.category, body, paramCount });
+    }
+    // Only follow pages on the same origin as the first call (the hub's fetch guards it anyway).
+    const next: string | undefined = res.paging?.next;
+    url = next && new URL(next).origin === new URL(url).origin ? next : undefined;
+  }
+  return templates;
 }
 
 export async function sendWhatsApp(message: OutboundMessage, creds: WhatsAppCloudCredentials, ctx: ConnectorContext) {
@@ -81,12 +124,16 @@ export async function sendWhatsApp(message: OutboundMessage, creds: WhatsAppClou
 export function messagingPayloads(message: OutboundMessage): Json[] {
   assertNotEmpty(message);
   const base = { recipient: { id: message.to.externalId }, messaging_type: 'RESPONSE' };
-  const text = message.content ? [{ ...base, message: { text: message.content } }] : [];
+  if (message.template) throw new ConnectorError('permanent', 'Templates are a WhatsApp feature', 'unsupported');
+  const text = message.content ? [{ ...base, message: { text: message.content } as Json }] : [];
   const media = (message.attachments ?? []).map((a) => ({
     ...base,
-    message: { attachment: { type: mediaKind(a, message), payload: { url: a.url, is_reusable: true } } },
+    message: { attachment: { type: mediaKind(a, message), payload: { url: a.url, is_reusable: true } } } as Json,
   }));
-  return [...text, ...media];
+  const payloads = [...text, ...media];
+  // A quoted reply (Send API `reply_to.mid`): the first message carries the quote.
+  if (message.replyTo) payloads[0] = { ...payloads[0], message: { ...payloads[0].message, reply_to: { mid: message.replyTo.externalId } } };
+  return payloads;
 }
 
 export async function sendMessaging(

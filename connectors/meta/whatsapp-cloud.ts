@@ -7,7 +7,7 @@ import { WhatsAppCloudCredentials, META_SECRET_FIELDS } from './credentials.js';
 import { classifyMetaError } from './errors.js';
 import { whatsappMedia } from './media.js';
 import { parseWhatsApp } from './parse-whatsapp.js';
-import { sendWhatsApp } from './send.js';
+import { reactWhatsApp, sendWhatsApp, whatsappTemplates } from './send.js';
 import { metaWebhook } from './signature.js';
 
 export const whatsappCloud: Connector<WhatsAppCloudCredentials> = {
@@ -19,7 +19,7 @@ export const whatsappCloud: Connector<WhatsAppCloudCredentials> = {
   // Changes for another phone number of the same app are not this channel's.
   parse: (raw, credentials) => parseWhatsApp(raw, credentials.phoneNumberId),
   webhook: metaWebhook(),
-  send: { send: sendWhatsApp, windowHours: 24 },
+  send: { send: sendWhatsApp, windowHours: 24, quotes: true, react: reactWhatsApp, templates: whatsappTemplates },
   media: whatsappMedia,
   classifyError: classifyMetaError,
 };

@@ -1,5 +1,6 @@
 // Bot API transport and error mapping: https://core.telegram.org/bots/api#making-requests
 import { ConnectorError, type ErrorCategory } from '../types.js';
+import { networkFailureSentence } from '../network-errors.js';
 import type { TelegramCredentials } from './credentials.js';
 
 export const DEFAULT_API_ROOT = 'https://api.telegram.org';
@@ -74,8 +75,9 @@ export async function callBotApi<T>(
   } catch (e) {
     if (opts.signal?.aborted) throw e;
     // Never echo the request URL: it holds the bot token.
-    const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-    throw new ConnectorError('temporary', `telegram ${method}: network error (${cause})`);
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const code = cause?.code ?? (cause?.message === 'bad port' ? 'bad port' : (e as Error).name);
+    throw new ConnectorError('temporary', networkFailureSentence(`Telegram (${method})`, { cause: { code } }));
   }
   if (res.ok && reply?.ok) return reply.result as T;
   throw botApiError(method, res.status, reply);

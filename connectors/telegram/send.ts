@@ -1,5 +1,5 @@
 // Sending: https://core.telegram.org/bots/api#sendmessage, #sendphoto, #senddocument, #sendaudio, #sendvideo
-import type { ConnectorContext, OutboundMessage, SendCapability } from '../types.js';
+import { ConnectorError, type ConnectorContext, type OutboundMessage, type SendCapability, type SentRef } from '../types.js';
 import { callBotApi } from './api.js';
 import type { TelegramCredentials } from './credentials.js';
 
@@ -43,11 +43,27 @@ export function chunkText(text: string, limit = TEXT_LIMIT): string[] {
 
 interface SentMessage { message_id: number; chat: { id: number } }
 
+/** Our external ids are `<chat id>:<message id>`. */
+function splitId(externalId: string): { chat_id: string; message_id: number } {
+  const cut = externalId.lastIndexOf(':');
+  const messageId = Number(externalId.slice(cut + 1));
+  if (cut <= 0 || !Number.isInteger(messageId)) throw new ConnectorError('permanent', `not a Telegram message id: ${externalId}`, 'bad_message_id');
+  return { chat_id: externalId.slice(0, cut), message_id: messageId };
+}
+
+const onTarget = (method: string, payload: (t: SentRef) => Record<string, unknown> = () => ({})) =>
+  async (target: SentRef, credentials: Parameters<typeof callBotApi>[1], ctx: ConnectorContext) => {
+    await callBotApi(ctx.fetch, credentials, method, { ...splitId(target.externalId), ...payload(target) });
+  };
+
 export const send: SendCapability<TelegramCredentials> = {
   async send(message: OutboundMessage, credentials, ctx: ConnectorContext) {
+    if (message.template) throw new ConnectorError('permanent', 'Templates are a WhatsApp feature', 'unsupported');
     const chatId = message.to.externalId;
+    // A quoted reply: every part answers the quoted message; still sent if it is gone.
+    const quote = message.replyTo ? { reply_parameters: { message_id: splitId(message.replyTo.externalId).message_id, allow_sending_without_reply: true } } : {};
     const call = (method: string, payload: Record<string, unknown>) =>
-      callBotApi<SentMessage>(ctx.fetch, credentials, method, { chat_id: chatId, ...payload });
+      callBotApi<SentMessage>(ctx.fetch, credentials, method, { chat_id: chatId, ...quote, ...payload });
 
     const attachments = message.attachments ?? [];
     const captionFits = message.content.length <= CAPTION_LIMIT;
@@ -64,4 +80,9 @@ export const send: SendCapability<TelegramCredentials> = {
     const first = sent[0];
     return { externalId: `${first.chat.id}:${first.message_id}` };
   },
+  quotes: true,
+  // https://core.telegram.org/bots/api#setmessagereaction: an empty list removes the bot's reaction.
+  react: (target, emoji, credentials, ctx) => onTarget('setMessageReaction', () => ({ reaction: emoji ? [{ type: 'emoji', emoji }] : [] }))(target, credentials, ctx),
+  edit: (target, text, credentials, ctx) => onTarget('editMessageText', () => ({ text }))(target, credentials, ctx),
+  delete: onTarget('deleteMessage'),
 };

@@ -13,10 +13,20 @@ function sessionFor(ctx: ConnectorContext) {
 /** Text, or each file as MessageMedia with the text as the first one's caption; a quoted reply keeps its quote. */
 export const send: SendCapability<WhatsAppWebCredentials> = {
   needsFileContent: true,
+  quotes: true,
+  /** As the business (an empty emoji removes the reaction). */
+  async react(target, emoji, _credentials, ctx) {
+    await sessionFor(ctx).send(async (c) => {
+      const m = await c.getMessageById(target.externalId);
+      if (!m) throw new ConnectorError('permanent', `message ${target.externalId} is not in this WhatsApp session`);
+      await m.react(emoji);
+      return m;
+    });
+  },
   async send(message, _credentials, ctx) {
     const session = sessionFor(ctx);
     const chatId = message.to.externalId;
-    const quote = message.replyToExternalId ? { quotedMessageId: message.replyToExternalId } : {};
+    const quote = message.replyTo ? { quotedMessageId: message.replyTo.externalId } : {};
     const files = (message.attachments ?? []).filter((a) => a.content);
     if (!files.length) {
       const sent = await session.send((c) => c.sendMessage(chatId, message.content, quote));
@@ -32,17 +42,6 @@ export const send: SendCapability<WhatsAppWebCredentials> = {
     return { externalId: first! };
   },
 };
-
-/** Reacts to a message as the business (empty emoji removes the reaction). */
-export async function react(ctx: ConnectorContext, targetExternalId: string, emoji: string): Promise<void> {
-  const session = sessionFor(ctx);
-  await session.send(async (c) => {
-    const m = await c.getMessageById(targetExternalId);
-    if (!m) throw new ConnectorError('permanent', `message ${targetExternalId} is not in this WhatsApp session`);
-    await m.react(emoji);
-    return m;
-  });
-}
 
 /** An attachment that did not come along in the payload: downloaded again through the session. */
 export const media: MediaCapability<WhatsAppWebCredentials> = {

@@ -6,13 +6,29 @@ import type { AttachmentStatus } from './attachments.js';
 export const MESSAGE_ROW = `id, conversation_id, sender_id, sender_type, content, message_type, platform, timestamp, status, error,
   client_message_id, metadata, direction, seq, private`;
 
+/**
+ * The message a message quotes: ours by id (an agent's reply), or the platform's by its id (an
+ * inbound quote, metadata.replyTo), found in the same conversation.
+ */
+const QUOTE_JSON = `json_build_object('id', q.id, 'content', left(q.content, 280), 'senderType', q.sender_type, 'messageType', q.message_type,
+    'deleted', q.metadata->>'deletedAt' is not null)`;
+/** Two lookups, each by its own index (the primary key; channel and external id), rather than one OR. */
+const QUOTED = `coalesce(
+  (select ${QUOTE_JSON} from messages q where q.id = case when m.metadata->>'replyToId' ~ '^[0-9a-f-]{36}$' then (m.metadata->>'replyToId')::uuid end
+     and q.conversation_id = m.conversation_id),
+  (select ${QUOTE_JSON} from messages q where q.channel_id = m.channel_id and q.external_id = m.metadata->>'replyTo' and q.conversation_id = m.conversation_id)
+  ) as quoted`;
+
+export type QuotedJson = { id: string; content: string; senderType: string; messageType: string; deleted: boolean };
+
 /** A message's columns with its attachments as JSON. */
 export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.sender_id, m.sender_type, m.content, m.message_type, m.platform,
   m.timestamp, m.status, m.error, m.client_message_id, m.metadata, m.direction, m.seq, m.private,
   coalesce((select json_agg(json_build_object('id', a.id, 'kind', a.kind, 'fileName', a.file_name, 'fileSize', a.file_size,
     'mimeType', a.mime_type, 'status', a.status, 'error', a.error, 'stored', a.storage_path is not null,
     'link', case when a.storage_path is null and a.source ~ '^https?://' and m.direction = 'out' then a.source end) order by a.created_at, a.id)
-    from attachments a where a.message_id = m.id), '[]') as attachments`;
+    from attachments a where a.message_id = m.id), '[]') as attachments,
+  ${QUOTED}`;
 
 export type AttachmentJson = {
   id: string; kind: string; fileName?: string | null; fileSize?: number | null; mimeType?: string | null; status: AttachmentStatus;
@@ -23,7 +39,7 @@ export type AttachmentJson = {
 export type MessageRow = {
   id: string; conversation_id: string; sender_id: string; sender_type: string; content: string; message_type: string; platform: string;
   timestamp: Date | string; status: string; error?: string | null; client_message_id?: string | null; metadata?: Record<string, unknown> | null;
-  direction?: string; seq: number | string; attachments?: AttachmentJson[];
+  direction?: string; seq: number | string; attachments?: AttachmentJson[]; quoted?: QuotedJson | null;
   /** An internal note (agents only): a visitor's query filters these out. */
   private?: boolean;
 };
@@ -59,6 +75,8 @@ export async function messageByClientId(sql: Sql, conversationId: string, client
 export type NewOutgoing = {
   orgId: string; channelId: string; conversationId: string; clientMessageId: string; senderType: 'agent' | 'bot'; senderId: string;
   content: string; messageType: string; platform: string; timestamp: Date; summary: Record<string, unknown>;
+  /** What the message carries besides its text: the quoted message (replyToId), a template. */
+  metadata?: Record<string, unknown>;
 };
 
 /**
@@ -69,8 +87,8 @@ export type NewOutgoing = {
 export async function insertOutgoing(sql: Sql, m: NewOutgoing): Promise<MessageRow | undefined> {
   const [row] = await sql.query<MessageRow>(
     `with ins as (
-       insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, client_message_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status)
-       values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, 'out', $5, $6, $7, $8, $9, $10, 'pending')
+       insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, client_message_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status, metadata)
+       values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, 'out', $5, $6, $7, $8, $9, $10, 'pending', $12::jsonb)
        on conflict (conversation_id, client_message_id) do nothing
        returning ${MESSAGE_ROW}),
      moved as (
@@ -78,7 +96,8 @@ export async function insertOutgoing(sql: Sql, m: NewOutgoing): Promise<MessageR
          ${m.senderType === 'agent' ? ', bot_enabled = false, needs_human = false' : ''}
        from ins where c.id = ins.conversation_id)
      select * from ins`,
-    [m.orgId, m.channelId, m.conversationId, m.clientMessageId, m.senderType, m.senderId, m.content, m.messageType, m.platform, m.timestamp, JSON.stringify(m.summary)],
+    [m.orgId, m.channelId, m.conversationId, m.clientMessageId, m.senderType, m.senderId, m.content, m.messageType, m.platform, m.timestamp, JSON.stringify(m.summary),
+      m.metadata ? JSON.stringify(m.metadata) : null],
   );
   return row;
 }
@@ -143,13 +162,18 @@ export async function applyPendingStatuses(sql: Sql, only?: { channelIds: string
 export type OutgoingRow = {
   id: string; status: string; external_id: string | null; content: string; message_type: MessageType; conversation_id: string; channel_id: string;
   subject: string | null; contact_id: string; identifier: string; identifier_type: IdentifierType; name: string | null;
+  /** The platform's id of the message this one quotes, once that one was sent. */
+  reply_to_external_id: string | null; template: { name: string; language: string; params: string[] } | null;
 };
 
 /** An outgoing message with whom it goes to. */
 export async function outgoingMessage(sql: Sql, id: string): Promise<OutgoingRow | undefined> {
   const [row] = await sql.query<OutgoingRow>(
     `select m.id, m.status, m.external_id, m.content, m.message_type, m.conversation_id, m.channel_id,
-            c.subject, p.external_id as contact_id, p.identifier, p.identifier_type, p.name
+            c.subject, p.external_id as contact_id, p.identifier, p.identifier_type, p.name,
+            (select q.external_id from messages q where q.conversation_id = m.conversation_id
+               and q.id = case when m.metadata->>'replyToId' ~ '^[0-9a-f-]{36}$' then (m.metadata->>'replyToId')::uuid end) as reply_to_external_id,
+            m.metadata->'template' as template
      from messages m join conversations c on c.id = m.conversation_id join prospects p on p.id = c.prospect_id
      where m.id = $1`,
     [id],
@@ -174,7 +198,8 @@ export async function markSent(sql: Sql, id: string, externalId: string, channel
      update messages m set external_id = $2, updated_at = now(),
        status = (select s from unnest(array[m.status, 'sent', (select status from waiting)]) s
                  where s is not null order by message_status_rank(s) desc limit 1),
-       error = (select error from waiting)
+       error = (select error from waiting),
+       metadata = case when m.metadata ? 'retry' then m.metadata - 'retry' else m.metadata end
      where m.id = $1`,
     [id, externalId, channelId],
   );
@@ -182,7 +207,18 @@ export async function markSent(sql: Sql, id: string, externalId: string, channel
 
 /** A pending message that could not be sent. */
 export async function markSendFailed(sql: Sql, id: string, reason: string): Promise<void> {
-  await sql.query("update messages set status = 'failed', error = $2, updated_at = now() where id = $1 and status = 'pending'", [id, reason]);
+  await sql.query(
+    "update messages set status = 'failed', error = $2, updated_at = now(), metadata = case when metadata ? 'retry' then metadata - 'retry' else metadata end where id = $1 and status = 'pending'",
+    [id, reason],
+  );
+}
+
+/** A pending message whose send failed and will be tried again: the reason and which retry comes (metadata.retry). */
+export async function markRetrying(sql: Sql, id: string, reason: string, retry: { attempt: number; of: number }): Promise<void> {
+  await sql.query(
+    `update messages set error = $2, updated_at = now(), metadata = ${META} || jsonb_build_object('retry', $3::jsonb) where id = $1 and status = 'pending'`,
+    [id, reason, JSON.stringify(retry)],
+  );
 }
 
 export type BotInputRow = {
@@ -208,4 +244,49 @@ export async function recentTurns(sql: Sql, conversationId: string, exceptId: st
     [conversationId, exceptId],
   );
   return rows.reverse();
+}
+
+/** A message of this conversation (the one a reply quotes), or undefined. */
+export async function messageInConversation(sql: Sql, id: string, conversationId: string): Promise<{ id: string } | undefined> {
+  const [row] = await sql.query<{ id: string }>('select id from messages where id = $1 and conversation_id = $2', [id, conversationId]);
+  return row;
+}
+
+export type ActionTarget = {
+  id: string; conversation_id: string; channel_id: string; kind: string; direction: 'in' | 'out'; external_id: string | null; status: string;
+  deleted: boolean; contact_id: string; identifier: string; identifier_type: IdentifierType; name: string | null;
+};
+
+/** An organization's message with what a reaction, edit or delete needs: its channel and whom it is with. */
+export async function actionTarget(sql: Sql, id: string, orgId?: string): Promise<ActionTarget | undefined> {
+  const [row] = await sql.query<ActionTarget>(
+    `select m.id, m.conversation_id, m.channel_id, ch.kind, m.direction, m.external_id, m.status, m.metadata->>'deletedAt' is not null as deleted,
+            p.external_id as contact_id, p.identifier, p.identifier_type, p.name
+     from messages m join channels ch on ch.id = m.channel_id join conversations c on c.id = m.conversation_id join prospects p on p.id = c.prospect_id
+     where m.id = $1 ${orgId ? 'and m.organization_id = $2' : ''}`,
+    orgId ? [id, orgId] : [id],
+  );
+  return row;
+}
+
+const META = `(case when jsonb_typeof(metadata) = 'object' then metadata else '{}'::jsonb end)`;
+
+/** Sets keys of a message's metadata and removes others. */
+export async function mergeMessageMetadata(sql: Sql, id: string, set: Record<string, unknown>, remove: string[] = []): Promise<void> {
+  await sql.query(`update messages set metadata = (${META} || $2::jsonb) - $3::text[], updated_at = now() where id = $1`, [id, JSON.stringify(set), remove]);
+}
+
+/** The business's own reaction to a message (`key` in metadata.reactions; an empty emoji removes it). */
+export async function setOwnReaction(sql: Sql, id: string, key: string, emoji: string): Promise<void> {
+  await sql.query(
+    `update messages set updated_at = now(), metadata = jsonb_set(${META}, '{reactions}',
+       case when $3 = '' then coalesce(${META}->'reactions', '{}'::jsonb) - $2 else coalesce(${META}->'reactions', '{}'::jsonb) || jsonb_build_object($2::text, $3::text) end)
+     where id = $1`,
+    [id, key, emoji],
+  );
+}
+
+/** A sent message's new text, marked edited. */
+export async function setEditedContent(sql: Sql, id: string, content: string): Promise<void> {
+  await sql.query(`update messages set content = $2, updated_at = now(), metadata = ${META} || jsonb_build_object('edited', true, 'editedAt', now()) where id = $1`, [id, content]);
 }

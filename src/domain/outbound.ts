@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { connectorFor } from '../../connectors/registry.js';
-import type { MessageType } from '../../connectors/types.js';
+import type { MessageType, SendCapability } from '../../connectors/types.js';
 import type { Deps } from '../context.js';
 import { inTransaction, withSql, type Sql } from '../db/sql.js';
 import { attachUploads, insertAttachments, lockUnsentUploads } from '../db/attachments.js';
-import { AppError, badRequest } from '../errors.js';
+import { AppError, badRequest, unsupported } from '../errors.js';
 import { lastMessageSummary } from './message-summary.js';
 import { messageView, type ChatMessage } from './read-models.js';
-import { insertOutgoing, messageByClientId, messagesByIds, ownedMessageState, setPendingAgain } from '../db/messages.js';
+import { insertOutgoing, messageByClientId, messageInConversation, messagesByIds, ownedMessageState, setPendingAgain } from '../db/messages.js';
 import { sendTarget } from '../db/conversations.js';
 import type { Actor } from './conversations.js';
 import { owned } from './owned.js';
@@ -31,6 +31,10 @@ export const SendInput = z
     private: z.boolean().optional(),
     /** Agents a private note mentions (user ids). */
     mentions: z.array(z.uuid()).max(50).optional(),
+    /** Quote a message of the same conversation. */
+    replyToId: z.uuid().optional(),
+    /** An approved WhatsApp template with its body parameters: allowed when the 24 h window is closed. */
+    template: z.object({ name: z.string().trim().min(1).max(512), language: z.string().trim().min(2).max(15), params: z.array(z.string().max(1024)).max(20).default([]) }).optional(),
   });
 
 /** image/png -> image, audio/ogg -> audio, ...; anything else is a file. */
@@ -48,7 +52,7 @@ export async function enqueueOutbound(deps: Pick<Deps, 'queues'>, messageId: str
  */
 export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeof SendInput>, senderType: 'agent' | 'bot' = 'agent'): Promise<ChatMessage> {
   if (input.private || input.mentions?.length) return sendNote(deps, actor, input);
-  if (!input.content && !input.attachments?.length && !input.attachmentIds?.length) throw badRequest('A message needs some text or a file', 'validation_error');
+  if (!input.content && !input.attachments?.length && !input.attachmentIds?.length && !input.template) throw badRequest('A message needs some text or a file', 'validation_error');
   const clientMessageId = input.clientMessageId ?? randomUUID();
   const result = await inTransaction(deps.orm, async (sql) => {
     const conv = await owned('Conversation', input.conversationId, (id) => sendTarget(sql, id, actor.orgId, clientMessageId));
@@ -58,7 +62,8 @@ export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeo
     const send = connectorFor(conv.kind).send;
     if (!send) throw new AppError(422, 'channel_cannot_send', `Sending on ${conv.kind} channels is not supported yet`);
     if (conv.channel_status === 'disabled') throw new AppError(422, 'channel_disabled', 'This channel is disabled');
-    if (send.windowHours) {
+    const extras = await quoteAndTemplate(sql, send, conv.id, input);
+    if (send.windowHours && !input.template) {
       const last = conv.last_inbound_at ? new Date(conv.last_inbound_at).getTime() : 0;
       if (Date.now() - last > send.windowHours * 3600_000) {
         throw new AppError(422, 'window_closed', `The ${send.windowHours}-hour window is closed: the customer has not written in the last ${send.windowHours} hours, so free text cannot be sent until they write again`);
@@ -67,10 +72,11 @@ export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeo
     const files = await checkFiles(sql, actor.orgId, input);
     const messageType = (files[0]?.kind ?? 'text') as MessageType;
     const now = new Date();
-    const summary = { ...lastMessageSummary(undefined, { content: input.content, messageType, direction: 'out', timestamp: now.getTime() }), senderType };
+    const summary = { ...lastMessageSummary(undefined, { content: extras.content ?? input.content, messageType, direction: 'out', timestamp: now.getTime() }), senderType };
     const row = await insertOutgoing(sql, {
       orgId: actor.orgId, channelId: conv.channel_id, conversationId: conv.id, clientMessageId, senderType,
-      senderId: senderType === 'bot' ? 'bot' : actor.userId, content: input.content, messageType, platform: conv.platform, timestamp: now, summary,
+      senderId: senderType === 'bot' ? 'bot' : actor.userId, content: extras.content ?? input.content, messageType, platform: conv.platform, timestamp: now, summary,
+      metadata: extras.metadata,
     });
     if (!row) return { message: await existing(), created: false };
     if (!files.length) return { message: { ...row, attachments: [] }, created: true };
@@ -83,6 +89,25 @@ export async function sendMessage(deps: Deps, actor: Actor, input: z.infer<typeo
     await deps.live.publish({ newMessageRows: [result.message], conversations: [view.conversationId] });
   }
   return view;
+}
+
+/** A quote must be of the same conversation; a template goes only where the platform has them, without files. */
+async function quoteAndTemplate(sql: Sql, send: SendCapability<unknown>, conversationId: string, input: z.infer<typeof SendInput>) {
+  const metadata: Record<string, unknown> = {};
+  let content: string | undefined;
+  if (input.replyToId) {
+    if (!send.quotes) throw unsupported('Quoted replies are not supported on this channel');
+    if (!(await messageInConversation(sql, input.replyToId, conversationId))) throw badRequest('The quoted message is not in this conversation', 'unknown_message');
+    metadata.replyToId = input.replyToId;
+  }
+  if (input.template) {
+    if (!send.templates) throw unsupported('Templates can only be sent on WhatsApp Cloud channels');
+    if (input.attachments?.length || input.attachmentIds?.length) throw badRequest('A template message cannot carry files', 'validation_error');
+    metadata.template = input.template;
+    // What the thread shows: the template's name and its parameters (the platform renders the text).
+    content = input.content || `[template ${input.template.name}] ${input.template.params.join(' · ')}`.trim();
+  }
+  return { metadata: Object.keys(metadata).length ? metadata : undefined, content };
 }
 
 type File = { kind: string; uploadId?: string; link?: { url: string; fileName?: string; mimeType?: string } };

@@ -42,11 +42,32 @@ export function messageView(row: MessageRow, media: MediaSigner) {
     clientMessageId: row.client_message_id ?? undefined,
     metadata: Object.keys(metadata).length ? metadata : undefined,
     private: row.private ? true : undefined,
+    ...quoteAndChanges(row),
     /** Opaque cursor for pagination (insertion order). */
     seq: Number(row.seq),
   } satisfies wire.ChatMessage;
 }
 export type ChatMessage = ReturnType<typeof messageView>;
+
+const isoOf = (v: unknown) => (typeof v === 'string' || v instanceof Date ? iso(v) : undefined);
+
+/** Quotes, reactions, edits and deletes, kept in the message's metadata, as ChatMessage fields. */
+function quoteAndChanges(row: MessageRow): Pick<wire.ChatMessage, 'replyToId' | 'quoted' | 'reactions' | 'editedAt' | 'deletedAt' | 'action' | 'retrying'> {
+  const meta = (row.metadata ?? {}) as Record<string, any>;
+  const reactions = meta.reactions && typeof meta.reactions === 'object' && Object.keys(meta.reactions).length ? (meta.reactions as Record<string, string>) : undefined;
+  const quoted = row.quoted
+    ? { ...row.quoted, senderType: row.quoted.senderType as wire.SenderType, messageType: row.quoted.messageType as wire.MessageType, content: row.quoted.deleted ? '' : row.quoted.content }
+    : undefined;
+  return {
+    replyToId: quoted?.id,
+    quoted,
+    reactions,
+    editedAt: isoOf(meta.editedAt),
+    deletedAt: isoOf(meta.deletedAt),
+    action: meta.action && typeof meta.action === 'object' ? (meta.action as wire.ChatMessage['action']) : undefined,
+    retrying: row.status === 'pending' && meta.retry && typeof meta.retry === 'object' ? (meta.retry as wire.ChatMessage['retrying']) : undefined,
+  };
+}
 
 export function conversationView(row: ConversationRow) {
   const windowHours = connectorFor(row.channel_kind).send?.windowHours;

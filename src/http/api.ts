@@ -21,11 +21,12 @@ import { queueBoardSessionRoutes } from './routes/queue-board.js';
 import { notificationRoutes } from './routes/notifications.js';
 
 /** Areas (a path and everything under it) that need more than a signed-in agent of the organization. */
-const RESTRICTED: { area: string; min: Role; refusal?: string }[] = [
+const RESTRICTED: { area: string; min: Role; refusal?: string; open?: RegExp }[] = [
   { area: '/users', min: 'admin' },
   { area: '/invites', min: 'admin' },
   { area: '/audit-log', min: 'admin' },
-  { area: '/channels', min: 'admin' },
+  // Agents choose a channel's templates in the composer.
+  { area: '/channels', min: 'admin', open: /^\/api\/channels\/[^/]+\/templates$/ },
   { area: '/bot/prompts', min: 'admin' },
   { area: '/webhook-events', min: 'admin' },
   { area: '/organizations', min: 'owner', refusal: 'Only the instance owner manages organizations' },
@@ -44,7 +45,7 @@ export function apiRoutes(deps: Deps) {
   const auth = requireAuth(deps);
   // A path no route answers is a 404 for anyone: there is nothing to ask a token for.
   api.use('*', (c, next) => (matchedRoutes(c).some((r) => r.method !== METHOD_NAME_ALL) ? auth(c, next) : next()));
-  for (const { area, min, refusal } of RESTRICTED) api.use(area, requireRole(min, refusal)).use(`${area}/*`, requireRole(min, refusal));
+  for (const { area, min, refusal, open } of RESTRICTED) api.use(area, requireRole(min, refusal)).use(`${area}/*`, requireRole(min, refusal, open));
   for (const routes of [meRoutes, userRoutes, organizationRoutes, inviteRoutes, auditRoutes, channelRoutes, uploadRoutes,
     conversationRoutes, searchRoutes, cannedResponseRoutes, crmRoutes, botPromptRoutes, webhookEventRoutes, queueBoardSessionRoutes, notificationRoutes]) api.route('/', routes(deps));
   return api;

@@ -1,9 +1,9 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../context.js';
 import { sqlOf, withSql } from '../db/sql.js';
-import { markSendFailed, markSent, outgoingMessage, threadRefs } from '../db/messages.js';
+import { markRetrying, markSendFailed, markSent, outgoingMessage, threadRefs } from '../db/messages.js';
 import { messageFiles, type MessageFile } from '../db/attachments.js';
-import type { OutboundMessage } from '../../connectors/types.js';
+import type { Connector, OutboundMessage } from '../../connectors/types.js';
 import { ConnectorError } from '../../connectors/types.js';
 import { connectorContext } from './connector-context.js';
 import { categorize } from './errors.js';
@@ -11,8 +11,11 @@ import { errorMessage, platformCall } from '../errors.js';
 import { hubWorker } from './failure-policy.js';
 import { setChannelState } from '../domain/channel-state.js';
 import { FetchTooLargeError, UnsafeUrlError } from '../security/safe-fetch.js';
+import type { MessageActionJob } from '../queue/outbound.jobs.js';
+import { performAction } from './message-action.js';
+import { failOrRetry } from './send-failure.js';
 
-type OutboundJob = { messageId: string };
+type OutboundJob = { messageId: string } | MessageActionJob;
 
 /**
  * Delivers pending outgoing messages through their channel's connector: `sent` with the
@@ -25,6 +28,7 @@ export function startOutboundWorker(deps: Deps) {
     deps,
     'outbound',
     async (job: Job<OutboundJob>) => {
+      if ('action' in job.data) return performAction(deps, job as Job<MessageActionJob>);
       const loaded = await withSql(deps.orm, async (sql) => {
         const m = await outgoingMessage(sql, job.data.messageId);
         if (!m) return null;
@@ -47,6 +51,8 @@ export function startOutboundWorker(deps: Deps) {
         attachments: files.length
           ? files.map((f) => ({ url: f.storage_path ? deps.publicUrl + deps.signer.url(f.id) : f.source, mimeType: f.mime_type ?? undefined, fileName: f.file_name ?? undefined }))
           : undefined,
+        replyTo: m.reply_to_external_id ? { externalId: m.reply_to_external_id } : undefined,
+        template: m.template ?? undefined,
         thread: refs.length || m.subject
           ? {
               subject: m.subject ?? undefined,
@@ -66,13 +72,10 @@ export function startOutboundWorker(deps: Deps) {
         }
         ({ externalId } = await platformCall(send.send(outbound, channel.credentials, connectorContext(deps, channel.id))));
       } catch (err) {
-        const category = categorize(channel.connector, err);
-        const lastTry = category === 'permanent' || category === 'auth' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        deps.metrics.outbound.inc({ kind: channel.kind, outcome: lastTry ? 'failed' : category });
-        if (!lastTry) throw err;
-        await markFailed(deps, m.id, errorMessage(err));
-        if (category === 'auth') await flagNeedsAuth(deps, channel.id, channel.orgId, errorMessage(err));
-        throw new UnrecoverableError(errorMessage(err));
+        return failOrRetry(deps, job, channel, err, (reason) => markFailed(deps, m.id, reason), async (reason, retry) => {
+          await markRetrying(sqlOf(deps.orm), m.id, reason, retry);
+          await deps.live.messagesUpdated([m.id]);
+        });
       }
       await markSent(sqlOf(deps.orm), m.id, externalId, m.channel_id);
       deps.metrics.outbound.inc({ kind: channel.kind, outcome: 'sent' });
@@ -96,8 +99,4 @@ async function fileContent(deps: Deps, f: MessageFile): Promise<Buffer> {
 async function markFailed(deps: Deps, messageId: string, reason: string) {
   await markSendFailed(sqlOf(deps.orm), messageId, reason);
   await deps.live.messagesUpdated([messageId]);
-}
-
-async function flagNeedsAuth(deps: Deps, channelId: string, orgId: string, reason: string) {
-  await setChannelState(deps, channelId, orgId, 'needs_auth', `The platform refused the credentials: ${reason}`);
 }

@@ -7,7 +7,7 @@ import { errorMessage, isInfrastructureError } from '../errors.js';
 import { lastMessageSummary } from '../domain/message-summary.js';
 import { messageStatusRank } from '../../contract/message-status.js';
 import type {
-  Contact, EditEvent, InboundAttachment, MessageEvent, NormalizedEvent, ReactionEvent, StatusEvent, UnsupportedEvent, WatermarkEvent,
+  Contact, DeleteEvent, EditEvent, InboundAttachment, MessageEvent, NormalizedEvent, ReactionEvent, StatusEvent, UnsupportedEvent, WatermarkEvent,
 } from '../../connectors/types.js';
 
 export type ChannelInfo = { id: string; orgId: string; kind: string; platform: string };
@@ -126,6 +126,7 @@ export function describeEvent(e: NormalizedEvent): string {
     case 'status': return `status '${e.status}' of ${e.externalId}`;
     case 'reaction': return `reaction of ${e.contact.externalId} to ${e.targetExternalId}`;
     case 'edit': return `edit of ${e.externalId}`;
+    case 'delete': return `delete of ${e.externalId}`;
     case 'watermark': return `'${e.status}' watermark of ${e.contactExternalId}`;
     case 'unsupported': return 'unsupported event';
   }
@@ -179,6 +180,7 @@ async function applyEvents(sql: Sql, items: Pick<IngestItem, 'channel' | 'events
     await applyWatermarks(sql, byType<WatermarkEvent>('watermark')),
     await applyReactions(sql, byType<ReactionEvent>('reaction')),
     await applyEdits(sql, byType<EditEvent>('edit')),
+    await applyDeletes(sql, byType<DeleteEvent>('delete')),
   ];
 
   const outcomes = items.map(emptyOutcome);
@@ -521,6 +523,19 @@ async function applyEdits(sql: Sql, edits: Located<EditEvent>[]): Promise<Update
     [list.map((e) => e.channel.id), list.map((e) => e.event.externalId), list.map((e) => e.event.content), list.map((e) => new Date(e.event.timestamp).toISOString()), list.map((e) => !!e.event.deleted)],
   );
   return touched(rows, edits.map((e) => ({ item: e.item, channelId: e.channel.id, externalId: e.event.externalId })), (t) => `edit of unknown message ${t}`);
+}
+
+/** Messages their sender unsent: kept (for the record), marked deletedAt; the thread says "deleted by the sender". */
+async function applyDeletes(sql: Sql, deletes: Located<DeleteEvent>[]): Promise<Updated> {
+  if (!deletes.length) return { updated: [], marks: [] };
+  const rows = await sql.query<Touched>(
+    `update messages m set updated_at = now(), metadata = ${metadataObject('m.metadata')} || jsonb_build_object('deletedAt', u.deleted_at)
+     from unnest($1::uuid[], $2::text[], $3::text[]) u(channel_id, external_id, deleted_at)
+     where m.channel_id = u.channel_id and m.external_id = u.external_id and not (${metadataObject('m.metadata')} ? 'deletedAt')
+     returning m.id, m.channel_id, m.external_id`,
+    [deletes.map((e) => e.channel.id), deletes.map((e) => e.event.externalId), deletes.map((e) => new Date(e.event.timestamp).toISOString())],
+  );
+  return touched(rows, deletes.map((e) => ({ item: e.item, channelId: e.channel.id, externalId: e.event.externalId })), (t) => `delete of unknown message ${t}`);
 }
 
 const DETAIL_MAX = 4000;

@@ -6,6 +6,7 @@ import {
   ConversationFilter, ConversationPatch, MessagePage, getConversation, listConversations, loadThread, markAsRead, updateConversation, type Actor,
 } from '../domain/conversations.js';
 import { SendInput, sendMessage } from '../domain/outbound.js';
+import { DeleteInput, EditInput, ReactInput, requestAction } from '../domain/message-actions.js';
 import { ClientFields, NoteInput, addNote, convertProspect, listClients, listProspects } from '../domain/crm.js';
 import type { Ack, ClientEventName, ClientRequests } from './events.js';
 import { rooms } from './publisher.js';
@@ -38,6 +39,9 @@ const HANDLERS = {
     return { items: page.items, hasMore: page.hasMore };
   }),
   send_message: handler(SendInput, ({ deps, actor }, input) => sendMessage(deps, actor, input)),
+  react_message: handler(ReactInput, ({ deps, actor }, { messageId, emoji }) => requestAction(deps, actor, messageId, { kind: 'react', emoji })),
+  edit_message: handler(EditInput, ({ deps, actor }, { messageId, content }) => requestAction(deps, actor, messageId, { kind: 'edit', content })),
+  delete_message: handler(DeleteInput, ({ deps, actor }, { messageId }) => requestAction(deps, actor, messageId, { kind: 'delete' })),
   mark_as_read: handler(ConversationRef, ({ deps, actor }, { conversationId }) => markAsRead(deps, actor, conversationId)),
   convert_prospect: handler(ClientFields.extend({ prospectId: Id }), ({ deps, actor }, { prospectId, ...fields }) =>
     convertProspect(deps, actor, prospectId, fields)),

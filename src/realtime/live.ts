@@ -1,7 +1,7 @@
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
 import { conversationRoutes } from '../db/conversations.js';
-import type { MessageRow } from '../db/messages.js';
+import { messagesByIds, type MessageRow } from '../db/messages.js';
 import type { NotificationRow } from '../db/notifications.js';
 import { loadConversations, loadMessages, loadProspects, messageView, notificationView, type ConversationView } from '../domain/read-models.js';
 import { rooms } from './publisher.js';
@@ -45,8 +45,9 @@ export class LiveUpdates {
    * update and the routing of the new messages, which come as stored rows (no read back).
    */
   async publish(changes: Partial<LiveChanges>): Promise<void> {
-    const { newMessageRows = [], conversations = [], updatedMessages = [], newProspects = [] } = changes;
+    const { conversations = [], updatedMessages = [], newProspects = [] } = changes;
     const views = conversations.length ? await withSql(this.deps.orm, (sql) => loadConversations(sql, conversations)) : [];
+    const newMessageRows = await this.withQuotes(changes.newMessageRows ?? []);
     const byId = new Map(views.map((v) => [v.id, v]));
     for (const row of newMessageRows) {
       const m = messageView(row, this.deps.signer);
@@ -55,6 +56,14 @@ export class LiveUpdates {
     }
     for (const v of views) this.queueConversation(v);
     await Promise.all([this.messagesUpdated(updatedMessages), this.prospects(newProspects)]);
+  }
+
+  /** Stored rows of messages that quote another (a platform's reply): read back once, for the quoted snippet. */
+  private async withQuotes(rows: MessageRow[]): Promise<MessageRow[]> {
+    const quoting = rows.filter((r) => r.quoted === undefined && typeof r.metadata?.replyTo === 'string').map((r) => r.id);
+    if (!quoting.length) return rows;
+    const read = new Map((await withSql(this.deps.orm, (sql) => messagesByIds(sql, quoting))).map((r) => [r.id, r]));
+    return rows.map((r) => read.get(r.id) ?? r);
   }
 
   /** Messages that changed (status, attachment, reaction, edit): to their viewers and assignee. */

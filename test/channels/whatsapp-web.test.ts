@@ -2,7 +2,6 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureWhatsAppWeb, whatsappWeb } from '../../connectors/whatsapp-web/index.js';
-import { react } from '../../connectors/whatsapp-web/send.js';
 import { StandInWhatsApp, type StandInClient } from '../../connectors/whatsapp-web/testing/stand-in-client.js';
 import { AgentSocket, until } from '../support/agent.js';
 import { createTestDatabase, startTestHub, type TestHub } from '../support/hub.js';
@@ -140,14 +139,14 @@ describe('whatsapp web on a stand-in Client', () => {
     const ctx = { channelId, webhookUrl: '', fetch };
     const to = { externalId: MARTA_CUS, identifier: '+34600111222', identifierType: 'phone' as const };
     const target = (await q('select external_id from messages where conversation_id = ? and sender_type = ? order by created_at limit 1', [conversationId, 'prospect']))[0].external_id;
-    await whatsappWeb.send!.send({ messageId: 'x1', to, content: 'Sobre esto', messageType: 'text', replyToExternalId: target }, {}, ctx);
+    await whatsappWeb.send!.send({ messageId: 'x1', to, content: 'Sobre esto', messageType: 'text', replyTo: { externalId: target } }, {}, ctx);
     expect(client().sent.at(-1)).toMatchObject({ chatId: MARTA_CUS, content: 'Sobre esto', options: { quotedMessageId: target } });
     const out = await whatsappWeb.send!.send({ messageId: 'x2', to, content: 'La factura', messageType: 'file', attachments: [{ url: 'unused', mimeType: 'application/pdf', fileName: 'factura.pdf', content: Buffer.from('%PDF-1.4') }] }, {}, ctx);
     const sent = client().sent.at(-1)!;
     expect(sent.content).toMatchObject({ mimetype: 'application/pdf', filename: 'factura.pdf', data: Buffer.from('%PDF-1.4').toString('base64') });
     expect(sent.options).toMatchObject({ caption: 'La factura' });
     expect(out.externalId).toMatch(/^true_34600111222@c\.us_/);
-    await react(ctx, target, '❤️');
+    await whatsappWeb.send!.react!({ externalId: target, to }, '❤️', {}, ctx);
     expect(client().sent.at(-1)!.content).toEqual({ reaction: '❤️', to: target });
     await expect(whatsappWeb.send!.send({ messageId: 'x3', to, content: 'no session', messageType: 'text' }, {}, { ...ctx, channelId: '00000000-0000-4000-8000-000000000000' }))
       .rejects.toMatchObject({ category: 'temporary' });

@@ -72,5 +72,6 @@ export const Event = z.discriminatedUnion('type', [
   z.object({ type: z.literal('watermark'), contactExternalId: z.string().min(1), status: z.enum(['delivered', 'read']), upTo: z.number() }),
   z.object({ type: z.literal('reaction'), targetExternalId: z.string().min(1), contact: Contact, emoji: z.string(), timestamp: z.number() }),
   z.object({ type: z.literal('edit'), externalId: z.string().min(1), content: z.string(), timestamp: z.number() }),
+  z.object({ type: z.literal('delete'), externalId: z.string().min(1), timestamp: z.number() }),
   z.object({ type: z.literal('unsupported'), reason: z.string().min(1) }),
 ]);

@@ -16,6 +16,7 @@ import { auditActor, router } from '../env.js';
 import { audit } from '../../domain/audit.js';
 import { setChannelState } from '../../domain/channel-state.js';
 import { logoutSession, reconnectSession } from '../../domain/channel-session.js';
+import { listTemplates } from '../../domain/templates.js';
 
 
 /** Channels of the caller's organization (admins only); secrets are write-only. */
@@ -73,6 +74,11 @@ export function channelRoutes(deps: Deps) {
       await changed(channel);
       return c.json(view(channel), 201);
     },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/channels/{id}/templates', tags: ['channels'], security: bearer, request: { params: IdParam }, responses: returns(200, 'Approved WhatsApp templates', z.array(wire.MessageTemplate)) }),
+    async (c) => c.json(await listTemplates(c.var.em, deps.box, c.var.actor.orgId, c.req.valid('param').id, (id) => connectorContext(deps, id)), 200),
   );
 
   app.openapi(

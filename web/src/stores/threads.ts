@@ -17,19 +17,27 @@ export interface Thread {
   error?: string;
 }
 
-/** A private note (agents only, never sent to the customer), with the agents it @mentions. */
-export type SendOptions = { private?: boolean; mentions?: string[] };
+/**
+ * What a message may carry besides text and files: `private` makes it a note (agents only, never
+ * sent to the customer) with the agents it @mentions; a quoted message; a WhatsApp template.
+ */
+export type SendOptions = {
+  private?: boolean;
+  mentions?: string[];
+  replyToId?: string;
+  template?: { name: string; language: string; params: string[] };
+};
 
 interface Outgoing {
   conversationId: string;
   content: string;
   /** Uploads (`POST /api/uploads`) sent with the message. */
   attachmentIds: string[];
-  note: SendOptions;
   /** In flight right now. */
   sending: boolean;
   /** Waiting for the hub to be reachable again. */
   queued: boolean;
+  extra: SendOptions;
 }
 
 const MESSAGE_PAGE = 50;
@@ -170,10 +178,9 @@ export const useThreadsStore = defineStore('threads', () => {
 
   // ---- outbox ---------------------------------------------------------------------------
 
-  /** `opts.private`: a note for agents (with the agents it mentions), never sent to the customer. */
-  function send(conversationId: string, content: string, files: UploadedFile[] = [], opts: SendOptions = {}) {
+  function send(conversationId: string, content: string, files: UploadedFile[] = [], extra: SendOptions = {}) {
     const text = content.trim();
-    if (!text && !files.length) return;
+    if (!text && !files.length && !extra.template) return;
     const clientMessageId = uuid();
     // Shown as file chips ('local') until the server's message replaces the bubble.
     const attachments: Attachment[] = files.map((f) => ({ id: f.id, kind: f.kind, fileName: f.fileName, fileSize: f.fileSize, fileType: f.fileType, status: 'local' }));
@@ -182,7 +189,7 @@ export const useThreadsStore = defineStore('threads', () => {
       conversationId,
       senderId: convs.me,
       senderType: 'agent',
-      content: text,
+      content: text || (extra.template ? `[template ${extra.template.name}] ${extra.template.params.join(' · ')}`.trim() : ''),
       messageType: (attachments[0]?.kind ?? 'text') as ChatMessage['messageType'],
       ...(attachments.length ? { metadata: { attachments } } : {}),
       // Unknown until the conversation is loaded; the server's message replaces the bubble.
@@ -192,11 +199,11 @@ export const useThreadsStore = defineStore('threads', () => {
       clientMessageId,
       seq: LOCAL_SEQ,
       local: true,
-      ...(opts.private ? { private: true } : {}),
+      ...(extra.private ? { private: true } : {}),
     };
     const t = thread(conversationId);
     t.messages = [...t.messages, optimistic];
-    outbox.set(clientMessageId, { conversationId, content: text, attachmentIds: files.map((f) => f.id), note: opts, sending: false, queued: true });
+    outbox.set(clientMessageId, { conversationId, content: text, attachmentIds: files.map((f) => f.id), sending: false, queued: true, extra });
     void transmit(clientMessageId).catch(() => undefined);
   }
 
@@ -218,7 +225,7 @@ export const useThreadsStore = defineStore('threads', () => {
     out.queued = false;
     setLocal(clientMessageId, { status: 'pending', error: undefined });
     try {
-      const body = { content: out.content, clientMessageId, ...(out.attachmentIds.length ? { attachmentIds: out.attachmentIds } : {}), ...out.note };
+      const body = { content: out.content, clientMessageId, ...(out.attachmentIds.length ? { attachmentIds: out.attachmentIds } : {}), ...out.extra };
       const m = await api<ChatMessage>('POST', `/api/conversations/${encodeURIComponent(out.conversationId)}/messages`, body);
       outbox.delete(clientMessageId);
       merge(out.conversationId, [m]);
@@ -230,6 +237,17 @@ export const useThreadsStore = defineStore('threads', () => {
       setLocal(clientMessageId, out.queued ? { status: 'pending' } : { status: 'failed', error: e.code === 'window_closed' ? e.message || 'The 24-hour window is closed' : e.message });
       throw err;
     }
+  }
+
+  /** A reaction (empty removes), an edit or a delete: the hub answers at once (or `unsupported`), the platform's outcome comes as message_updated. */
+  async function react(m: ChatMessage, emoji: string) {
+    merge(m.conversationId, [await request('react_message', { messageId: m.id, emoji })]);
+  }
+  async function edit(m: ChatMessage, content: string) {
+    merge(m.conversationId, [await request('edit_message', { messageId: m.id, content })]);
+  }
+  async function remove(m: ChatMessage) {
+    merge(m.conversationId, [await request('delete_message', { messageId: m.id })]);
   }
 
   function flushOutbox() {
@@ -300,7 +318,7 @@ export const useThreadsStore = defineStore('threads', () => {
   return {
     threads, typing,
     merge, onMessage, loadThread, catchUp, resync, loadOlder, open,
-    send, retry, discardLocal, flushOutbox,
+    send, retry, discardLocal, flushOutbox, react, edit, remove,
     onTyping, expireTyping, typingNames, sendTyping, reset,
   };
 });
