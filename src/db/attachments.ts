@@ -119,3 +119,24 @@ export type MessageFile = { id: string; source: string; storage_path: string | n
 export function messageFiles(sql: Sql, messageId: string): Promise<MessageFile[]> {
   return sql.query<MessageFile>('select id, source, storage_path, mime_type, file_name from attachments where message_id = $1 order by created_at, id', [messageId]);
 }
+
+/** An upload's kind is its MIME type's (kindOfMime). */
+export type UploadRow = { id: string; kind: 'image' | 'audio' | 'video' | 'file'; file_name: string | null; mime_type: string | null; file_size: number | null };
+
+/** An organization's ready uploads from one source (a visitor's), not sent yet. */
+export function unsentUploadsOf(sql: Sql, ids: string[], orgId: string, source: string): Promise<UploadRow[]> {
+  return sql.query<UploadRow>(
+    `select id, kind, file_name, mime_type, file_size from attachments
+     where id = any($1::uuid[]) and organization_id = $2 and source = $3 and message_id is null and status = 'ready'`,
+    [ids, orgId, source],
+  );
+}
+
+/** An organization's ready file whose source starts with `sourcePrefix`. */
+export async function readyFileFrom(sql: Sql, id: string, orgId: string, sourcePrefix: string): Promise<StoredFile | undefined> {
+  const [row] = await sql.query<StoredFile>(
+    "select storage_path, mime_type, file_name from attachments where id = $1 and organization_id = $2 and source like $3 and status = 'ready'",
+    [id, orgId, `${sourcePrefix}%`],
+  );
+  return row;
+}

@@ -123,3 +123,22 @@ export async function linkConversationsToClient(em: EntityManager, prospectId: s
 export async function handToHuman(sql: Sql, id: string): Promise<void> {
   await sql.query('update conversations set bot_enabled = false, needs_human = true, updated_at = now() where id = $1', [id]);
 }
+
+export type ContactConversation = { id: string; assigned_to_id: string | null; prospect_id: string };
+
+/** A channel contact's (by platform id) current conversation: an active one first, then the latest. */
+export async function latestContactConversation(sql: Sql, channelId: string, externalId: string): Promise<ContactConversation | undefined> {
+  const [row] = await sql.query<ContactConversation>(
+    `select c.id, c.assigned_to_id, p.id as prospect_id from conversations c join prospects p on p.id = c.prospect_id
+     where p.channel_id = $1 and p.external_id = $2 order by (c.status = 'active') desc, c.last_activity desc limit 1`,
+    [channelId, externalId],
+  );
+  return row;
+}
+
+/** The platform id of a conversation's contact. */
+export async function contactExternalId(sql: Sql, conversationId: string): Promise<string | undefined> {
+  const [row] = await sql.query<{ external_id: string }>(
+    'select p.external_id from conversations c join prospects p on p.id = c.prospect_id where c.id = $1', [conversationId]);
+  return row?.external_id;
+}

@@ -290,3 +290,57 @@ export async function setOwnReaction(sql: Sql, id: string, key: string, emoji: s
 export async function setEditedContent(sql: Sql, id: string, content: string): Promise<void> {
   await sql.query(`update messages set content = $2, updated_at = now(), metadata = ${META} || jsonb_build_object('edited', true, 'editedAt', now()) where id = $1`, [id, content]);
 }
+
+/**
+ * A web_chat visitor's conversations' messages as they may see them: theirs, and what was sent
+ * to them (not what is still pending or failed), never a private note. $1 channel, $2 visitor id.
+ */
+const VISITOR_VISIBLE = `messages m join conversations c on c.id = m.conversation_id join prospects p on p.id = c.prospect_id
+  where p.channel_id = $1 and p.external_id = $2 and not m.private and not (m.direction = 'out' and m.status in ('pending', 'failed'))`;
+
+/** A visitor's messages newest first, before a message (by its seq) when given; `limit` rows at most. */
+export function visitorMessagesBefore(sql: Sql, channelId: string, visitorId: string, limit: number, beforeSeq?: number): Promise<MessageRow[]> {
+  return sql.query<MessageRow>(
+    `select ${MESSAGE_COLUMNS} from ${VISITOR_VISIBLE}
+       ${beforeSeq !== undefined ? 'and (m.timestamp, m.seq) < (select timestamp, seq from messages where seq = $4)' : ''}
+     order by m.timestamp desc, m.seq desc limit $3`,
+    beforeSeq !== undefined ? [channelId, visitorId, limit, beforeSeq] : [channelId, visitorId, limit],
+  );
+}
+
+/** Of these messages, the ones a visitor may see, with the visitor (web_chat conversations only). */
+export function visitorsOfMessages(sql: Sql, ids: string[]): Promise<{ id: string; visitor_id: string }[]> {
+  return sql.query<{ id: string; visitor_id: string }>(
+    `select m.id, p.external_id as visitor_id from messages m join conversations c on c.id = m.conversation_id join prospects p on p.id = c.prospect_id
+     where m.id = any($1::uuid[]) and m.platform = 'web' and not m.private and not (m.direction = 'out' and m.status in ('pending', 'failed'))`,
+    [ids],
+  );
+}
+
+/** A message by its platform id on a channel. */
+export async function messageByExternalId(sql: Sql, channelId: string, externalId: string): Promise<MessageRow | undefined> {
+  const [row] = await sql.query<MessageRow>(`select ${MESSAGE_COLUMNS} from messages m where m.channel_id = $1 and m.external_id = $2`, [channelId, externalId]);
+  return row;
+}
+
+/** Outgoing messages a visitor's widget has, from one of `from` to delivered (never a note); returns those that changed. */
+export async function markDelivered(sql: Sql, ids: string[], from: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await sql.query<{ id: string }>(
+    `update messages set status = 'delivered', updated_at = now()
+     where id = any($1::uuid[]) and direction = 'out' and not private and status = any($2::text[]) returning id`,
+    [ids, from],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Everything sent to a visitor is read (never a note); returns those that changed. */
+export async function markVisitorRepliesRead(sql: Sql, channelId: string, visitorId: string): Promise<string[]> {
+  const rows = await sql.query<{ id: string }>(
+    `update messages m set status = 'read', updated_at = now() from conversations c, prospects p
+     where c.id = m.conversation_id and p.id = c.prospect_id and p.channel_id = $1 and p.external_id = $2
+       and m.direction = 'out' and not m.private and m.status in ('sent', 'delivered') returning m.id`,
+    [channelId, visitorId],
+  );
+  return rows.map((r) => r.id);
+}

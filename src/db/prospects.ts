@@ -48,3 +48,14 @@ export async function prospectPage(sql: Sql, orgId: string, q: { search?: string
   const rows = await sql.query<{ id: string }>(`select id from prospects where ${where.join(' and ')} order by created_at desc, id desc limit $${params.length}`, params);
   return rows.map((r) => r.id);
 }
+
+/** A channel contact not linked to a client yet, and the organization's first client with this email. */
+export async function clientForContactEmail(sql: Sql, channelId: string, externalId: string, email: string): Promise<{ prospect_id: string; client_id: string } | undefined> {
+  const [row] = await sql.query<{ prospect_id: string; client_id: string }>(
+    `select p.id as prospect_id, cl.id as client_id from prospects p
+     join clients cl on cl.organization_id = p.organization_id and lower(cl.email) = lower($3)
+     where p.channel_id = $1 and p.external_id = $2 and p.client_id is null order by cl.created_at limit 1`,
+    [channelId, externalId, email],
+  );
+  return row;
+}

@@ -4,14 +4,22 @@ import type { RawInbound } from '../../connectors/types.js';
 import { UPLOAD_SOURCE, visitorMessageId } from '../../connectors/web-chat/index.js';
 import type { VisitorPayload, WebChatCredentials } from '../../connectors/web-chat/credentials.js';
 import type { Deps } from '../context.js';
-import { withSql, type Sql } from '../db/sql.js';
+import { withSql } from '../db/sql.js';
 import { AppError, badRequest, forbidden, notFound, unauthorized } from '../errors.js';
 import { channelIdOfWebsiteToken } from '../security/website-token.js';
 import { isOwnOrigin } from '../security/origins.js';
 import { publishWidgetEvent } from '../queue/widget-events.js';
 import { redisKeys } from '../queue/redis-keys.js';
 import { messageView, type ChatMessage } from './read-models.js';
-import { MESSAGE_COLUMNS } from '../db/messages.js';
+import { markDelivered as markMessagesDelivered, markVisitorRepliesRead, messageByExternalId, visitorMessagesBefore } from '../db/messages.js';
+import { latestContactConversation } from '../db/conversations.js';
+import { readyFileFrom, unsentUploadsOf } from '../db/attachments.js';
+import { promptKeywords } from '../db/bot-prompts.js';
+import { activeMembers } from '../db/users.js';
+import { clientForContactEmail } from '../db/prospects.js';
+import {
+  identifyVisitor, insertAnonymousVisitor, refreshAnonymousVisitor, upsertIdentifiedVisitor, visitorById, type VisitorFields, type WidgetVisitorRow,
+} from '../db/widget-visitors.js';
 import { linkProspect } from './crm.js';
 import type * as wire from '../../contract/wire.js';
 import type { VisitorMessagePage, WidgetConfig, WidgetSession } from '../../contract/widget.js';
@@ -100,7 +108,7 @@ export function identityVerified(secret: string, identifier: string, hash: strin
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-const visitorOf = (row: any, channel: WidgetChannel): Visitor => ({
+const visitorOf = (row: WidgetVisitorRow, channel: WidgetChannel): Visitor => ({
   id: row.id,
   channel,
   name: row.name ?? undefined,
@@ -129,40 +137,20 @@ export async function startSession(deps: Deps, channel: WidgetChannel, input: z.
   const returning = readToken(deps, input.visitorToken);
   const returningId = returning?.channelId === channel.id ? returning.visitorId : undefined;
 
+  const fields: VisitorFields = { name: input.name ?? null, email: input.email ?? null, emailVerified: Boolean(verified && input.email), page: input.page ?? null };
   const row = await withSql(deps.orm, async (sql) => {
-    const fields = [input.name ?? null, input.email ?? null, Boolean(verified && input.email), input.page ? JSON.stringify(input.page) : null];
-    const update = `name = coalesce($3, v.name), email = coalesce($4, v.email), email_verified = case when $4::text is null then v.email_verified else $5 end,
-      page = coalesce($6::jsonb, v.page), updated_at = now()`;
     if (verified) {
       // The anonymous visitor this browser was becomes the identified one, unless that one exists already.
-      const [upgraded] = returningId
-        ? await sql.query(
-            `update widget_visitors v set identifier = $7, ${update} where v.id = $1 and v.channel_id = $2 and v.identifier is null
-               and not exists (select 1 from widget_visitors o where o.channel_id = $2 and o.identifier = $7) returning v.*`,
-            [returningId, channel.id, ...fields, verified])
-        : [];
-      if (upgraded) return upgraded;
-      const [found] = await sql.query(
-        `insert into widget_visitors as v (id, created_at, updated_at, organization_id, channel_id, identifier, name, email, email_verified, page)
-         values (gen_random_uuid(), now(), now(), $1, $2, $7, $3, $4, $5, $6::jsonb)
-         on conflict (channel_id, identifier) do update set ${update} returning v.*`,
-        [channel.orgId, channel.id, ...fields, verified]);
-      return found;
+      const upgraded = returningId ? await identifyVisitor(sql, returningId, channel.id, verified, fields) : undefined;
+      return upgraded ?? upsertIdentifiedVisitor(sql, channel.orgId, channel.id, verified, fields);
     }
-    if (returningId) {
-      // An identified visitor continues only with their identity proven again (someone else may
-      // use this browser once they signed out of the site): otherwise a new anonymous visitor.
-      const [found] = await sql.query(`update widget_visitors v set ${update} where v.id = $1 and v.channel_id = $2 and v.identifier is null returning v.*`, [returningId, channel.id, ...fields]);
-      if (found) return found;
-    }
-    const [created] = await sql.query(
-      `insert into widget_visitors (id, created_at, updated_at, organization_id, channel_id, name, email, email_verified, page)
-       values (gen_random_uuid(), now(), now(), $1, $2, $3, $4, $5, $6::jsonb) returning *`,
-      [channel.orgId, channel.id, ...fields]);
-    return created;
+    // An identified visitor continues only with their identity proven again (someone else may
+    // use this browser once they signed out of the site): otherwise a new anonymous visitor.
+    const returned = returningId ? await refreshAnonymousVisitor(sql, returningId, channel.id, fields) : undefined;
+    return returned ?? insertAnonymousVisitor(sql, channel.orgId, channel.id, fields);
   });
   const visitor = visitorOf(row, channel);
-  const conversationId = await withSql(deps.orm, (sql) => latestConversation(sql, visitor));
+  const conversationId = (await withSql(deps.orm, (sql) => latestContactConversation(sql, channel.id, visitor.id)))?.id;
   return {
     visitorToken: tokenFor(deps, visitor.id, channel.id),
     visitor: { id: visitor.id, name: visitor.name, email: visitor.email },
@@ -177,23 +165,11 @@ export async function authenticateVisitor(deps: Deps, token: unknown): Promise<V
   const ch = await deps.channels.get(claims.channelId);
   if (!ch || ch.kind !== 'web_chat' || ch.status === 'disabled') throw unauthorized('This chat is no longer available');
   const channel: WidgetChannel = { id: ch.id, orgId: ch.orgId, name: ch.name, credentials: ch.credentials };
-  const [row] = await withSql(deps.orm, (sql) => sql.query('select * from widget_visitors where id = $1 and channel_id = $2', [claims.visitorId, ch.id]));
+  const row = await withSql(deps.orm, (sql) => visitorById(sql, claims.visitorId, ch.id));
   if (!row) throw unauthorized('Unknown visitor');
   if (channel.credentials.requireIdentity && !row.identifier) throw unauthorized('This chat is for signed-in customers');
   return visitorOf(row, channel);
 }
-
-async function latestConversation(sql: Sql, v: Visitor): Promise<string | undefined> {
-  const [c] = await sql.query(
-    `select c.id from conversations c join prospects p on p.id = c.prospect_id
-     where p.channel_id = $1 and p.external_id = $2 order by (c.status = 'active') desc, c.last_activity desc limit 1`,
-    [v.channel.id, v.id]);
-  return c?.id;
-}
-
-/** The visitor's conversations' messages: theirs, and what was sent to them (not what is still pending or failed). */
-const VISIBLE = `messages m join conversations c on c.id = m.conversation_id join prospects p on p.id = c.prospect_id
-  where p.channel_id = $1 and p.external_id = $2 and not (m.direction = 'out' and m.status in ('pending', 'failed'))`;
 
 /** A message as its visitor sees it: no agent ids, none of the hub's own metadata. */
 export function visitorView(m: ChatMessage, visitorId: string): wire.ChatMessage {
@@ -213,14 +189,9 @@ export function visitorView(m: ChatMessage, visitorId: string): wire.ChatMessage
  */
 export async function visitorThread(deps: Deps, v: Visitor, q: z.infer<typeof VisitorPageInput>): Promise<VisitorMessagePage> {
   const { rows, delivered } = await withSql(deps.orm, async (sql) => {
-    const params: unknown[] = [v.channel.id, v.id, q.limit + 1];
-    const before = q.before !== undefined ? 'and (m.timestamp, m.seq) < (select timestamp, seq from messages where seq = $4)' : '';
-    if (q.before !== undefined) params.push(q.before);
-    const rows = await sql.query(`select ${MESSAGE_COLUMNS} from ${VISIBLE} ${before} order by m.timestamp desc, m.seq desc limit $3`, params);
+    const rows = await visitorMessagesBefore(sql, v.channel.id, v.id, q.limit + 1, q.before);
     const sent = rows.filter((r) => r.direction === 'out' && r.status === 'sent').map((r) => r.id);
-    const delivered = sent.length
-      ? (await sql.query("update messages set status = 'delivered', updated_at = now() where id = any($1::uuid[]) and status = 'sent' returning id", [sent])).map((r) => r.id as string)
-      : [];
+    const delivered = await markMessagesDelivered(sql, sent, ['sent']);
     for (const r of rows) if (delivered.includes(r.id)) r.status = 'delivered';
     return { rows, delivered };
   });
@@ -231,21 +202,15 @@ export async function visitorThread(deps: Deps, v: Visitor, q: z.infer<typeof Vi
 
 /** The visitor saw everything sent to them: those messages are `read`, and their agents see it. */
 export async function markVisitorRead(deps: Deps, v: Visitor): Promise<{ read: number }> {
-  const ids = await withSql(deps.orm, async (sql) =>
-    (await sql.query(
-      `update messages m set status = 'read', updated_at = now() from conversations c, prospects p
-       where c.id = m.conversation_id and p.id = c.prospect_id and p.channel_id = $1 and p.external_id = $2
-         and m.direction = 'out' and m.status in ('sent', 'delivered') returning m.id`,
-      [v.channel.id, v.id])).map((r) => r.id as string));
+  const ids = await withSql(deps.orm, (sql) => markVisitorRepliesRead(sql, v.channel.id, v.id));
   await deps.live.messagesUpdated(ids);
   return { read: ids.length };
 }
 
 /** An outgoing message the visitor's widget confirmed it has. */
 export async function markDelivered(deps: Deps, messageId: string): Promise<void> {
-  const rows = await withSql(deps.orm, (sql) =>
-    sql.query("update messages set status = 'delivered', updated_at = now() where id = $1 and direction = 'out' and status in ('pending', 'sent') returning id", [messageId]));
-  if (rows.length) await deps.live.messagesUpdated([messageId]);
+  const changed = await withSql(deps.orm, (sql) => markMessagesDelivered(sql, [messageId], ['pending', 'sent']));
+  if (changed.length) await deps.live.messagesUpdated(changed);
 }
 
 /**
@@ -255,18 +220,15 @@ export async function markDelivered(deps: Deps, messageId: string): Promise<void
  */
 export async function submitVisitorMessage(deps: Deps, enqueue: EnqueueInbound, v: Visitor, input: z.infer<typeof VisitorSendInput>): Promise<wire.ChatMessage> {
   const externalId = visitorMessageId(v.id, input.clientMessageId);
-  const stored = await withSql(deps.orm, (sql) => storedMessage(sql, v, externalId));
+  const stored = await withSql(deps.orm, (sql) => messageByExternalId(sql, v.channel.id, externalId));
   if (stored) return visitorView(messageView(stored, deps.signer), v.id);
   if (!input.content && !input.attachmentIds?.length) throw badRequest('A message needs some text or a file', 'validation_error');
   const ids = [...new Set(input.attachmentIds ?? [])];
   const uploads = ids.length
-    ? await withSql(deps.orm, (sql) => sql.query(
-        `select id, kind, file_name, mime_type, file_size from attachments
-         where id = any($1::uuid[]) and organization_id = $2 and source = $3 and message_id is null and status = 'ready'`,
-        [ids, v.channel.orgId, uploadSourceOf(v)]))
+    ? await withSql(deps.orm, (sql) => unsentUploadsOf(sql, ids, v.channel.orgId, uploadSourceOf(v)))
     : [];
   if (uploads.length !== ids.length) throw badRequest('Unknown upload', 'unknown_upload');
-  const byId = new Map(uploads.map((u) => [u.id as string, u]));
+  const byId = new Map(uploads.map((u) => [u.id, u]));
   const payload: VisitorPayload = {
     visitorId: v.id,
     clientMessageId: input.clientMessageId,
@@ -290,15 +252,10 @@ export async function submitVisitorMessage(deps: Deps, enqueue: EnqueueInbound, 
   return view;
 }
 
-async function storedMessage(sql: Sql, v: Visitor, externalId: string) {
-  const [row] = await sql.query(`select ${MESSAGE_COLUMNS} from messages m where m.channel_id = $1 and m.external_id = $2`, [v.channel.id, externalId]);
-  return row;
-}
-
 async function waitForStored(deps: Deps, v: Visitor, externalId: string) {
   const end = Date.now() + STORE_WAIT_MS;
   for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-    const row = await withSql(deps.orm, (sql) => storedMessage(sql, v, externalId));
+    const row = await withSql(deps.orm, (sql) => messageByExternalId(sql, v.channel.id, externalId));
     if (row) return row;
     if (Date.now() > end) throw new AppError(503, 'not_stored_yet', 'The message is queued but not stored yet; send it again with the same clientMessageId');
     await new Promise((r) => setTimeout(r, pause));
@@ -308,11 +265,8 @@ async function waitForStored(deps: Deps, v: Visitor, externalId: string) {
 /** A verified visitor whose email is a client's: their prospect becomes that client's. */
 async function linkVerifiedEmail(deps: Deps, v: Visitor): Promise<void> {
   if (!v.emailVerified || !v.email) return;
-  const [match] = await withSql(deps.orm, (sql) => sql.query(
-    `select p.id as prospect_id, cl.id as client_id from prospects p
-     join clients cl on cl.organization_id = p.organization_id and lower(cl.email) = lower($3)
-     where p.channel_id = $1 and p.external_id = $2 and p.client_id is null order by cl.created_at limit 1`,
-    [v.channel.id, v.id, v.email]));
+  const email = v.email;
+  const match = await withSql(deps.orm, (sql) => clientForContactEmail(sql, v.channel.id, v.id, email));
   if (match) await linkProspect(deps, { userId: 'system', orgId: v.channel.orgId, role: 'admin' }, match.prospect_id, match.client_id);
 }
 
@@ -321,30 +275,24 @@ export const uploadSourceOf = (v: Visitor) => `${UPLOAD_SOURCE}${v.id}`;
 
 /** A visitor's upload of a channel, for the media job that copies it to its message (the connector's `media.fetch`). */
 export async function readVisitorUpload(deps: Deps, orgId: string, uploadId: string): Promise<{ data: Buffer; mimeType?: string; fileName?: string }> {
-  const [row] = z.uuid().safeParse(uploadId).success
-    ? await withSql(deps.orm, (sql) => sql.query(
-        "select storage_path, mime_type, file_name from attachments where id = $1 and organization_id = $2 and source like $3 and status = 'ready'",
-        [uploadId, orgId, `${UPLOAD_SOURCE}%`]))
-    : [];
-  if (!row) throw notFound('Upload');
+  const row = z.uuid().safeParse(uploadId).success ? await withSql(deps.orm, (sql) => readyFileFrom(sql, uploadId, orgId, UPLOAD_SOURCE)) : undefined;
+  if (!row?.storage_path) throw notFound('Upload');
   return { data: await deps.media.read(row.storage_path), mimeType: row.mime_type ?? undefined, fileName: row.file_name ?? undefined };
 }
 
 /** What the widget shows before anyone writes: the channel's look, its quick prompts, whether anyone is there. */
 export async function widgetConfig(deps: Deps, channel: WidgetChannel): Promise<WidgetConfig> {
   const { prompts, agents } = await withSql(deps.orm, async (sql) => ({
-    prompts: await sql.query(
-      `select keyword from bot_prompts where organization_id = $1 and kind = 'keyword' and enabled and keyword is not null
-         and (channel_id = $2 or channel_id is null) order by created_at limit 6`, [channel.orgId, channel.id]),
-    agents: await sql.query('select id from users where organization_id = $1 and not disabled', [channel.orgId]),
+    prompts: await promptKeywords(sql, channel.orgId, channel.id, 6),
+    agents: await activeMembers(sql, channel.orgId),
   }));
-  const online = await deps.presence.online(channel.orgId, agents.map((a) => a.id as string));
+  const online = await deps.presence.online(channel.orgId, agents.map((a) => a.id));
   const c = channel.credentials;
   return {
     title: c.title ?? channel.name,
     color: c.color,
     welcomeMessage: c.welcomeMessage,
-    prompts: prompts.map((p) => p.keyword as string),
+    prompts,
     preChatForm: c.preChatForm,
     requireIdentity: c.requireIdentity,
     agentsOnline: online.size > 0,

@@ -80,8 +80,8 @@ export class LiveUpdates {
       if (route?.assigned_to_id) to.push(rooms.user(route.assigned_to_id));
       this.deps.publisher.to(to, 'message_updated', m);
     }
-    // Website visitors see their own conversation's changes too (src/realtime/widget-socket.ts).
-    const web = messages.filter((m) => m.platform === 'web').map((m) => m.id);
+    // Website visitors see their own conversation's changes too (src/realtime/widget-socket.ts), never a note's.
+    const web = messages.filter((m) => m.platform === 'web' && !m.private).map((m) => m.id);
     if (web.length) await publishWidgetEvent(this.deps.redis, redisKeys(this.deps.config.queuePrefix), { kind: 'messages', event: 'message_updated', messageIds: web });
   }
 

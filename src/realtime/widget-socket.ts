@@ -2,6 +2,8 @@ import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
 import type { Deps } from '../context.js';
 import { withSql } from '../db/sql.js';
+import { contactExternalId, latestContactConversation } from '../db/conversations.js';
+import { visitorsOfMessages } from '../db/messages.js';
 import { forbidden, toErrorBody } from '../errors.js';
 import {
   VisitorPageInput, VisitorSendInput, authenticateVisitor, markDelivered, markVisitorRead, submitVisitorMessage, visitorThread, visitorView,
@@ -62,10 +64,7 @@ export function startWidgetSockets(io: HubServer, deps: Deps, enqueue: EnqueueIn
       if (isTyping && last && Date.now() - last < TYPING_INTERVAL_MS) return { throttled: true };
       if (isTyping) typedAt.set(socket, Date.now());
       else typedAt.delete(socket);
-      const [c] = await withSql(deps.orm, (sql) => sql.query(
-        `select c.id, c.assigned_to_id, p.id as prospect_id from conversations c join prospects p on p.id = c.prospect_id
-         where p.channel_id = $1 and p.external_id = $2 order by (c.status = 'active') desc, c.last_activity desc limit 1`,
-        [v.channel.id, v.id]));
+      const c = await withSql(deps.orm, (sql) => latestContactConversation(sql, v.channel.id, v.id));
       if (c) {
         const to = [rooms.conversation(c.id), ...(c.assigned_to_id ? [rooms.user(c.assigned_to_id)] : [])];
         deps.publisher.to(to, 'typing', { conversationId: c.id, userId: c.prospect_id, name: v.name ?? 'Visitor', isTyping });
@@ -105,7 +104,7 @@ export function startWidgetSockets(io: HubServer, deps: Deps, enqueue: EnqueueIn
     if (e.kind === 'deliver') {
       if (!holds(e.visitorId)) return;
       const [m] = await withSql(deps.orm, (sql) => loadMessages(sql, [e.messageId], deps.signer));
-      if (!m) return;
+      if (!m || m.private) return; // notes are never queued to send; a visitor never gets one all the same
       local(e.visitorId).timeout(DELIVERY_ACK_MS).emit('new_message', visitorView(m, e.visitorId), ((_err: unknown, acks: unknown[] = []) => {
         if (acks.some(Boolean)) markDelivered(deps, e.messageId).catch((err) => deps.log.warn({ err }, 'marking a widget message delivered failed'));
       }) as never);
@@ -113,12 +112,8 @@ export function startWidgetSockets(io: HubServer, deps: Deps, enqueue: EnqueueIn
     }
     if (e.kind === 'messages') {
       const { messages, owners } = await withSql(deps.orm, async (sql) => {
-        const owners = await sql.query(
-          `select m.id, p.external_id as visitor_id from messages m join conversations c on c.id = m.conversation_id join prospects p on p.id = c.prospect_id
-           where m.id = any($1::uuid[]) and m.platform = 'web' and not (m.direction = 'out' and m.status in ('pending', 'failed'))`,
-          [e.messageIds]);
-        const mine = owners.filter((o) => holds(o.visitor_id));
-        return { owners: new Map(mine.map((o) => [o.id as string, o.visitor_id as string])), messages: await loadMessages(sql, mine.map((o) => o.id), deps.signer) };
+        const mine = (await visitorsOfMessages(sql, e.messageIds)).filter((o) => holds(o.visitor_id));
+        return { owners: new Map(mine.map((o) => [o.id, o.visitor_id])), messages: await loadMessages(sql, mine.map((o) => o.id), deps.signer) };
       });
       for (const m of messages) {
         const visitorId = owners.get(m.id)!;
@@ -127,9 +122,8 @@ export function startWidgetSockets(io: HubServer, deps: Deps, enqueue: EnqueueIn
       }
       return;
     }
-    const [c] = await withSql(deps.orm, (sql) => sql.query(
-      'select p.external_id from conversations c join prospects p on p.id = c.prospect_id where c.id = $1', [e.conversationId]));
-    if (c && holds(c.external_id)) local(c.external_id).emit('typing', { isTyping: e.isTyping, name: e.name });
+    const visitorId = await withSql(deps.orm, (sql) => contactExternalId(sql, e.conversationId));
+    if (visitorId && holds(visitorId)) local(visitorId).emit('typing', { isTyping: e.isTyping, name: e.name });
   }
 
   const sub = deps.redis.duplicate();

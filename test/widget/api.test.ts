@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { AgentSocket } from '../support/agent.js';
+import { publishWidgetEvent } from '../../src/queue/widget-events.js';
+import { redisKeys } from '../../src/queue/redis-keys.js';
 
 const SITE = 'http://127.0.0.1:45871';
 const OTHER = 'http://127.0.0.1:45872';
@@ -166,6 +168,46 @@ describe('website live chat: visitor API', () => {
     expect(viaSocket).toMatchObject({ ok: true, data: { content: 'Great, thanks', clientMessageId: 'sock-1' } });
     const history = await emit(ws, 'load_messages', {});
     expect(history.data.items.map((m: any) => m.content)).toEqual(['Do you ship to Porto?', 'Yes, in two days.', 'Great, thanks']);
+  });
+
+  it("never shows a visitor an agent's private note, on any path, while an ordinary reply arrives", async () => {
+    const s = await session({ name: 'Gil' });
+    const v = s.body.visitorToken;
+    const mine = await send(v, { content: 'Any discount for students?', clientMessageId: randomUUID() });
+    const conversationId = mine.body.conversationId;
+    const ws = await visitorSocket(v);
+    const pushed: any[] = [];
+    ws.on('new_message', (m: any, ack: (ok: boolean) => void) => (pushed.push(m), ack(true)));
+    ws.on('message_updated', (m: any) => pushed.push(m));
+
+    const byRest = await hub.request('POST', `/api/conversations/${conversationId}/messages`, {
+      token, body: { content: 'NOTE-REST: check their student card', clientMessageId: 'gil-note-1', private: true },
+    });
+    expect(byRest.status).toBe(201);
+    expect(byRest.body).toMatchObject({ private: true, status: 'sent' });
+    const bySocket = await agent.call('send_message', { conversationId, content: 'NOTE-SOCKET: 10% at most', clientMessageId: 'gil-note-2', private: true });
+    expect(bySocket).toMatchObject({ ok: true, data: { private: true } });
+    const notes = [byRest.body.id, bySocket.data.id];
+    // A change to a note (live.ts), and even a delivery or push naming one, stays with the agents.
+    await hub.deps.live.messagesUpdated(notes);
+    const keys = redisKeys(hub.deps.config.queuePrefix);
+    await publishWidgetEvent(hub.deps.redis, keys, { kind: 'messages', event: 'new_message', messageIds: notes });
+    for (const messageId of notes) await publishWidgetEvent(hub.deps.redis, keys, { kind: 'deliver', visitorId: s.body.visitor.id, messageId });
+
+    const reply = await hub.request('POST', `/api/conversations/${conversationId}/messages`, { token, body: { content: 'Yes: 10% with a student card.' } });
+    expect(reply.status).toBe(201);
+    await waitFor(async () => pushed.find((m) => m.id === reply.body.id), 'the reply at the widget');
+    const page = await thread(v);
+    expect(page.body.items.map((m: any) => m.content)).toEqual(['Any discount for students?', 'Yes: 10% with a student card.']);
+    const history = await emit(ws, 'load_messages', {});
+    expect(history.data.items.map((m: any) => m.id)).toEqual([mine.body.id, reply.body.id]);
+    expect(await emit(ws, 'mark_as_read', {})).toEqual({ ok: true, data: { read: 1 } });
+    await waitFor(async () => pushed.find((m) => m.id === reply.body.id && m.status === 'read'), 'the read receipt at the widget');
+    expect(JSON.stringify([pushed, page.body, history])).not.toMatch(/NOTE-/);
+    expect(pushed.filter((m) => notes.includes(m.id))).toEqual([]);
+    // The notes stay as written: nothing the widget did marked them delivered or read.
+    const agentView = await hub.request('GET', `/api/conversations/${conversationId}/messages`, { token });
+    expect(agentView.body.items.filter((m: any) => m.private).map((m: any) => m.status)).toEqual(['sent', 'sent']);
   });
 
   it('never shows a visitor anything of another visitor, by any id', async () => {

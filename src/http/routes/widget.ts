@@ -13,6 +13,8 @@ import {
   uploadSourceOf, visitorThread, widgetChannel, widgetConfig, type EnqueueInbound, type Visitor,
 } from '../../domain/widget.js';
 import { kindOfMime } from '../../domain/outbound.js';
+import { sqlOf } from '../../db/sql.js';
+import { insertAttachments } from '../../db/attachments.js';
 import { enqueueInbound } from '../../pipeline/ingest.queue.js';
 import { WidgetThrottle } from '../../security/widget-throttle.js';
 import { UploadLimiter } from '../../media/upload-limiter.js';
@@ -172,11 +174,9 @@ export function widgetRoutes(deps: Deps, enqueue: EnqueueInbound = (id, delivery
       const mimeType = decideType(file.claimedType, file.head);
       const kind = kindOfMime(mimeType);
       try {
-        await deps.orm.em.getConnection().execute(
-          `insert into attachments (id, created_at, updated_at, organization_id, message_id, kind, file_name, file_size, mime_type, source, storage_path, status)
-           values (?, now(), now(), ?, null, ?, ?, ?, ?, ?, ?, 'ready')`,
-          [id, orgId, kind, file.name, file.size, mimeType, uploadSourceOf(v), file.storagePath],
-        );
+        await insertAttachments(sqlOf(deps.orm), [{
+          id, orgId, messageId: null, kind, fileName: file.name, fileSize: file.size, mimeType, source: uploadSourceOf(v), storagePath: file.storagePath, status: 'ready',
+        }]);
       } catch (err) {
         await deps.media.remove(file.storagePath);
         throw err;
