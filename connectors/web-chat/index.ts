@@ -25,7 +25,7 @@ function parse(raw: RawInbound): NormalizedEvent[] {
       contact: {
         externalId: p.visitorId,
         // A verified email is who they are; otherwise the site's identifier, or the visitor id.
-        identifier: p.email ?? p.identifier ?? `visitor-${p.visitorId.slice(0, 8)}`,
+        identifier: p.email || p.identifier || `visitor-${p.visitorId.slice(0, 8)}`,
         identifierType: p.email ? 'email' : 'social',
         name: p.name,
       },
