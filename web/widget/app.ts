@@ -279,13 +279,31 @@ function connect() {
   });
 }
 
+
+/**
+ * The visitor token's home: the frame's own storage, or memory where the browser denies an
+ * embedded frame its storage (blocked third-party data), so the chat still works for the visit.
+ */
+const visitorStore = (() => {
+  const memory = new Map<string, string>();
+  return {
+    get(key: string): string | null {
+      try { return localStorage.getItem(key); } catch { return memory.get(key) ?? null; }
+    },
+    set(key: string, value: string) {
+      memory.set(key, value);
+      try { localStorage.setItem(key, value); } catch { /* kept in memory only */ }
+    },
+  };
+})();
+
 async function startSession(ctx: Context, extra: { name?: string; email?: string } = {}) {
-  const stored = localStorage.getItem(storageKey) ?? undefined;
+  const stored = visitorStore.get(storageKey) ?? undefined;
   const { identifier, identifierHash, name, email } = ctx.settings;
   session = await api<WidgetSession>('POST', '/widget/v1/sessions', {
     websiteToken, visitorToken: stored, identifier, identifierHash, name: extra.name ?? name, email: extra.email ?? email, page: ctx.page,
   });
-  localStorage.setItem(storageKey, session.visitorToken);
+  visitorStore.set(storageKey, session.visitorToken);
 }
 
 let context: Context | undefined;
@@ -306,7 +324,7 @@ async function start(ctx: Context) {
   $('status').dataset.testid = config.agentsOnline ? 'widget-online' : 'widget-offline';
   render();
   // Nobody is created for a page view: only a visitor who opens the chat, or one who has talked before.
-  if (open || localStorage.getItem(storageKey)) await ensureSession();
+  if (open || visitorStore.get(storageKey)) await ensureSession();
 }
 
 function ensureSession(): Promise<void> {
