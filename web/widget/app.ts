@@ -10,7 +10,7 @@ import type { VisitorMessagePage, VisitorUpload, WidgetConfig, WidgetSession, Wi
 import './widget.css';
 
 type Shown = ChatMessage & { sending?: boolean; failed?: boolean };
-type Context = { settings: { identifier?: string; identifierHash?: string; name?: string; email?: string }; page: Record<string, string | undefined>; dir: string; lang: string; open: boolean };
+type Context = { settings: { identifier?: string; identifierHash?: string; name?: string; email?: string }; page: Record<string, string | undefined>; dir: string; lang: string; open: boolean; visitorToken?: string };
 
 const POLL_MS = 2500;
 /** A socket not connected by then: REST polling until it is. */
@@ -292,7 +292,12 @@ const visitorStore = (() => {
     },
     set(key: string, value: string) {
       memory.set(key, value);
-      try { localStorage.setItem(key, value); } catch { /* kept in memory only */ }
+      // The embedding page keeps a copy in its own storage (the loader), which no browser denies it.
+      toParent({ type: 'visitor', visitorToken: value });
+      try { localStorage.setItem(key, value); } catch { /* kept in memory and by the page */ }
+    },
+    seed(key: string, value: string | undefined) {
+      if (value && !this.get(key)) memory.set(key, value);
     },
   };
 })();
@@ -363,6 +368,7 @@ window.addEventListener('message', (e) => {
   if (parentOrigin && e.origin !== parentOrigin) return;
   if (e.data.type === 'context' && !parentOrigin) {
     parentOrigin = e.origin;
+    visitorStore.seed(storageKey, typeof e.data.visitorToken === 'string' ? e.data.visitorToken : undefined);
     void start(e.data as Context);
   }
   if (e.data.type === 'open') {

@@ -60,8 +60,11 @@ function mount(hub: string, token: string, config: Config) {
   let open = false;
 
   const post = (message: Record<string, unknown>) => frame.contentWindow?.postMessage({ source: 'hub-chat', ...message }, hub);
+  const tokenKey = `hub-chat:${token}`;
+  const kept = () => { try { return localStorage.getItem(tokenKey) ?? undefined; } catch { return undefined; } };
   const context = () => ({
     type: 'context',
+    visitorToken: kept(),
     settings: { ...window.hubChatSettings },
     page: { url: location.href, referrer: document.referrer || undefined, browser: navigator.userAgent },
     dir: rtl ? 'rtl' : 'ltr',
@@ -83,6 +86,9 @@ function mount(hub: string, token: string, config: Config) {
     if (e.origin !== hub || e.source !== frame.contentWindow || e.data?.source !== 'hub-chat') return;
     if (e.data.type === 'ready') post(context());
     if (e.data.type === 'close') setOpen(false);
+    if (e.data.type === 'visitor' && typeof e.data.visitorToken === 'string') {
+      try { localStorage.setItem(tokenKey, e.data.visitorToken); } catch { /* the frame keeps it for this visit */ }
+    }
     if (e.data.type === 'unread') {
       const b = root.querySelector<HTMLElement>('.badge')!;
       const n = Number(e.data.count) || 0;
