@@ -277,6 +277,6 @@ describe('website live chat in the browser', () => {
     await p.screenshot({ path: `${ARTIFACTS}widget-phone.png` });
     // Keyboard: Escape closes and gives focus back to the launcher.
     await chat(p).getByTestId('widget-input').press('Escape');
-    await expect(launcher(p).getAttribute('aria-expanded')).resolves.toBe('false');
+    await expect.poll(() => launcher(p).getAttribute('aria-expanded'), { timeout: 5000 }).toBe('false');
   });
 });
