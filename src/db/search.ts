@@ -28,28 +28,47 @@ export function containsPattern(q: string): string | null {
 
 export type SearchRow = { id: string; conversation_id: string; headline: string; content: string };
 
-/** The newest `limit` messages of the organization matching `q`, with ts_headline snippets. */
+/** How many of the organization's newest messages the first, time-ordered look reads. */
+const RECENT_WINDOW = 2000;
+
+/**
+ * The newest `limit` messages of the organization matching `q`, with ts_headline snippets. Two
+ * looks, because neither plan is good for every word: a common word is found among the newest
+ * messages at once (read newest first, a few thousand rows at most), while a rare one is found
+ * through the GIN indexes (every hit, then the newest). Postgres cannot tell which from a
+ * prefix or substring, and its guess, a newest-first scan, reads the whole history for a word
+ * that has no hits.
+ */
 export async function searchMessages(sql: Sql, orgId: string, q: string, limit: number): Promise<SearchRow[]> {
   const tsq = prefixQuery(q);
   const like = containsPattern(q);
   if (!tsq && !like) return [];
-  const conditions = [
-    tsq ? `m.search_vector @@ to_tsquery('public.hub_search'::regconfig, $2)` : null,
-    like ? `public.hub_unaccent(m.content) like public.hub_unaccent($3)` : null,
-  ].filter(Boolean);
-  return sql.query<SearchRow>(
-    `with hits as (
-       select m.id, m.conversation_id, m.content, m.timestamp, m.seq from messages m
-       where m.organization_id = $1 and (${conditions.join(' or ')})
-       order by m.timestamp desc, m.seq desc
-       limit $4
-     )
+  const matches = (m: string) => [
+    tsq ? `${m}.search_vector @@ to_tsquery('public.hub_search'::regconfig, $2)` : null,
+    like ? `public.hub_unaccent(${m}.content) like public.hub_unaccent($3)` : null,
+  ].filter(Boolean).join(' or ');
+  const recent = `select r.id, r.conversation_id, r.content, r.timestamp, r.seq from (
+      select m.id, m.conversation_id, m.content, m.timestamp, m.seq, m.search_vector from messages m
+      where m.organization_id = $1 order by m.timestamp desc, m.seq desc limit ${RECENT_WINDOW}
+    ) r where ${matches('r')} order by r.timestamp desc, r.seq desc limit $4`;
+  // Each index on its own (an OR across both would make Postgres pick the scan again).
+  const indexed = (tsq ? [`select m.id, m.conversation_id, m.content, m.timestamp, m.seq from messages m
+      where m.organization_id = $1 and m.search_vector @@ to_tsquery('public.hub_search'::regconfig, $2)`] : [])
+    .concat(like ? [`select m.id, m.conversation_id, m.content, m.timestamp, m.seq from messages m
+      where m.organization_id = $1 and public.hub_unaccent(m.content) like public.hub_unaccent($3)`] : []);
+  const everywhere = `with found as materialized (${indexed.join(' union ')})
+    select * from found order by timestamp desc, seq desc limit $4`;
+  const params = [orgId, tsq ?? '', like ?? '', limit, START + STOP, HEADLINE_OPTIONS];
+  const withHeadlines = (hits: string) => sql.query<SearchRow>(
+    `with hits as (${hits})
      select h.id, h.conversation_id, h.content,
        ts_headline('public.hub_search'::regconfig, translate(h.content, $5, ''),
-                   coalesce(to_tsquery('public.hub_search'::regconfig, $2), ''::tsquery), $6) as headline
+                   coalesce(to_tsquery('public.hub_search'::regconfig, nullif($2, '')), ''::tsquery), $6) as headline
      from hits h order by h.timestamp desc, h.seq desc`,
-    [orgId, tsq ?? '', like ?? '', limit, START + STOP, HEADLINE_OPTIONS],
+    params,
   );
+  const first = await withHeadlines(recent);
+  return first.length >= limit ? first : withHeadlines(everywhere);
 }
 
 export type Snippet = { text: string; highlights: { start: number; length: number }[] };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { createWhatsAppChannel, postWebhook, textWebhook, waId, wamid } from '../support/whatsapp.js';
 import { until } from '../support/agent.js';
+import { sqlOf } from '../channels/support/db.js';
 
 let hub: TestHub;
 let ownerA: string;
@@ -94,5 +95,26 @@ describe('GET /api/search/messages', () => {
     const ops = await search(ownerA, "kovac & !:* ' | (");
     expect(ops.status).toBe(200);
     expect(ops.body.items.length).toBe(2);
+  });
+
+  it('finds a rare word deep in the history as well as a common word among the newest messages, newest first', async () => {
+    const { q } = sqlOf(() => hub);
+    const [{ organization_id: org, channel_id: channel, conversation_id: conversation }] = await q(`select organization_id, channel_id, conversation_id from messages where content like 'Our invoice%'`);
+    const row = (externalId: string, content: string, age: string) => q(
+      `insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status)
+       values (gen_random_uuid(), now(), now(), ?, ?, ?, ?, 'in', 'prospect', 'p', ?, 'text', 'whatsapp', now() - ?::interval, 'delivered')`,
+      [org, channel, conversation, externalId, content, age]);
+    await row('wamid.deep.1', 'Did the zephyrine scarf ship?', '30 days');
+    // More than the first look reads, all newer than the rare word, all with the common one.
+    await q(
+      `insert into messages (id, created_at, updated_at, organization_id, channel_id, conversation_id, external_id, direction, sender_type, sender_id, content, message_type, platform, timestamp, status)
+       select gen_random_uuid(), now(), now(), ?, ?, ?, 'wamid.routine.' || i, 'in', 'prospect', 'p', 'routine update ' || i, 'text', 'whatsapp', now() - interval '1 day' + i * interval '1 second', 'delivered'
+       from generate_series(1, 2500) i`, [org, channel, conversation]);
+    const rare = await search(ownerA, 'zephyr');
+    expect(rare.body.items.map((i: any) => i.message.content)).toEqual(['Did the zephyrine scarf ship?']);
+    const inner = await search(ownerA, 'ephyri');
+    expect(inner.body.items.map((i: any) => i.message.content)).toEqual(['Did the zephyrine scarf ship?']);
+    const common = await search(ownerA, 'routine');
+    expect(common.body.items.map((i: any) => i.message.content)).toEqual(Array.from({ length: 20 }, (_, k) => `routine update ${2500 - k}`));
   });
 });
