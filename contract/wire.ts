@@ -162,6 +162,10 @@ export const Quote = z.object({
 });
 export type Quote = z.infer<typeof Quote>;
 
+/** What a client's accepted quotes come to in one currency. */
+export const QuoteTotal = z.object({ currency: z.string(), value: z.number() });
+export type QuoteTotal = z.infer<typeof QuoteTotal>;
+
 /** A client as lists and updates return it (no notes, quotes or conversations). */
 export const ClientSummary = z.object({
   id: z.string(),
@@ -172,7 +176,10 @@ export const ClientSummary = z.object({
   company: z.string().optional(),
   status: z.enum(['active', 'inactive']),
   tags: z.array(z.string()),
-  totalValue: z.number(),
+  /** The accepted quotes' total when they share one currency (0 with none); null when their currencies differ: see `totals`. */
+  totalValue: z.number().nullable(),
+  /** The accepted quotes' total per currency, by currency code; amounts in different currencies are never added together. */
+  totals: z.array(QuoteTotal),
   createdAt: isoTime,
   updatedAt: isoTime,
 });
