@@ -136,6 +136,18 @@ export function messagingPayloads(message: OutboundMessage): Json[] {
   return payloads;
 }
 
+/**
+ * A sender reaction to a message (Messenger Send API `sender_action` `react`, payload `message_id` + `reaction`;
+ * `unreact` with the `message_id` alone removes it):
+ * https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions
+ */
+export async function reactMessenger(target: SentRef, emoji: string, creds: MessengerCredentials, ctx: ConnectorContext): Promise<void> {
+  const body = emoji
+    ? { recipient: { id: target.to.externalId }, sender_action: 'react', payload: { message_id: target.externalId, reaction: emoji } }
+    : { recipient: { id: target.to.externalId }, sender_action: 'unreact', payload: { message_id: target.externalId } };
+  await graphJson(ctx, graphUrl(creds, 'me', 'messages'), { method: 'POST', token: creds.accessToken, body });
+}
+
 export async function sendMessaging(
   message: OutboundMessage,
   creds: MessengerCredentials | InstagramCredentials,
