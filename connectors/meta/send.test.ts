@@ -199,6 +199,13 @@ describe('messenger.send and instagram.send', () => {
     expect(await failure(messenger.send!.react!({ externalId: 'gone', to: psid }, '👍', fb, ctx))).toMatchObject({ category: 'permanent' });
   });
 
+  it('Instagram reacts the same way, on its own API version', async () => {
+    graph.reset(() => ({ body: { recipient_id: psid.externalId } }));
+    await instagram.send!.react!({ externalId: 'aWdfZAG1faXRlbToxOk', to: psid }, '❤️', ig, ctx);
+    expect(graph.requests.map((r) => r.path)).toEqual(['/v22.0/me/messages']);
+    expect(json(graph.requests[0])).toEqual({ recipient: { id: psid.externalId }, sender_action: 'react', payload: { message_id: 'aWdfZAG1faXRlbToxOk', reaction: '❤️' } });
+  });
+
   it('sends text and each attachment separately (Messenger cannot mix them)', async () => {
     let n = 0;
     graph.reset(() => ({ body: { recipient_id: psid.externalId, message_id: `m_${++n}` } }));

@@ -137,11 +137,12 @@ export function messagingPayloads(message: OutboundMessage): Json[] {
 }
 
 /**
- * A sender reaction to a message (Messenger Send API `sender_action` `react`, payload `message_id` + `reaction`;
- * `unreact` with the `message_id` alone removes it):
+ * A sender reaction to a message, Messenger and Instagram alike: `sender_action` `react` with payload
+ * `message_id` + `reaction` (an emoji); `unreact` with the `message_id` alone removes it.
  * https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions
+ * https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/messaging-api
  */
-export async function reactMessenger(target: SentRef, emoji: string, creds: MessengerCredentials, ctx: ConnectorContext): Promise<void> {
+export async function reactMessaging(target: SentRef, emoji: string, creds: MessengerCredentials | InstagramCredentials, ctx: ConnectorContext): Promise<void> {
   const body = emoji
     ? { recipient: { id: target.to.externalId }, sender_action: 'react', payload: { message_id: target.externalId, reaction: emoji } }
     : { recipient: { id: target.to.externalId }, sender_action: 'unreact', payload: { message_id: target.externalId } };
