@@ -119,6 +119,8 @@ export const Conversation = z.object({
   prospect: z.object({ name: z.string().optional(), identifier: z.string(), avatar: z.string().optional() }),
   /** When free text stops being allowed (Meta's 24 h window); absent for channels without one. */
   windowClosesAt: isoTime.optional(),
+  /** What the channel's platform lets the hub do to a message: react to it, edit or delete one it sent. */
+  messageActions: z.object({ react: z.boolean(), edit: z.boolean(), delete: z.boolean() }),
   createdAt: isoTime,
   updatedAt: isoTime,
 });
