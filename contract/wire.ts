@@ -119,6 +119,8 @@ export const Conversation = z.object({
   prospect: z.object({ name: z.string().optional(), identifier: z.string(), avatar: z.string().optional() }),
   /** When free text stops being allowed (Meta's 24 h window); absent for channels without one. */
   windowClosesAt: isoTime.optional(),
+  /** What the channel's platform lets the hub do to a message: react to it, edit or delete one it sent. */
+  messageActions: z.object({ react: z.boolean(), edit: z.boolean(), delete: z.boolean() }),
   createdAt: isoTime,
   updatedAt: isoTime,
 });
@@ -162,6 +164,10 @@ export const Quote = z.object({
 });
 export type Quote = z.infer<typeof Quote>;
 
+/** What a client's accepted quotes come to in one currency. */
+export const QuoteTotal = z.object({ currency: z.string(), value: z.number() });
+export type QuoteTotal = z.infer<typeof QuoteTotal>;
+
 /** A client as lists and updates return it (no notes, quotes or conversations). */
 export const ClientSummary = z.object({
   id: z.string(),
@@ -172,7 +178,10 @@ export const ClientSummary = z.object({
   company: z.string().optional(),
   status: z.enum(['active', 'inactive']),
   tags: z.array(z.string()),
-  totalValue: z.number(),
+  /** The accepted quotes' total when they share one currency (0 with none); null when their currencies differ: see `totals`. */
+  totalValue: z.number().nullable(),
+  /** The accepted quotes' total per currency, by currency code; amounts in different currencies are never added together. */
+  totals: z.array(QuoteTotal),
   createdAt: isoTime,
   updatedAt: isoTime,
 });

@@ -1,11 +1,13 @@
 /**
  * Serves the built browser app (dist/web) from the hub: hashed assets with a year-long
- * immutable cache, index.html (never cached, with a strict CSP) for the app's client routes.
+ * immutable cache, index.html (never cached, with a strict CSP) for the app's client routes;
+ * scripts, styles and the page compressed for browsers that accept it (compress.ts).
  * Mount after the API routes: `app.route('/', webRoutes(distDir))`.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { Hono, type Context } from 'hono';
+import { CompressedFiles } from './compress.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -48,22 +50,30 @@ export const CLIENT_ROUTES = ['/', '/login', '/invite', '/account', '/chat', '/c
 export function webRoutes(distDir: string): Hono {
   const root = resolve(distDir);
   const app = new Hono();
+  const compressed = new CompressedFiles();
 
-  async function file(relative: string): Promise<Buffer | null> {
+  /** The file's bytes and a key that changes when a rebuild replaces it. */
+  async function file(relative: string): Promise<{ data: Buffer; key: string } | null> {
     const full = resolve(root, '.' + sep + relative);
     if (full !== root && !full.startsWith(root + sep)) return null; // no path traversal
     try {
-      if (!(await stat(full)).isFile()) return null;
-      return await readFile(full);
+      const info = await stat(full);
+      if (!info.isFile()) return null;
+      return { data: await readFile(full), key: `${full}:${info.mtimeMs}:${info.size}` };
     } catch {
       return null;
     }
   }
 
+  /** The file as the browser accepts it: compressed when it can decode it. */
+  const encoded = (c: Context, f: { data: Buffer; key: string }, type: string) => compressed.encode(f.key, f.data, type, c.req.header('accept-encoding'));
+
   const index = async (c: Context) => {
     const html = await file('index.html');
     if (!html) return c.text('The web app is not built: run `npm run build:web`.', 503);
-    return c.body(new Uint8Array(html), 200, {
+    const { body, headers } = await encoded(c, html, TYPES['.html']!);
+    return c.body(new Uint8Array(body), 200, {
+      ...headers,
       'content-type': TYPES['.html'],
       'cache-control': 'no-cache',
       'content-security-policy': APP_CSP,
@@ -80,10 +90,13 @@ export function webRoutes(distDir: string): Hono {
       return c.notFound();
     }
     if (path.includes('\0')) return c.notFound();
-    const body = await file(path.replace(/^\/+/, ''));
-    if (!body) return c.json({ error: { code: 'not_found', message: `No file ${path}` } }, 404);
+    const found = await file(path.replace(/^\/+/, ''));
+    if (!found) return c.json({ error: { code: 'not_found', message: `No file ${path}` } }, 404);
+    const type = TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+    const { body, headers } = await encoded(c, found, type);
     return c.body(new Uint8Array(body), 200, {
-      'content-type': TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+      ...headers,
+      'content-type': type,
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=3600',
       'x-content-type-options': 'nosniff',
     });

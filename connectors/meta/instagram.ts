@@ -7,7 +7,7 @@ import { InstagramCredentials, META_SECRET_FIELDS } from './credentials.js';
 import { classifyMetaError } from './errors.js';
 import { attachmentUrlMedia } from './media.js';
 import { parseMessaging } from './parse-messaging.js';
-import { sendMessaging } from './send.js';
+import { reactMessaging, sendMessaging } from './send.js';
 import { metaWebhook } from './signature.js';
 import { instagramProfile } from './profile.js';
 
@@ -19,7 +19,7 @@ export const instagram: Connector<InstagramCredentials> = {
   secretFields: META_SECRET_FIELDS,
   parse: (raw) => parseMessaging(raw),
   webhook: metaWebhook(),
-  send: { send: sendMessaging, windowHours: 24, quotes: true },
+  send: { send: sendMessaging, windowHours: 24, quotes: true, react: reactMessaging },
   media: attachmentUrlMedia,
   profile: instagramProfile,
   classifyError: classifyMetaError,

@@ -7,7 +7,7 @@ import { MessengerCredentials, META_SECRET_FIELDS } from './credentials.js';
 import { classifyMetaError } from './errors.js';
 import { attachmentUrlMedia } from './media.js';
 import { parseMessaging } from './parse-messaging.js';
-import { sendMessaging } from './send.js';
+import { reactMessaging, sendMessaging } from './send.js';
 import { metaWebhook } from './signature.js';
 import { messengerProfile } from './profile.js';
 
@@ -19,7 +19,7 @@ export const messenger: Connector<MessengerCredentials> = {
   secretFields: META_SECRET_FIELDS,
   parse: (raw) => parseMessaging(raw),
   webhook: metaWebhook(),
-  send: { send: sendMessaging, windowHours: 24, quotes: true },
+  send: { send: sendMessaging, windowHours: 24, quotes: true, react: reactMessaging },
   media: attachmentUrlMedia,
   profile: messengerProfile,
   classifyError: classifyMetaError,

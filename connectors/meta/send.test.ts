@@ -183,6 +183,29 @@ describe('messenger.send and instagram.send', () => {
     expect(json(graph.requests[0])).toEqual({ recipient: { id: psid.externalId }, messaging_type: 'RESPONSE', message: { text: 'Your order shipped today.', reply_to: { mid: 'm_quoted_1' } } });
   });
 
+  it('a reaction is the sender action react with the message id and emoji; an empty emoji is unreact', async () => {
+    graph.reset(() => ({ body: { recipient_id: psid.externalId } }));
+    await messenger.send!.react!({ externalId: 'm_theirs_1', to: psid }, '😍', fb, ctx);
+    await messenger.send!.react!({ externalId: 'm_theirs_1', to: psid }, '', fb, ctx);
+    expect(graph.requests.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([
+      ['POST', '/v21.0/me/messages', 'Bearer EAAG-secret-token'],
+      ['POST', '/v21.0/me/messages', 'Bearer EAAG-secret-token'],
+    ]);
+    expect(graph.requests.map(json)).toEqual([
+      { recipient: { id: psid.externalId }, sender_action: 'react', payload: { message_id: 'm_theirs_1', reaction: '😍' } },
+      { recipient: { id: psid.externalId }, sender_action: 'unreact', payload: { message_id: 'm_theirs_1' } },
+    ]);
+    graph.reset(() => graphError(400, { message: '(#100) Invalid message id', code: 100 }));
+    expect(await failure(messenger.send!.react!({ externalId: 'gone', to: psid }, '👍', fb, ctx))).toMatchObject({ category: 'permanent' });
+  });
+
+  it('Instagram reacts the same way, on its own API version', async () => {
+    graph.reset(() => ({ body: { recipient_id: psid.externalId } }));
+    await instagram.send!.react!({ externalId: 'aWdfZAG1faXRlbToxOk', to: psid }, '❤️', ig, ctx);
+    expect(graph.requests.map((r) => r.path)).toEqual(['/v22.0/me/messages']);
+    expect(json(graph.requests[0])).toEqual({ recipient: { id: psid.externalId }, sender_action: 'react', payload: { message_id: 'aWdfZAG1faXRlbToxOk', reaction: '❤️' } });
+  });
+
   it('sends text and each attachment separately (Messenger cannot mix them)', async () => {
     let n = 0;
     graph.reset(() => ({ body: { recipient_id: psid.externalId, message_id: `m_${++n}` } }));

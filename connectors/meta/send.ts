@@ -136,6 +136,19 @@ export function messagingPayloads(message: OutboundMessage): Json[] {
   return payloads;
 }
 
+/**
+ * A sender reaction to a message, Messenger and Instagram alike: `sender_action` `react` with payload
+ * `message_id` + `reaction` (an emoji); `unreact` with the `message_id` alone removes it.
+ * https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions
+ * https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/messaging-api
+ */
+export async function reactMessaging(target: SentRef, emoji: string, creds: MessengerCredentials | InstagramCredentials, ctx: ConnectorContext): Promise<void> {
+  const body = emoji
+    ? { recipient: { id: target.to.externalId }, sender_action: 'react', payload: { message_id: target.externalId, reaction: emoji } }
+    : { recipient: { id: target.to.externalId }, sender_action: 'unreact', payload: { message_id: target.externalId } };
+  await graphJson(ctx, graphUrl(creds, 'me', 'messages'), { method: 'POST', token: creds.accessToken, body });
+}
+
 export async function sendMessaging(
   message: OutboundMessage,
   creds: MessengerCredentials | InstagramCredentials,

@@ -5,7 +5,7 @@ import type { Deps } from '../context.js';
 import { containing, withSql } from '../db/sql.js';
 import { prospectPage } from '../db/prospects.js';
 import { linkConversationsToClient } from '../db/conversations.js';
-import { acceptedQuotesTotal } from '../db/quotes.js';
+import { acceptedQuoteTotals } from '../db/quotes.js';
 import { conflict } from '../errors.js';
 import { Client } from './client.entity.js';
 import { Note } from './note.entity.js';
@@ -52,8 +52,12 @@ export const quoteView = (q: Quote) => ({
 }) satisfies wire.Quote;
 export const clientView = (c: Client) => ({
   id: c.id, firstName: c.firstName, lastName: c.lastName, email: c.email, phone: c.phone, company: c.company ?? undefined,
-  status: c.status, tags: c.tags, totalValue: Number(c.totalValue), createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt),
+  status: c.status, tags: c.tags, totalValue: c.totalValue == null ? null : Number(c.totalValue),
+  totals: c.quoteTotals ?? [], createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt),
 }) satisfies wire.ClientSummary;
+
+/** A new client's totals: nothing accepted yet. */
+const NO_QUOTES = { totalValue: 0, quoteTotals: [] };
 
 const findClient = (em: EntityManager, actor: Actor, id: string) => findOwned(em, Client, actor.orgId, id, 'Client');
 const findProspect = (em: EntityManager, actor: Actor, id: string) => findOwned(em, Prospect, actor.orgId, id, 'Prospect');
@@ -99,7 +103,7 @@ export async function listProspects(deps: Deps, actor: Actor, q: { search?: stri
 
 export async function createClient(deps: Deps, actor: Actor, input: z.infer<typeof ClientFields>) {
   const em = deps.orm.em.fork();
-  const client = em.create(Client, { ...input, organization: actor.orgId } as any);
+  const client = em.create(Client, { ...input, organization: actor.orgId, ...NO_QUOTES } as any);
   await em.flush();
   return clientView(client);
 }
@@ -132,7 +136,7 @@ export async function convertProspect(deps: Deps, actor: Actor, prospectId: stri
     const prospect = await findProspect(tx, actor, prospectId);
     await tx.lock(prospect, LockMode.PESSIMISTIC_WRITE);
     if (prospect.client) throw conflict('already_converted', 'This prospect is already a client');
-    const client = tx.create(Client, { ...fields, organization: actor.orgId } as any);
+    const client = tx.create(Client, { ...fields, organization: actor.orgId, ...NO_QUOTES } as any);
     await tx.flush();
     return { client: clientView(client), conversations: await attach(tx, prospect, client) };
   });
@@ -166,9 +170,11 @@ export async function deleteNote(deps: Deps, actor: Actor, clientId: string, not
   await em.remove(note).flush();
 }
 
-/** totalValue is the sum of accepted quotes, recomputed in the same transaction as the change. */
+/** The accepted totals per currency, recomputed in the same transaction as the change; totalValue only when there is one currency. */
 async function recomputeTotal(em: EntityManager, client: Client) {
-  client.totalValue = await acceptedQuotesTotal(em, client.id);
+  const totals = await acceptedQuoteTotals(em, client.id);
+  client.quoteTotals = totals;
+  client.totalValue = totals.length > 1 ? null : (totals[0]?.value ?? 0);
 }
 
 export async function addQuote(deps: Deps, actor: Actor, clientId: string, input: z.infer<typeof QuoteInput>) {

@@ -70,7 +70,8 @@ function quoteAndChanges(row: MessageRow): Pick<wire.ChatMessage, 'replyToId' | 
 }
 
 export function conversationView(row: ConversationRow) {
-  const windowHours = connectorFor(row.channel_kind).send?.windowHours;
+  const send = connectorFor(row.channel_kind).send;
+  const windowHours = send?.windowHours;
   const lastInbound = row.last_inbound_at ? new Date(row.last_inbound_at).getTime() : undefined;
   return {
     id: row.id as string,
@@ -93,6 +94,7 @@ export function conversationView(row: ConversationRow) {
     prospect: { name: row.prospect_name ?? undefined, identifier: row.prospect_identifier as string, avatar: row.prospect_avatar ?? undefined },
     /** When free text stops being allowed (Meta's 24 h window); absent for channels without one. */
     windowClosesAt: windowHours ? (lastInbound ? new Date(lastInbound + windowHours * 3600_000).toISOString() : new Date(0).toISOString()) : undefined,
+    messageActions: { react: Boolean(send?.react), edit: Boolean(send?.edit), delete: Boolean(send?.delete) },
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,
   } satisfies wire.Conversation;

@@ -99,6 +99,30 @@ describe('prospects become clients', () => {
     const bad = await hub.request('POST', `/api/clients/${client.id}/quotes`, { token, body: { title: 'x', amount: -1, currency: 'EUR' } });
     expect(bad.status).toBe(400);
   });
+
+  it('totals accepted quotes per currency and never adds currencies into one number', async () => {
+    const created = await hub.request('POST', '/api/clients', { token, body: { firstName: 'Mixed', lastName: 'Currencies' } });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body).toMatchObject({ totalValue: 0, totals: [] });
+    const id = created.body.id;
+    const add = (title: string, amount: number, currency: string, status = 'accepted') =>
+      hub.request('POST', `/api/clients/${id}/quotes`, { token, body: { title, amount, currency, status } });
+    const eur = await add('Setup', 1000, 'EUR');
+    expect(eur.body.client).toMatchObject({ totalValue: 1000, totals: [{ currency: 'EUR', value: 1000 }] });
+    await add('Extra', 200, 'eur');
+    await add('Draft', 999, 'GBP', 'draft');
+    const usd = await add('US office', 300, 'USD');
+    expect(usd.body.client.totals).toEqual([{ currency: 'EUR', value: 1200 }, { currency: 'USD', value: 300 }]);
+    expect(usd.body.client.totalValue).toBeNull();
+    const panel = (await hub.request('GET', `/api/clients/${id}`, { token })).body;
+    expect(panel).toMatchObject({ totalValue: null, totals: [{ currency: 'EUR', value: 1200 }, { currency: 'USD', value: 300 }] });
+    const listed = (await hub.request('GET', '/api/clients?search=Currencies', { token })).body.items;
+    expect(listed.map((c: any) => c.totals)).toEqual([[{ currency: 'EUR', value: 1200 }, { currency: 'USD', value: 300 }]]);
+    // Back to one currency: totalValue is that currency's total again.
+    await hub.request('PATCH', `/api/clients/${id}/quotes/${usd.body.quote.id}`, { token, body: { status: 'rejected' } });
+    const single = (await hub.request('GET', `/api/clients/${id}`, { token })).body;
+    expect(single).toMatchObject({ totalValue: 1200, totals: [{ currency: 'EUR', value: 1200 }] });
+  });
 });
 
 describe('the bot', () => {

@@ -114,6 +114,9 @@ describe('WhatsApp Cloud', () => {
     await agent.waitFor('message_updated', (m) => m.id === message.id && !m.reactions && !m.action, 10_000);
     expect(toGraph()[0].reaction).toEqual({ message_id: wamid('q-5'), emoji: '' });
 
+    // The conversation tells the browser so before it tries.
+    const conv = await hub.request('GET', `/api/conversations/${message.conversationId}`, { token: agentToken });
+    expect(conv.body.messageActions).toEqual({ react: true, edit: false, delete: false });
     const edit = await agent.call('edit_message', { messageId: message.id, content: 'changed' });
     expect(edit).toMatchObject({ ok: false, error: { code: 'unsupported' } });
     const del = await agent.call('delete_message', { messageId: message.id });
@@ -249,6 +252,8 @@ describe('Telegram', () => {
   });
 
   it('editing an agent message is editMessageText; deleting it is deleteMessage; both shown live', async () => {
+    const conv = await hub.request('GET', `/api/conversations/${conversationId}`, { token: agentToken });
+    expect(conv.body.messageActions).toEqual({ react: true, edit: true, delete: true });
     const sentMsg = await sendAndWait({ conversationId, content: 'Typo herre', clientMessageId: 'tg-e-1' });
     bot.calls.length = 0;
     const r = await agent.call('edit_message', { messageId: sentMsg.id, content: 'Typo here' });

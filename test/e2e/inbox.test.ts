@@ -287,6 +287,15 @@ describe('browser app', () => {
     await page.getByTestId('quote-add').click();
     await page.locator('[data-testid="quote-item"]', { hasText: 'Spring collection order' }).waitFor({ timeout: 5000 });
     await expect(page.getByTestId('total-value').textContent()).resolves.toMatch(/1[,.\s]?250/);
+    // A quote in another currency is shown beside the first total, never added to it.
+    await page.getByTestId('quote-title').fill('US licences');
+    await page.getByTestId('quote-amount').fill('300');
+    await page.getByTestId('quote-currency').fill('USD');
+    await page.getByTestId('quote-new-status').selectOption('accepted');
+    await page.getByTestId('quote-add').click();
+    await page.locator('[data-testid="total-value-amount"]', { hasText: 'USD' }).waitFor({ timeout: 5000 });
+    const totals = (await page.getByTestId('total-value-amount').textContent())!.replace(/\s+/g, ' ');
+    expect(totals).toMatch(/^EUR ?1,250\.00 · USD ?300\.00$/);
     await page.screenshot({ path: `${ARTIFACTS}inbox-client-details.png` });
   });
 

@@ -8,6 +8,7 @@ import { Migration20261201201500_agent_tools } from './Migration20261201201500_a
 import { Migration20261201211500_notes_notifications } from './Migration20261201211500_notes_notifications.js';
 import { Migration20261201213000_whatsapp_web_sessions } from './Migration20261201213000_whatsapp_web_sessions.js';
 import { Migration20261201214000_widget_visitors } from './Migration20261201214000_widget_visitors.js';
+import { Migration20261202010000_quote_totals } from './Migration20261202010000_quote_totals.js';
 
 /** Migrations in the order they run; `npm run migration:create` writes new ones to this folder. */
 export const migrationsList = [
@@ -21,4 +22,5 @@ export const migrationsList = [
   { name: 'Migration20261201211500_notes_notifications', class: Migration20261201211500_notes_notifications },
   { name: 'Migration20261201213000_whatsapp_web_sessions', class: Migration20261201213000_whatsapp_web_sessions },
   { name: 'Migration20261201214000_widget_visitors', class: Migration20261201214000_widget_visitors },
+  { name: 'Migration20261202010000_quote_totals', class: Migration20261202010000_quote_totals },
 ];

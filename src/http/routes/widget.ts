@@ -26,6 +26,7 @@ import { router } from '../env.js';
 import { bearer, jsonBody, returns } from '../openapi.js';
 import * as wire from '../../../contract/wire.js';
 import { VisitorMessagePage, VisitorRead, WidgetConfig, WidgetSession } from '../../../contract/widget.js';
+import { CompressedFiles } from '../../../web/compress.js';
 
 const DIST = fileURLToPath(new URL('../../../dist/widget/', import.meta.url));
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.html': 'text/html; charset=utf-8' };
@@ -53,13 +54,19 @@ export function widgetRoutes(deps: Deps, enqueue: EnqueueInbound = (id, delivery
     }
     return files.get(full);
   };
+  const compressed = new CompressedFiles();
+  /** A built file as the browser accepts it (compressed when it can decode it), with its own headers. */
+  const send = async (c: Context, name: string, body: Buffer, headers: Record<string, string>) => {
+    const encoded = await compressed.encode(name, body, headers['content-type']!, c.req.header('accept-encoding'));
+    return c.body(new Uint8Array(encoded.body), 200, { ...encoded.headers, ...headers });
+  };
   const missing = (c: Context) => c.json({ error: { code: 'not_found', message: 'The widget is not built: run `npm run build:web`' } }, 404);
 
   // The loader: one script tag on the business's site.
   app.get('/widget.js', async (c) => {
     const body = await built('loader.js');
     if (!body) return missing(c);
-    return c.body(new Uint8Array(body), 200, { 'content-type': TYPES['.js']!, 'cache-control': 'public, max-age=300', 'x-content-type-options': 'nosniff' });
+    return send(c, 'loader.js', body, { 'content-type': TYPES['.js']!, 'cache-control': 'public, max-age=300', 'x-content-type-options': 'nosniff' });
   });
 
   // The chat itself, in a frame only the channel's sites may embed.
@@ -67,7 +74,7 @@ export function widgetRoutes(deps: Deps, enqueue: EnqueueInbound = (id, delivery
     const channel = await widgetChannel(deps, c.req.query('websiteToken'));
     const body = await built('index.html');
     if (!body) return missing(c);
-    return c.body(new Uint8Array(body), 200, {
+    return send(c, 'index.html', body, {
       'content-type': TYPES['.html']!,
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
@@ -84,7 +91,7 @@ export function widgetRoutes(deps: Deps, enqueue: EnqueueInbound = (id, delivery
     const name = c.req.path.slice('/widget/'.length);
     const body = /^assets\/[\w.-]+$/.test(name) ? await built(name) : undefined;
     if (!body) return c.json({ error: { code: 'not_found', message: 'No such file' } }, 404);
-    return c.body(new Uint8Array(body), 200, {
+    return send(c, name, body, {
       'content-type': TYPES[extname(name)] ?? 'application/octet-stream',
       'cache-control': 'public, max-age=31536000, immutable',
       'x-content-type-options': 'nosniff',

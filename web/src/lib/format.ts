@@ -51,6 +51,18 @@ export function money(amount: number, currency = 'EUR'): string {
   }
 }
 
+/** Totals in several currencies side by side ("EUR 1,200.00 · USD 300.00"), never summed; "—" for none. */
+export function moneyTotals(totals: { currency: string; value: number }[]): string {
+  if (!totals.length) return '—';
+  return totals.map((t) => {
+    try {
+      return new Intl.NumberFormat(undefined, { style: 'currency', currency: t.currency, currencyDisplay: 'code' }).format(t.value);
+    } catch {
+      return `${t.currency} ${t.value.toFixed(2)}`;
+    }
+  }).join(' · ');
+}
+
 export function initials(name: string): string {
   const parts = name.replace(/[^\p{L}\p{N}\s]/gu, ' ').trim().split(/\s+/).filter(Boolean);
   if (!parts.length) return '?';

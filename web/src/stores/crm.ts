@@ -96,7 +96,7 @@ export const useCrmStore = defineStore('crm', () => {
 
   /** A quote added or changed, and the client's new total. */
   function applyQuote(clientId: string, { quote, client }: QuoteChange) {
-    change(clientId, (c) => ({ totalValue: client.totalValue, quotes: c.quotes.some((q) => q.id === quote.id) ? c.quotes.map((q) => (q.id === quote.id ? quote : q)) : [quote, ...c.quotes] }));
+    change(clientId, (c) => ({ totalValue: client.totalValue, totals: client.totals, quotes: c.quotes.some((q) => q.id === quote.id) ? c.quotes.map((q) => (q.id === quote.id ? quote : q)) : [quote, ...c.quotes] }));
   }
 
   async function addQuote(clientId: string, fields: QuoteFields) {
