@@ -28,14 +28,22 @@ export async function markWrote(deps: Pick<Deps, 'orm' | 'redis' | 'config'>, us
  * A read the replica may answer (see above). A replica that cannot be reached, or cancels the
  * query for a conflict with recovery, costs no answer: the read runs again on the primary.
  */
-export async function replicaRead<T>(deps: Pick<Deps, 'orm' | 'redis' | 'config' | 'log'>, userId: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
-  if (!hasReplicas(deps.orm) || (replicaDownUntil.get(deps.orm) ?? 0) > Date.now() || (await wroteRecently(deps, userId))) return withSql(deps.orm, fn);
+export async function replicaRead<T>(deps: Pick<Deps, 'orm' | 'redis' | 'config' | 'log' | 'metrics'>, userId: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  if (!hasReplicas(deps.orm)) return withSql(deps.orm, fn);
+  const answeredBy = deps.metrics.replicaReads;
+  if ((replicaDownUntil.get(deps.orm) ?? 0) > Date.now() || (await wroteRecently(deps, userId))) {
+    answeredBy.inc({ answered_by: 'primary' });
+    return withSql(deps.orm, fn);
+  }
   try {
-    return await withReadSql(deps.orm, fn);
+    const result = await withReadSql(deps.orm, fn);
+    answeredBy.inc({ answered_by: 'replica' });
+    return result;
   } catch (err) {
     if (!isInfrastructureError(err)) throw err;
     replicaDownUntil.set(deps.orm, Date.now() + REPLICA_PAUSE_MS);
     deps.log.warn({ err: errorMessage(err) }, 'read replica failed; reading on the primary');
+    answeredBy.inc({ answered_by: 'fallback' });
     return withSql(deps.orm, fn);
   }
 }

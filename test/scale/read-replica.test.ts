@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startReplicaPair, type ReplicaPair } from '../support/postgres-replica.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { TEST_METRICS_TOKEN, startTestHub, type TestHub } from '../support/hub.js';
 import { AgentSocket, until } from '../support/agent.js';
 import { createWhatsAppChannel, postWebhook, textWebhook, waId, wamid } from '../support/whatsapp.js';
 
@@ -33,6 +33,11 @@ const list = (token: string) => hub.request('GET', '/api/conversations', { token
 const search = (token: string, q: string) => hub.request('GET', `/api/search/messages?q=${encodeURIComponent(q)}`, { token });
 const thread = (token: string, id: string, query = '') => hub.request('GET', `/api/conversations/${id}/messages?limit=2${query}`, { token });
 const inList = (r: { body: any }, id: string) => r.body.items.find((c: any) => c.id === id);
+/** hub_replica_reads_total for one `answered_by`. */
+async function readsAnsweredBy(who: 'replica' | 'primary' | 'fallback'): Promise<number> {
+  const r = await hub.request('GET', '/metrics', { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
+  return Number(r.text.match(new RegExp(`^hub_replica_reads_total\\{answered_by="${who}"\\} (\\d+)`, 'm'))?.[1] ?? 0);
+}
 
 // What each read sends, as it shows in the replica's statement log.
 const INBOX_SQL = 'order by c.last_activity desc, c.id desc';
@@ -69,6 +74,7 @@ afterAll(async () => {
 describe('reads on a streaming replica', () => {
   it('answers the inbox list, message search and older thread pages from the replica', async () => {
     const mark = pair.replica.logSize();
+    const [replicaBefore, primaryBefore] = [await readsAnsweredBy('replica'), await readsAnsweredBy('primary')];
     const l = await list(reader);
     expect(l.status).toBe(200);
     expect(l.body.items.map((c: any) => c.id).sort()).toEqual([older, newer].sort());
@@ -85,6 +91,8 @@ describe('reads on a streaming replica', () => {
     expect(seen).toContain(HISTORY_SQL);
     // The newest page was not read there: the one thread query the replica ran is the history page.
     expect(seen.split(THREAD_SQL).length - 1).toBe(1);
+    expect(await readsAnsweredBy('replica')).toBe(replicaBefore + 3);
+    expect(await readsAnsweredBy('primary')).toBe(primaryBefore);
   });
 
   it("keeps a thread's newest page and its catch-up on the primary", async () => {
@@ -155,6 +163,7 @@ describe('reads on a streaming replica', () => {
     expect(history.status).toBe(200);
     expect(history.body.items.map((m: any) => m.content)).toEqual(['First about the parcel', 'Second about the parcel']);
     expect(hub.logs()).toContain('read replica failed; reading on the primary');
+    expect(await readsAnsweredBy('fallback')).toBeGreaterThanOrEqual(1);
   });
 });
 
