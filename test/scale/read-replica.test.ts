@@ -165,6 +165,15 @@ describe('reads on a streaming replica', () => {
     expect(hub.logs()).toContain('read replica failed; reading on the primary');
     expect(await readsAnsweredBy('fallback')).toBeGreaterThanOrEqual(1);
   });
+
+  it('goes back to the replica once it is up again', async () => {
+    await pair.replica.start();
+    await pair.caughtUp();
+    const mark = pair.replica.logSize();
+    // Tried again once the pause after its failure is over.
+    await until(() => list(spare), () => pair.replica.logSince(mark).includes(INBOX_SQL), 15_000, 250);
+    expect(inList(await list(spare), older).lastMessage.content).toBe('Fourth about the parcel, replica down');
+  }, 30_000);
 });
 
 describe('DATABASE_REPLICA_URLS', () => {
