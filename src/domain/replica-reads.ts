@@ -14,6 +14,10 @@ import { redisKeys } from '../queue/redis-keys.js';
  */
 export const FRESH_AFTER_WRITE_MS = 5_000;
 
+/** The replica's own setup refusing us (a wrong password, no such database): its reads go to the primary too, with a warning. */
+const REPLICA_REFUSALS = /^(28...|3D000)$/;
+const replicaFailed = (err: unknown) => isInfrastructureError(err) || REPLICA_REFUSALS.test(String((err as { code?: unknown } | null)?.code ?? ''));
+
 /** After a replica failed to answer, reads go to the primary for this long before it is tried again. */
 const REPLICA_PAUSE_MS = 5_000;
 const replicaDownUntil = new WeakMap<MikroORM, number>();
@@ -25,8 +29,8 @@ export async function markWrote(deps: Pick<Deps, 'orm' | 'redis' | 'config'>, us
 }
 
 /**
- * A read the replica may answer (see above). A replica that cannot be reached, or cancels the
- * query for a conflict with recovery, costs no answer: the read runs again on the primary.
+ * A read the replica may answer (see above). A replica that cannot be reached, refuses us, or
+ * cancels the query for a conflict with recovery costs no answer: the read runs again on the primary.
  */
 export async function replicaRead<T>(deps: Pick<Deps, 'orm' | 'redis' | 'config' | 'log' | 'metrics'>, userId: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
   if (!hasReplicas(deps.orm)) return withSql(deps.orm, fn);
@@ -40,7 +44,7 @@ export async function replicaRead<T>(deps: Pick<Deps, 'orm' | 'redis' | 'config'
     answeredBy.inc({ answered_by: 'replica' });
     return result;
   } catch (err) {
-    if (!isInfrastructureError(err)) throw err;
+    if (!replicaFailed(err)) throw err;
     replicaDownUntil.set(deps.orm, Date.now() + REPLICA_PAUSE_MS);
     deps.log.warn({ err: errorMessage(err) }, 'read replica failed; reading on the primary');
     answeredBy.inc({ answered_by: 'fallback' });

@@ -150,6 +150,21 @@ describe('reads on a streaming replica', () => {
     expect(pair.replica.logSince(mark)).toContain(INBOX_SQL);
   });
 
+  it('reads on the primary, with a warning, when the replica refuses the hub (a wrong database here)', async () => {
+    const wrong = new URL(pair.replica.url());
+    wrong.pathname = '/no_such_database';
+    const second = await startTestHub({ DATABASE_REPLICA_URLS: wrong.toString(), ROLE: 'api' }, { databaseUrl: pair.primary.url() });
+    try {
+      const token = await second.login('spare@hub.test', 'agent-password-1');
+      const r = await second.request('GET', '/api/conversations', { token });
+      expect(r.status).toBe(200);
+      expect(r.body.items).toHaveLength(2);
+      expect(second.logs()).toContain('read replica failed; reading on the primary');
+    } finally {
+      await second.close();
+    }
+  });
+
   it('keeps answering on the primary while the replica is down', async () => {
     await pair.replica.stop('immediate');
     await ingest(1, 'Fourth about the parcel, replica down');
