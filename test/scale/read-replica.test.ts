@@ -25,8 +25,11 @@ let older: string;
 let newer: string;
 
 let sent = 0;
+const start = Math.floor(Date.now() / 1000) - 600;
+/** An inbound message; each a second after the last, so thread order is the order written here. */
 async function ingest(n: number, body: string) {
-  const r = await postWebhook(hub, channelId, textWebhook({ waId: waId(n), name: `Customer ${n}`, id: wamid(`replica-${++sent}`), body }));
+  sent += 1;
+  const r = await postWebhook(hub, channelId, textWebhook({ waId: waId(n), name: `Customer ${n}`, id: wamid(`replica-${sent}`), body, timestamp: start + sent }));
   expect(r.status).toBe(200);
 }
 const list = (token: string) => hub.request('GET', '/api/conversations', { token });
