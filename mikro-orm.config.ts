@@ -3,15 +3,28 @@ import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './src/domain/index.js';
 import { migrationsList } from './src/db/migrations/index.js';
 
-/** MikroORM options for a database URL; the CLI uses DATABASE_URL. */
-export function ormConfig(clientUrl: string, debug = false) {
+/** How long a read waits to reach a replica before it is read on the primary instead (src/domain/replica-reads.ts). */
+const REPLICA_CONNECT_TIMEOUT_MS = 2_000;
+
+/**
+ * MikroORM options for a database URL and its streaming replicas; the CLI uses DATABASE_URL.
+ * `preferReadReplicas: false`: the ORM (admin CRUD, auth, migrations) always uses the primary;
+ * only the reads that ask for it (`withReadSql`, src/db/sql.ts) go to a replica.
+ */
+export function ormConfig(clientUrl: string, opts: { replicaUrls?: string[]; debug?: boolean } = {}) {
   return defineConfig({
     clientUrl,
     entities,
     extensions: [Migrator],
-    debug,
+    debug: opts.debug ?? false,
     // Connections are shared by HTTP handlers and workers; keep enough for both.
     pool: { min: 1, max: 40 },
+    preferReadReplicas: false,
+    replicas: (opts.replicaUrls ?? []).map((url, i) => ({
+      name: `replica-${i + 1}`,
+      clientUrl: url,
+      driverOptions: { acquireConnectionTimeout: REPLICA_CONNECT_TIMEOUT_MS, connection: { connectionTimeoutMillis: REPLICA_CONNECT_TIMEOUT_MS } },
+    })),
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: './src/db/migrations',

@@ -16,6 +16,7 @@ const EnvSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: z.url().optional(),
   DATABASE_URL: z.string().optional(),
+  DATABASE_REPLICA_URLS: z.string().default(''),
   REDIS_URL: z.string().optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   HUB_SECRET_KEY: z.string().min(32, 'HUB_SECRET_KEY must be at least 32 characters').optional(),
@@ -74,6 +75,8 @@ const ConfigSchema = EnvSchema.transform((e) => {
     /** Public origin for webhook addresses; unset: http://localhost:PORT (the port bound, src/hub.ts). */
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL || undefined,
+    /** Streaming replicas the inbox list, thread pages and search may read from (src/domain/replica-reads.ts). */
+    databaseReplicaUrls: postgresUrls('DATABASE_REPLICA_URLS', e.DATABASE_REPLICA_URLS),
     redisUrl: e.REDIS_URL || undefined,
     ...secretsOf(e, dataDir),
     adminEmail: e.HUB_ADMIN_EMAIL.toLowerCase(),
@@ -170,6 +173,18 @@ function networks(name: string, list: string): BlockList {
   } catch (err) {
     throw new ConfigError(`Invalid configuration:\n  ${name}: ${(err as Error).message}`);
   }
+}
+
+/** `postgresql://a/db, postgresql://b/db` -> the URLs; throws on anything that is not a Postgres URL. */
+function postgresUrls(name: string, list: string): string[] {
+  const urls = list.split(',').map((s) => s.trim()).filter(Boolean);
+  urls.forEach((u, i) => {
+    // The URL may carry a password: the message names its place in the list, never the URL.
+    if (!URL.canParse(u) || !['postgres:', 'postgresql:'].includes(new URL(u).protocol)) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}: entry ${i + 1} is not a postgresql:// URL`);
+    }
+  });
+  return urls;
 }
 
 /** `https://a.example, https://b.example:8443` -> their origins; throws on anything that is not one. */

@@ -44,7 +44,7 @@ export type Hub = {
 /** Starts the hub's roles on a database and a Redis that are already up. */
 export async function startHub(opts: { config: Config; log: Logger; databaseUrl: string; redisUrl: string }): Promise<Hub> {
   const { config, log } = opts;
-  const orm = await MikroORM.init(ormConfig(opts.databaseUrl));
+  const orm = await MikroORM.init(ormConfig(opts.databaseUrl, { replicaUrls: config.databaseReplicaUrls }));
   const box = new SecretBox(config.secretKey);
   await migrateAndSeed(orm, () => firstStart(orm.em.fork(), config, box, log));
 

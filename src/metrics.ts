@@ -37,6 +37,12 @@ export function createMetrics() {
       labelNames: ['queue'] as const,
       registers: [registry],
     }),
+    replicaReads: new Counter({
+      name: 'hub_replica_reads_total',
+      help: 'Reads a replica may answer (DATABASE_REPLICA_URLS), by who answered: replica, primary (must be fresh, or the replica paused) or fallback (the replica failed)',
+      labelNames: ['answered_by'] as const,
+      registers: [registry],
+    }),
     outbound: new Counter({
       name: 'hub_outbound_messages_total',
       help: 'Outbound sends by channel kind and outcome',

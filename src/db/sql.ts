@@ -9,8 +9,24 @@ export type Sql = {
  * Raw SQL on one of MikroORM's pooled pg connections, for the hot paths (batched ingest,
  * inbox lists) where arrays as parameters (`= any($1)`, `unnest`) beat the ORM's unit of work.
  */
-export async function withSql<T>(orm: MikroORM, fn: (sql: Sql) => Promise<T>): Promise<T> {
-  const client = orm.em.getConnection().getKnex().client;
+export function withSql<T>(orm: MikroORM, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  return onConnection(orm, 'write', fn);
+}
+
+/**
+ * The same on a read replica (a random one of MikroORM's `replicas`), or on the primary when
+ * none is configured. What it reads may lag behind the primary by the replication delay, so
+ * only reads that may be a moment old come here, chosen by src/domain/replica-reads.ts.
+ */
+export function withReadSql<T>(orm: MikroORM, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  return onConnection(orm, 'read', fn);
+}
+
+/** Whether reads can go to a replica at all. */
+export const hasReplicas = (orm: MikroORM) => (orm.config.get('replicas') ?? []).length > 0;
+
+async function onConnection<T>(orm: MikroORM, type: 'read' | 'write', fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const client = orm.em.getConnection(type).getKnex().client;
   const conn = (await client.acquireConnection()) as PoolClient;
   try {
     return await fn({ query: async (text, params) => (await conn.query(text, params as any[])).rows });

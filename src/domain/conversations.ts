@@ -2,7 +2,7 @@ import { z } from 'zod';
 import * as wire from '../../contract/wire.js';
 import type { Deps } from '../context.js';
 import { withSql, type Sql } from '../db/sql.js';
-import { badRequest } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { clearUnread, inboxPage, ownedConversation, updateConversationFields } from '../db/conversations.js';
 import { messagesAfter, messagesBefore } from '../db/messages.js';
@@ -10,6 +10,7 @@ import { isActiveMember } from '../db/users.js';
 import { owned } from './owned.js';
 import { notify } from './notifications.js';
 import { conversationView, messageView, type ConversationView } from './read-models.js';
+import { replicaRead } from './replica-reads.js';
 
 export type Actor = { userId: string; orgId: string; role: string; name?: string };
 
@@ -29,7 +30,7 @@ export type ConversationFilter = z.infer<typeof ConversationFilter>;
 /** The inbox list: newest activity first, keyset-paginated, always within the caller's organization. */
 export async function listConversations(deps: Deps, actor: Actor, f: ConversationFilter) {
   const assignedTo = f.assignedTo === 'me' ? actor.userId : f.assignedTo === 'none' ? null : f.assignedTo;
-  const rows = await withSql(deps.orm, (sql) => inboxPage(sql, actor.orgId, { ...f, assignedTo, after: decodeCursor(f.cursor), limit: f.limit + 1 }));
+  const rows = await replicaRead(deps, actor.userId, (sql) => inboxPage(sql, actor.orgId, { ...f, assignedTo, after: decodeCursor(f.cursor), limit: f.limit + 1 }));
   const items = rows.slice(0, f.limit).map(conversationView);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > f.limit && last ? encodeCursor([last.lastActivity, last.id]) : undefined };
@@ -50,20 +51,29 @@ export const MessagePage = z.object({
 /**
  * A page of a thread, oldest to newest. `before` pages back through history; `after` fetches
  * what arrived since a message the client already holds (catch-up after a reconnect).
+ * Only history pages may come from a replica: the newest page and a catch-up are what the live
+ * stream continues from (the socket joins the room right after), so a lagging one would leave a
+ * hole nobody asks about again.
  */
 export async function loadThread(deps: Deps, actor: Actor, q: z.infer<typeof MessagePage>) {
-  return withSql(deps.orm, async (sql) => {
-    const conversation = await getConversation(sql, actor, q.conversationId);
-    if (q.after !== undefined) {
-      const rows = await messagesAfter(sql, conversation.id, q.after, q.limit + 1);
-      const items = rows.slice(0, q.limit).map((r) => messageView(r, deps.signer));
-      items.sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.seq - b.seq);
-      return { conversation, items, hasMore: rows.length > q.limit };
-    }
-    const rows = await messagesBefore(sql, conversation.id, q.limit + 1, q.before);
-    const items = rows.slice(0, q.limit).reverse().map((r) => messageView(r, deps.signer));
+  const page = (sql: Sql) => threadPage(deps, sql, actor, q);
+  if (q.before === undefined || q.after !== undefined) return withSql(deps.orm, page);
+  // Empty or not found: the cursor or the conversation may be too new for the replica.
+  const older = await replicaRead(deps, actor.userId, page).catch((e) => (e instanceof AppError && e.status === 404 ? undefined : Promise.reject(e)));
+  return older?.items.length ? older : withSql(deps.orm, page);
+}
+
+async function threadPage(deps: Deps, sql: Sql, actor: Actor, q: z.infer<typeof MessagePage>) {
+  const conversation = await getConversation(sql, actor, q.conversationId);
+  if (q.after !== undefined) {
+    const rows = await messagesAfter(sql, conversation.id, q.after, q.limit + 1);
+    const items = rows.slice(0, q.limit).map((r) => messageView(r, deps.signer));
+    items.sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.seq - b.seq);
     return { conversation, items, hasMore: rows.length > q.limit };
-  });
+  }
+  const rows = await messagesBefore(sql, conversation.id, q.limit + 1, q.before);
+  const items = rows.slice(0, q.limit).reverse().map((r) => messageView(r, deps.signer));
+  return { conversation, items, hasMore: rows.length > q.limit };
 }
 
 export const ConversationPatch = z.object({

@@ -2,6 +2,7 @@ import { matchedRoutes } from 'hono/route';
 import { METHOD_NAME_ALL } from 'hono/router';
 import type { Deps } from '../context.js';
 import type { Role } from '../domain/user.entity.js';
+import { markWrote } from '../domain/replica-reads.js';
 import { requireAuth, requireRole } from './auth.js';
 import { router } from './env.js';
 import { authRoutes, meRoutes } from './routes/auth.js';
@@ -33,6 +34,8 @@ const RESTRICTED: { area: string; min: Role; refusal?: string; open?: RegExp }[]
   { area: '/queue-board', min: 'owner' },
 ];
 
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * Everything under /api. Sign-in routes answer without a token; every route mounted after
  * `requireAuth` gets the caller, checked once, as `c.var.actor` (and `RESTRICTED` its role).
@@ -45,6 +48,11 @@ export function apiRoutes(deps: Deps) {
   const auth = requireAuth(deps);
   // A path no route answers is a 404 for anyone: there is nothing to ask a token for.
   api.use('*', (c, next) => (matchedRoutes(c).some((r) => r.method !== METHOD_NAME_ALL) ? auth(c, next) : next()));
+  // Anything but a read: this agent's next reads see it (none of them from a lagging replica).
+  api.use('*', async (c, next) => {
+    if (c.var.actor && !READ_METHODS.has(c.req.method)) await markWrote(deps, c.var.actor.userId);
+    return next();
+  });
   for (const { area, min, refusal, open } of RESTRICTED) api.use(area, requireRole(min, refusal)).use(`${area}/*`, requireRole(min, refusal, open));
   for (const routes of [meRoutes, userRoutes, organizationRoutes, inviteRoutes, auditRoutes, channelRoutes, uploadRoutes,
     conversationRoutes, searchRoutes, cannedResponseRoutes, crmRoutes, botPromptRoutes, webhookEventRoutes, queueBoardSessionRoutes, notificationRoutes]) api.route('/', routes(deps));

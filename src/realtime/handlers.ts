@@ -13,6 +13,7 @@ import { rooms } from './publisher.js';
 import type { HubSocket } from './socket-server.js';
 import { publishWidgetEvent } from '../queue/widget-events.js';
 import { redisKeys } from '../queue/redis-keys.js';
+import { markWrote } from '../domain/replica-reads.js';
 
 /** `typedAt`: when this socket last said it was typing, per conversation (the rate limit). */
 type Ctx = { deps: Deps; socket: HubSocket; actor: Actor; typedAt: Map<string, number> };
@@ -66,6 +67,9 @@ const HANDLERS = {
   }),
 } satisfies { [E in ClientEventName]: Handler<z.ZodType, ClientRequests[E]['data']> };
 
+/** Events that change nothing stored; after any other, the agent's reads stay on the primary a while (src/domain/replica-reads.ts). */
+const READS: ReadonlySet<ClientEventName> = new Set(['load_conversations', 'load_prospects', 'load_clients', 'load_messages', 'typing']);
+
 /** Compile-time check: every payload the contract allows is one its handler's schema takes. */
 type PayloadMismatch = { [E in ClientEventName]: ClientRequests[E]['payload'] extends z.input<(typeof HANDLERS)[E]['schema']> ? never : E }[ClientEventName];
 const payloadsFit: [PayloadMismatch] extends [never] ? true : PayloadMismatch = true;
@@ -92,6 +96,7 @@ export function registerHandlers(deps: Deps) {
             socket.disconnect(true);
             return;
           }
+          if (!READS.has(event)) await markWrote(deps, userId);
           reply({ ok: true, data: await h.run({ deps, socket, actor, typedAt }, parsed.data) });
         } catch (err) {
           const { status, body } = toErrorBody(err);
