@@ -3,7 +3,7 @@
  * ports, their slots assigned and the nodes introduced by commands from here (CLUSTER
  * ADDSLOTSRANGE / MEET), so nothing but the redis-server binary is needed (no redis-cli).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,9 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15
 export async function startRedisCluster(size = 3): Promise<RedisClusterNodes> {
   const bin = findRedisServer();
   if (!bin) throw new Error('no redis-server binary found (REDIS_SERVER_BIN, or install redis-server)');
+  // --cluster-port, CLUSTER ADDSLOTSRANGE and the sharded pub/sub the hub uses on a cluster are Redis 7's.
+  const version = /v=(\d+)\./.exec(spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout)?.[1];
+  if (Number(version) < 7) throw new Error(`the Redis Cluster test needs redis-server >= 7 (found ${bin} v${version})`);
   stopStale();
   mkdirSync(PID_DIR, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'hub-redis-cluster-'));
