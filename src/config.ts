@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { BlockList } from 'node:net';
 import { z } from 'zod';
 import { parseNetworks } from './security/safe-fetch.js';
+import type { RedisClusterTarget } from './queue/redis-connection.js';
 
 const bool = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
@@ -18,6 +19,7 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().optional(),
   DATABASE_REPLICA_URLS: z.string().default(''),
   REDIS_URL: z.string().optional(),
+  REDIS_CLUSTER_NODES: z.string().optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   HUB_SECRET_KEY: z.string().min(32, 'HUB_SECRET_KEY must be at least 32 characters').optional(),
   HUB_ADMIN_EMAIL: z.email().default('admin@example.com'),
@@ -78,6 +80,8 @@ const ConfigSchema = EnvSchema.transform((e) => {
     /** Streaming replicas the inbox list, thread pages and search may read from (src/domain/replica-reads.ts). */
     databaseReplicaUrls: postgresUrls('DATABASE_REPLICA_URLS', e.DATABASE_REPLICA_URLS),
     redisUrl: e.REDIS_URL || undefined,
+    /** A Redis Cluster to run on instead of one Redis (src/queue/redis-connection.ts). */
+    redisCluster: redisClusterOf(e),
     ...secretsOf(e, dataDir),
     adminEmail: e.HUB_ADMIN_EMAIL.toLowerCase(),
     adminPassword: e.HUB_ADMIN_PASSWORD,
@@ -152,6 +156,30 @@ function whatsappWebOf(e: Env) {
     webVersionUrl: e.WA_WEB_VERSION_URL,
     maxSessions: e.WA_WEB_MAX_SESSIONS,
     chromiumArgs: e.WA_WEB_CHROMIUM_ARGS.split(/\s+/).filter(Boolean),
+  };
+}
+
+/**
+ * `REDIS_CLUSTER_NODES=10.0.0.1:7001,10.0.0.2:7001` (or `redis://user:pass@host:port` entries,
+ * `rediss://` for TLS): some of the cluster's nodes, the rest are discovered from them.
+ */
+function redisClusterOf(e: Env): RedisClusterTarget | undefined {
+  const entries = (e.REDIS_CLUSTER_NODES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (!entries.length) return undefined;
+  const invalid = (why: string) => new ConfigError(`Invalid configuration:\n  REDIS_CLUSTER_NODES: ${why}`);
+  if (e.REDIS_URL) throw invalid('set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
+  const urls = entries.map((entry) => {
+    const text = entry.includes('://') ? entry : `redis://${entry}`;
+    const url = URL.canParse(text) ? new URL(text) : undefined;
+    if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname || !url.port) throw invalid(`not host:port or redis://host:port: ${entry}`);
+    return url;
+  });
+  const withAuth = urls.find((u) => u.password || u.username);
+  return {
+    nodes: urls.map((u) => ({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) })),
+    username: withAuth?.username ? decodeURIComponent(withAuth.username) : undefined,
+    password: withAuth?.password ? decodeURIComponent(withAuth.password) : undefined,
+    tls: urls.some((u) => u.protocol === 'rediss:'),
   };
 }
 

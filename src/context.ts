@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './queue/redis-connection.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { SecretBox } from './security/crypto.js';
@@ -23,7 +23,7 @@ export interface Deps {
   publicUrl: string;
   log: Logger;
   orm: MikroORM;
-  redis: Redis;
+  redis: RedisClient;
   box: SecretBox;
   tokens: TokenService;
   queues: Queues;

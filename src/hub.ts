@@ -3,7 +3,6 @@ import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Redis } from 'ioredis';
 import { ormConfig } from '../mikro-orm.config.js';
 import type { Config } from './config.js';
 import type { Deps } from './context.js';
@@ -13,6 +12,7 @@ import { SecretBox } from './security/crypto.js';
 import { TokenService } from './security/tokens.js';
 import { createQueues } from './queue/queues.js';
 import { redisKeys } from './queue/redis-keys.js';
+import { connectRedis, type RedisTarget } from './queue/redis-connection.js';
 import { Publisher } from './realtime/publisher.js';
 import { createSocketServer, type HubServer } from './realtime/socket-server.js';
 import { registerHandlers } from './realtime/handlers.js';
@@ -41,14 +41,15 @@ export type Hub = {
   stop(): Promise<void>;
 };
 
-/** Starts the hub's roles on a database and a Redis that are already up. */
-export async function startHub(opts: { config: Config; log: Logger; databaseUrl: string; redisUrl: string }): Promise<Hub> {
+/** Starts the hub's roles on a database and a Redis that are already up: the config's Redis Cluster if it names one, else `redisUrl`. */
+export async function startHub(opts: { config: Config; log: Logger; databaseUrl: string; redisUrl?: string }): Promise<Hub> {
   const { config, log } = opts;
+  const target = redisTargetOf(config, opts.redisUrl);
   const orm = await MikroORM.init(ormConfig(opts.databaseUrl, { replicaUrls: config.databaseReplicaUrls }));
   const box = new SecretBox(config.secretKey);
   await migrateAndSeed(orm, () => firstStart(orm.em.fork(), config, box, log));
 
-  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const redis = connectRedis(target, 'main');
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const keys = redisKeys(config.queuePrefix);
   const publisher = new Publisher(redis, keys);
@@ -68,7 +69,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     box,
     publicUrl: config.publicUrl ?? `http://localhost:${port}`,
     tokens: new TokenService(config.jwtSecret, config.jwtTtl),
-    queues: createQueues(opts.redisUrl, config.queuePrefix),
+    queues: createQueues(target, config.queuePrefix),
     metrics: createMetrics(),
     publisher,
     channels,
@@ -112,12 +113,19 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     deps.presence.close();
     sessions.close();
     await channels.close();
+    await publisher.close();
     await deps.queues.close();
     await deps.fetcher.close();
     redis.disconnect();
     await orm.close();
   };
   return hub;
+}
+
+function redisTargetOf(config: Pick<Config, 'redisCluster'>, redisUrl: string | undefined): RedisTarget {
+  if (config.redisCluster) return { cluster: config.redisCluster };
+  if (!redisUrl) throw new Error('startHub needs a redisUrl or REDIS_CLUSTER_NODES');
+  return { url: redisUrl };
 }
 
 function listen(config: Pick<Config, 'port' | 'host'>): Promise<HttpServer> {

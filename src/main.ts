@@ -37,7 +37,7 @@ async function main() {
       databaseUrl = pg.url;
     }
     let redisUrl = config.redisUrl;
-    if (!redisUrl) {
+    if (!redisUrl && !config.redisCluster) {
       const redis = await startEmbeddedRedis(config.dataDir, log);
       cleanups.push(redis.stop);
       redisUrl = redis.url;

@@ -95,3 +95,12 @@ describe('dependency direction', () => {
     expect(violations).toEqual([]);
   });
 });
+
+describe('where Redis connections are made', () => {
+  it('only in src/queue/redis-connection.ts, which gives one Redis or a cluster as configured', () => {
+    const home = 'src/queue/redis-connection.ts';
+    expect(/new (?:Redis|Cluster)\(/.test(readFileSync(join(ROOT, home), 'utf8'))).toBe(true);
+    const outside = files.filter((f) => f !== home && /new (?:Redis|Cluster)\(/.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(outside).toEqual([]);
+  });
+});

@@ -1,12 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../queue/redis-connection.js';
 import type { Logger } from '../logger.js';
 import { freePort } from './free-port.js';
 import type { Started } from './embedded-postgres.js';
 
-function findRedisServer(): string | undefined {
+/** The redis-server binary: REDIS_SERVER_BIN, else the first on the usual paths. */
+export function findRedisServer(): string | undefined {
   const fromEnv = process.env.REDIS_SERVER_BIN;
   if (fromEnv) return fromEnv;
   for (const candidate of ['redis-server', '/usr/bin/redis-server', '/usr/local/bin/redis-server', '/opt/homebrew/bin/redis-server']) {
@@ -52,7 +53,7 @@ export async function startEmbeddedRedis(dataDir: string, log: Logger, opts: { p
   child.stderr.on('data', (d) => log.debug({ redis: String(d).trim() }, 'embedded redis'));
   writeFileSync(pidFile, String(child.pid));
   const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
+  const probe = connectRedis({ url }, 'probe');
   probe.on('error', () => undefined); // refused until the server listens
   const deadline = Date.now() + 10_000;
   for (;;) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
 
 export type UploadRefusal = { code: 'too_many_uploads'; message: string; retryAfterSeconds: number };
@@ -9,7 +9,7 @@ export type UploadRefusal = { code: 'too_many_uploads'; message: string; retryAf
  */
 export class UploadLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly limits: { concurrent: number; hourly: number },
   ) {}

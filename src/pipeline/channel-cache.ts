@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient } from '../queue/redis-connection.js';
 import { isId } from '../domain/owned.js';
 import { connectorFor } from '../../connectors/registry.js';
 import type { Connector } from '../../connectors/types.js';
@@ -29,13 +29,13 @@ export type ChannelRuntime = ChannelInfo & { status: string; name: string; crede
  */
 export class ChannelCache {
   private readonly entries: Lru<string, { value: ChannelRuntime; expires: number }>;
-  private sub?: Redis;
+  private sub?: RedisClient;
   private readonly listeners: ((id: string, what: ChannelChange) => void)[] = [];
 
   constructor(
     private readonly orm: MikroORM,
     private readonly box: SecretBox,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly ttlMs = 30_000,
     maxEntries = 10_000,
@@ -49,7 +49,7 @@ export class ChannelCache {
   }
 
   async listen(): Promise<void> {
-    this.sub = this.redis.duplicate();
+    this.sub = duplicateRedis(this.redis);
     this.sub.on('error', () => undefined); // reconnects by itself; the main connection logs
     this.sub.on('message', (_channel: string, message: string) => {
       const [id = '', what = 'all'] = message.split(' ') as [string, ChannelChange?];

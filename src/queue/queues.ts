@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { connectRedis, isCluster, type RedisTarget } from './redis-connection.js';
+import { queuePrefixOn } from './redis-keys.js';
 
 /** Every queue the hub uses, by name. Workers live in src/pipeline. */
 export const QUEUE_NAMES = ['ingest', 'outbound', 'media', 'profile', 'bot', 'maintenance'] as const;
@@ -15,10 +16,8 @@ const defaults: Record<QueueName, JobsOptions> = {
   maintenance: { removeOnComplete: 100, removeOnFail: 100 },
 };
 
-/** The longest a producer's command may take before it counts as failed. */
-export const PRODUCER_TIMEOUT_MS = 5000;
-
 export type Queues = Record<QueueName, Queue> & {
+  /** BullMQ's key prefix: QUEUE_PREFIX, hash-tagged on a cluster (redis-keys.ts). */
   prefix: string;
   /** A new connection for a worker (BullMQ blocks on it). */
   connection(): ConnectionOptions;
@@ -27,10 +26,9 @@ export type Queues = Record<QueueName, Queue> & {
   close(): Promise<void>;
 };
 
-export function createQueues(redisUrl: string, prefix: string): Queues {
-  // Producers fail fast when Redis is away (no offline queue, a command timeout), so a webhook
-  // is answered 503 and redelivered by its platform instead of hanging or being lost.
-  const shared = new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: false, commandTimeout: PRODUCER_TIMEOUT_MS });
+export function createQueues(target: RedisTarget, queuePrefix: string): Queues {
+  const prefix = queuePrefixOn(queuePrefix, isCluster(target));
+  const shared = connectRedis(target, 'producer');
   shared.on('error', () => undefined); // reconnects by itself; the hub's main connection logs outages
   const queues = Object.fromEntries(
     // Connection errors are the shared connection's (reconnecting by itself), not each queue's to print.
@@ -39,7 +37,7 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
   return {
     ...queues,
     prefix,
-    connection: () => new Redis(redisUrl, { maxRetriesPerRequest: null }).on('error', () => undefined),
+    connection: () => connectRedis(target, 'worker').on('error', () => undefined),
     async ready() {
       await Promise.all(Object.values(queues).map((q) => q.waitUntilReady()));
     },

@@ -1,6 +1,8 @@
 /**
  * Every Redis key and pub/sub channel the hub uses, all under QUEUE_PREFIX, so hubs sharing a
- * Redis never see each other's. BullMQ builds its own keys from the same prefix (queues.ts).
+ * Redis never see each other's. BullMQ builds its own keys from the same prefix (queues.ts),
+ * hash-tagged on a cluster (queuePrefixOn). On a cluster, keys one MULTI or script touches
+ * together must share a slot: a `{...}` tag in them says which part decides it.
  */
 export function redisKeys(prefix: string) {
   return {
@@ -23,9 +25,19 @@ export function redisKeys(prefix: string) {
     widgetDeliver: `${prefix}:widget-deliver`,
     /** Set when an agent writes: their reads stay on the primary while it lives (src/domain/replica-reads.ts). */
     freshReads: (userId: string) => `${prefix}:fresh-reads:${userId}`,
-    uploadsActive: (userId: string) => `${prefix}:uploads:active:${userId}`,
-    uploadsInHour: (userId: string, hourStart: number) => `${prefix}:uploads:hour:${userId}:${hourStart}`,
+    /** A user's uploads in progress and started this hour: counted in one MULTI, so one slot per user. */
+    uploadsActive: (userId: string) => `${prefix}:uploads:active:{${userId}}`,
+    uploadsInHour: (userId: string, hourStart: number) => `${prefix}:uploads:hour:{${userId}}:${hourStart}`,
   };
+}
+
+/**
+ * BullMQ's prefix. On a Redis Cluster a queue's keys, which its scripts use together, must share
+ * one slot: the prefix becomes a hash tag (`hub` -> `{hub}`, BullMQ's advice), unless it has one.
+ * The hub's other keys keep the plain prefix, so they spread over the cluster's nodes.
+ */
+export function queuePrefixOn(prefix: string, cluster: boolean): string {
+  return cluster && !/\{[^}]+\}/.test(prefix) ? `{${prefix}}` : prefix;
 }
 
 export type RedisKeys = ReturnType<typeof redisKeys>;

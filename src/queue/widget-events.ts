@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
 
 /**
@@ -14,6 +14,6 @@ export type WidgetEvent =
   /** An agent typing in a web conversation. */
   | { kind: 'typing'; conversationId: string; name: string; isTyping: boolean };
 
-export async function publishWidgetEvent(redis: Redis, keys: RedisKeys, event: WidgetEvent): Promise<void> {
+export async function publishWidgetEvent(redis: RedisClient, keys: RedisKeys, event: WidgetEvent): Promise<void> {
   await redis.publish(keys.widgetDeliver, JSON.stringify(event));
 }

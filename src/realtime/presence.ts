@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.js';
 import type { Publisher } from './publisher.js';
 import { rooms } from './publisher.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
@@ -16,7 +16,7 @@ export class Presence {
   private readonly local = new Map<string, { orgId: string; userId: string }>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly redis: Redis, private readonly publisher: Publisher, private readonly keys: RedisKeys) {
+  constructor(private readonly redis: RedisClient, private readonly publisher: Publisher, private readonly keys: RedisKeys) {
     this.timer = setInterval(() => void this.renew(), RENEW_MS).unref();
   }
 
@@ -52,13 +52,14 @@ export class Presence {
 
   private async renew() {
     if (!this.local.size) return;
-    const pipeline = this.redis.pipeline();
     const expiry = Date.now() + LEASE_MS;
+    const byKey = new Map<string, (number | string)[]>();
     for (const [socketId, { orgId, userId }] of this.local) {
-      pipeline.zadd(this.keys.presence(orgId, userId), expiry, socketId);
-      pipeline.pexpire(this.keys.presence(orgId, userId), LEASE_MS);
+      const key = this.keys.presence(orgId, userId);
+      byKey.set(key, [...(byKey.get(key) ?? []), expiry, socketId]);
     }
-    await pipeline.exec().catch(() => undefined);
+    // A pipeline per user: on a Redis Cluster one pipeline may only touch keys of one node.
+    await Promise.all([...byKey].map(([key, leases]) => this.redis.pipeline().zadd(key, ...leases).pexpire(key, LEASE_MS).exec())).catch(() => undefined);
   }
 
   close() {

@@ -1,6 +1,6 @@
-import { Emitter } from '@socket.io/redis-emitter';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
+import { socketBroadcaster, type Broadcaster } from './socket-redis.js';
 import type { ServerEvents } from './events.js';
 
 export const rooms = {
@@ -16,10 +16,10 @@ export const rooms = {
  * every API process's sockets receive them (the Socket.IO Redis adapter on the other end).
  */
 export class Publisher {
-  private readonly emitter: Emitter;
+  private readonly emitter: Broadcaster;
 
-  constructor(redis: Redis, keys: RedisKeys) {
-    this.emitter = new Emitter(redis, { key: keys.socketIo });
+  constructor(redis: RedisClient, keys: RedisKeys) {
+    this.emitter = socketBroadcaster(redis, keys);
   }
 
   to<E extends keyof ServerEvents>(roomsList: string[], event: E, ...args: Parameters<ServerEvents[E]>): void {
@@ -31,5 +31,9 @@ export class Publisher {
   disconnect(roomsList: string[]): void {
     if (roomsList.length === 0) return;
     this.emitter.in(roomsList).disconnectSockets(true);
+  }
+
+  close(): Promise<void> {
+    return this.emitter.close();
   }
 }

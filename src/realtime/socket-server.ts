@@ -1,6 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { Deps } from '../context.js';
 import { authenticate } from '../domain/accounts.js';
 import type { ClientEvents, ServerEvents } from './events.js';
@@ -8,6 +7,7 @@ import { rooms } from './publisher.js';
 import { redisKeys } from '../queue/redis-keys.js';
 import type { AuthInfo } from '../security/policy.js';
 import { originAllowed } from '../security/origins.js';
+import { socketAdapter } from './socket-redis.js';
 
 const SOCKET_FRAME_BYTES = 100 * 1024;
 
@@ -21,12 +21,9 @@ export type HubSocket = Parameters<Parameters<HubServer['on']>[1]>[0];
  * processes share rooms.
  */
 export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnection: (socket: HubSocket) => void): { io: HubServer; close(): Promise<void> } {
-  const pub = deps.redis.duplicate();
-  const sub = deps.redis.duplicate();
-  // They reconnect by themselves; the main connection logs the outage.
-  for (const r of [pub, sub]) r.on('error', () => undefined);
+  const link = socketAdapter(deps.redis, redisKeys(deps.config.queuePrefix));
   const io: HubServer = new Server(httpServer, {
-    adapter: createAdapter(pub, sub, { key: redisKeys(deps.config.queuePrefix).socketIo }),
+    adapter: link.adapter,
     // Browsers only from the hub's own origin and CORS_ORIGINS; refused at the handshake (WebSocket
     // upgrades are not subject to CORS, so allowRequest checks them too).
     cors: { origin: (origin, cb) => cb(null, originAllowed(deps, origin, undefined) && origin), credentials: true },
@@ -70,11 +67,7 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
     close: async () => {
       clearInterval(sweep);
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      // QUIT after the adapter's own unsubscribes (sent by io.close, never awaited): a plain
-      // disconnect rejected them unhandled. Redis away: no more than a second's wait.
-      await Promise.all([pub, sub].map((r) => Promise.race([r.quit().catch(() => undefined), new Promise((done) => setTimeout(done, 1_000))])));
-      pub.disconnect();
-      sub.disconnect();
+      await link.close();
     },
   };
 }

@@ -17,6 +17,7 @@ import { rooms } from './publisher.js';
 import type { HubServer } from './socket-server.js';
 import type { AckReply } from './events.js';
 import type { WidgetClientEvents, WidgetClientRequests, WidgetServerEvents } from '../../contract/widget.js';
+import { duplicateRedis } from '../queue/redis-connection.js';
 
 type VisitorSocket = Socket<WidgetClientEvents, WidgetServerEvents, Record<string, never>, { visitor: Visitor }>;
 const visitorRoom = (visitorId: string) => `visitor:${visitorId}`;
@@ -126,7 +127,7 @@ export function startWidgetSockets(io: HubServer, deps: Deps, enqueue: EnqueueIn
     if (visitorId && holds(visitorId)) local(visitorId).emit('typing', { isTyping: e.isTyping, name: e.name });
   }
 
-  const sub = deps.redis.duplicate();
+  const sub = duplicateRedis(deps.redis);
   sub.on('error', () => undefined); // reconnects by itself; the main connection logs
   sub.on('message', (_channel: string, message: string) => {
     let event: WidgetEvent;

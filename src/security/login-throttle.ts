@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { tooManyRequests } from '../errors.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
@@ -15,7 +15,7 @@ export class LoginThrottle {
   private readonly byAccount: RateLimiterRedis;
   private readonly byAddress: RateLimiterRedis;
 
-  constructor(redis: Redis, keys: RedisKeys, limits: ThrottleLimits) {
+  constructor(redis: RedisClient, keys: RedisKeys, limits: ThrottleLimits) {
     const make = (name: 'account' | 'address', points: number) =>
       new RateLimiterRedis({
         storeClient: redis,

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient } from '../queue/redis-connection.js';
 import type { Publisher } from '../realtime/publisher.js';
 import { rooms } from '../realtime/publisher.js';
 import { sqlOf } from '../db/sql.js';
@@ -18,12 +18,12 @@ export type SessionClaims = { userId: string; orgId: string; tokenVersion: numbe
  */
 export class Sessions {
   private readonly entries = new Map<string, { value: Standing | null; expires: number }>();
-  private sub?: Redis;
+  private sub?: RedisClient;
   private readonly channel: string;
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly publisher: Publisher,
     keys: RedisKeys,
     private readonly ttlMs = 5_000,
@@ -32,7 +32,7 @@ export class Sessions {
   }
 
   async listen(): Promise<void> {
-    this.sub = this.redis.duplicate();
+    this.sub = duplicateRedis(this.redis);
     this.sub.on('error', () => undefined); // reconnects by itself; the main connection logs
     this.sub.on('message', (_channel: string, userId: string) => this.entries.delete(userId));
     await this.sub.subscribe(this.channel);

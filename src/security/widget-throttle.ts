@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { tooManyRequests } from '../errors.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
@@ -13,7 +13,7 @@ type Limit = 'visitor' | 'session' | 'address';
 export class WidgetThrottle {
   private readonly limiters: Record<Limit, RateLimiterRedis>;
 
-  constructor(redis: Redis, keys: RedisKeys, limits: Config['widgetLimits']) {
+  constructor(redis: RedisClient, keys: RedisKeys, limits: Config['widgetLimits']) {
     const make = (name: Limit, points: number) =>
       new RateLimiterRedis({
         storeClient: redis,

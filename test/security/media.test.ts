@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueInbound } from '../../src/pipeline/ingest.queue.js';
 import { freePort } from '../../src/infra/free-port.js';
+import { redisKeys } from '../../src/queue/redis-keys.js';
 import { until } from '../support/agent.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { POLYGLOTS, PNG, JPEG } from './support/polyglots.js';
@@ -133,7 +134,7 @@ describe('uploads per user', () => {
     };
     const a = slow();
     const b = slow();
-    await until(async () => Number(await hub.deps.redis.get(`${hub.config.queuePrefix}:uploads:active:${(await me()).id}`)), (n) => n === 2);
+    await until(async () => Number(await hub.deps.redis.get(redisKeys(hub.config.queuePrefix).uploadsActive((await me()).id))), (n) => n === 2);
     const third = await upload('third', 'third.txt', 'text/plain');
     expect(third.status).toBe(429);
     expect(third.body.error.code).toBe('too_many_uploads');
@@ -146,7 +147,7 @@ describe('uploads per user', () => {
   });
 
   it('limits how many a user uploads an hour', async () => {
-    const key = `${hub.config.queuePrefix}:uploads:hour:${(await me()).id}:${Math.floor(Date.now() / 3600_000)}`;
+    const key = redisKeys(hub.config.queuePrefix).uploadsInHour((await me()).id, Math.floor(Date.now() / 3600_000));
     await hub.deps.redis.set(key, '40', 'EX', 3600);
     const r = await upload('one more', 'more.txt', 'text/plain');
     expect(r.status).toBe(429);
