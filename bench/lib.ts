@@ -141,3 +141,27 @@ export function cleanupsOnInterrupt(first: Cleanup): Cleanup[] {
   }
   return cleanups;
 }
+
+/** `count` agents' sockets, connected a hundred at a time (as agents arrive, not one handshake storm). */
+export async function connectAgents(url: string, token: string, count: number): Promise<Socket[]> {
+  const sockets: Socket[] = [];
+  while (sockets.length < count) {
+    sockets.push(...(await Promise.all(Array.from({ length: Math.min(100, count - sockets.length) }, () => connectAgent(url, token)))));
+  }
+  return sockets;
+}
+
+/** CPU time of these processes from now on; the returned function says each one's share of one core since. */
+export function cpuMeter(processes: [name: string, pid: number][]): () => string {
+  // utime + stime in clock ticks (100 per second on Linux).
+  const ticks = (pid: number) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  const start = performance.now();
+  const before = processes.map(([, pid]) => ticks(pid));
+  return () => {
+    const seconds = (performance.now() - start) / 1000;
+    return processes.map(([name, pid], i) => `${name} ${Math.round((ticks(pid) - before[i]!) / seconds)}%`).join(', ');
+  };
+}
