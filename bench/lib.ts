@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 
@@ -140,4 +140,54 @@ export function cleanupsOnInterrupt(first: Cleanup): Cleanup[] {
     });
   }
   return cleanups;
+}
+
+/** `count` agents' sockets, connected a hundred at a time (as agents arrive, not one handshake storm). */
+export async function connectAgents(url: string, token: string, count: number): Promise<Socket[]> {
+  const sockets: Socket[] = [];
+  while (sockets.length < count) {
+    sockets.push(...(await Promise.all(Array.from({ length: Math.min(100, count - sockets.length) }, () => connectAgent(url, token)))));
+  }
+  return sockets;
+}
+
+/** Pids of the processes with this command name (`postgres`, `redis-server`): every backend counts. */
+export function pidsNamed(name: string): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** CPU time of these processes (each a pid or a name, see pidsNamed) from now on; the returned function says each one's share of one core since, and the machine's busy share. */
+export function cpuMeter(processes: [name: string, pid: number | string][]): () => string {
+  // utime + stime in clock ticks (100 per second on Linux); a process gone meanwhile counts as nothing.
+  const ticks = (pid: number) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return 0;
+    }
+  };
+  const pidsOf = (p: number | string) => (typeof p === 'number' ? [p] : pidsNamed(p));
+  const machine = () => {
+    const [, ...t] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+    return { busy: t.reduce((a, b) => a + b, 0) - t[3]! - t[4]!, all: t.reduce((a, b) => a + b, 0) };
+  };
+  const start = performance.now();
+  const m0 = machine();
+  const before = processes.map(([, p]) => new Map(pidsOf(p).map((pid) => [pid, ticks(pid)])));
+  return () => {
+    const seconds = (performance.now() - start) / 1000;
+    const m1 = machine();
+    const used = processes.map(([name, p], i) => {
+      const spent = pidsOf(p).reduce((sum, pid) => sum + ticks(pid) - (before[i]!.get(pid) ?? 0), 0);
+      return `${name} ${Math.round(spent / seconds)}%`;
+    });
+    return `${used.join(', ')}; machine ${Math.round((100 * (m1.busy - m0.busy)) / (m1.all - m0.all))}% busy`;
+  };
 }

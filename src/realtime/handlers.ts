@@ -15,8 +15,7 @@ import { publishWidgetEvent } from '../queue/widget-events.js';
 import { redisKeys } from '../queue/redis-keys.js';
 import { markWrote } from '../domain/replica-reads.js';
 
-/** `typedAt`: when this socket last said it was typing, per conversation (the rate limit). */
-type Ctx = { deps: Deps; socket: HubSocket; actor: Actor; typedAt: Map<string, number> };
+type Ctx = { deps: Deps; socket: HubSocket; actor: Actor };
 type Handler<S extends z.ZodType, Data = unknown> = { schema: S; run(ctx: Ctx, input: z.infer<S>): Promise<Data> };
 const handler = <S extends z.ZodType, Data>(schema: S, run: Handler<S, Data>['run']): Handler<S, Data> => ({ schema, run });
 
@@ -49,7 +48,9 @@ const HANDLERS = {
   add_client_note: handler(NoteInput.extend({ clientId: Id }), ({ deps, actor }, { clientId, ...input }) => addNote(deps, actor, clientId, input)),
   update_chat_settings: handler(ConversationPatch.extend({ conversationId: Id }), ({ deps, actor }, { conversationId, ...patch }) =>
     updateConversation(deps, actor, conversationId, patch)),
-  typing: handler(z.object({ conversationId: Id, isTyping: z.boolean().default(true) }), async ({ deps, socket, actor, typedAt }, { conversationId, isTyping }) => {
+  typing: handler(z.object({ conversationId: Id, isTyping: z.boolean().default(true) }), async ({ deps, socket, actor }, { conversationId, isTyping }) => {
+    // When this socket last said it was typing, per conversation (the rate limit); made on its first typing event.
+    const typedAt = (socket.data.typedAt ??= new Map());
     const last = typedAt.get(conversationId);
     // Rate limited: a keystroke stream becomes one event per interval (stopping always goes through).
     if (isTyping && last && Date.now() - last < TYPING_INTERVAL_MS) return { throttled: true };
@@ -75,41 +76,56 @@ type PayloadMismatch = { [E in ClientEventName]: ClientRequests[E]['payload'] ex
 const payloadsFit: [PayloadMismatch] extends [never] ? true : PayloadMismatch = true;
 void payloadsFit;
 
+/**
+ * The listeners are made once and shared by every socket (Socket.IO calls them with the socket as
+ * `this`): a socket costs its listener entries, not a set of closures of its own.
+ */
 export function registerHandlers(deps: Deps) {
   const { presence } = deps;
+  const listeners = (Object.entries(HANDLERS) as [ClientEventName, Handler<z.ZodType>][]).map(([event, h]) => ({
+    event,
+    listener(this: HubSocket, payload: unknown, ack?: Ack) {
+      return answer(deps, this, event, h, payload, ack);
+    },
+  }));
+  function setPresence(this: HubSocket, status: unknown) {
+    const { orgId, userId } = this.data.auth;
+    if (status === 'online' || status === 'away') presence.set(orgId, userId, status);
+  }
+  function disconnected(this: HubSocket) {
+    const { orgId, userId } = this.data.auth;
+    presence.disconnected(orgId, userId, this.id).catch(() => undefined);
+  }
   return (socket: HubSocket) => {
-    const { userId, orgId, role, name } = socket.data.auth;
-    const actor: Actor = { userId, orgId, role, name };
-    const typedAt = new Map<string, number>();
-    for (const [event, h] of Object.entries(HANDLERS) as [ClientEventName, Handler<z.ZodType>][]) {
-      socket.on(event, async (payload: unknown, ack?: Ack) => {
-        const reply = typeof ack === 'function' ? ack : () => undefined;
-        const parsed = h.schema.safeParse(payload ?? {});
-        if (!parsed.success) {
-          const message = parsed.error.issues.map((i: z.core.$ZodIssue) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
-          return reply({ ok: false, error: { code: 'validation_error', message } });
-        }
-        try {
-          // The user's standing now, not at connection time: a disabled or signed-out user's socket does nothing more.
-          if (!(await deps.sessions.isCurrent(socket.data.auth))) {
-            reply({ ok: false, error: { code: 'unauthorized', message: 'Your session has ended; sign in again' } });
-            socket.disconnect(true);
-            return;
-          }
-          if (!READS.has(event)) await markWrote(deps, userId);
-          reply({ ok: true, data: await h.run({ deps, socket, actor, typedAt }, parsed.data) });
-        } catch (err) {
-          const { status, body } = toErrorBody(err);
-          if (status >= 500) deps.log.error({ err, event }, 'socket handler failed');
-          reply({ ok: false, error: body.error });
-        }
-      });
-    }
-    socket.on('set_presence', (status: unknown) => {
-      if (status === 'online' || status === 'away') presence.set(orgId, userId, status);
-    });
+    for (const { event, listener } of listeners) socket.on(event, listener);
+    socket.on('set_presence', setPresence);
     // Presence is best effort: Redis going away (a shutdown, an outage) must not surface as an error here.
-    presence.connected(orgId, userId, socket.id).catch(() => undefined);
-    socket.on('disconnect', () => presence.disconnected(orgId, userId, socket.id).catch(() => undefined));
+    presence.connected(socket.data.auth.orgId, socket.data.auth.userId, socket.id).catch(() => undefined);
+    socket.on('disconnect', disconnected);
   };
+}
+
+/** One client event: validated, the user's standing checked, run, answered through its acknowledgement. */
+async function answer(deps: Deps, socket: HubSocket, event: ClientEventName, h: Handler<z.ZodType>, payload: unknown, ack?: Ack) {
+  const reply = typeof ack === 'function' ? ack : () => undefined;
+  const parsed = h.schema.safeParse(payload ?? {});
+  if (!parsed.success) {
+    const message = parsed.error.issues.map((i: z.core.$ZodIssue) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+    return reply({ ok: false, error: { code: 'validation_error', message } });
+  }
+  try {
+    // The user's standing now, not at connection time: a disabled or signed-out user's socket does nothing more.
+    if (!(await deps.sessions.isCurrent(socket.data.auth))) {
+      reply({ ok: false, error: { code: 'unauthorized', message: 'Your session has ended; sign in again' } });
+      socket.disconnect(true);
+      return;
+    }
+    const { userId, orgId, role, name } = socket.data.auth;
+    if (!READS.has(event)) await markWrote(deps, userId);
+    reply({ ok: true, data: await h.run({ deps, socket, actor: { userId, orgId, role, name } }, parsed.data) });
+  } catch (err) {
+    const { status, body } = toErrorBody(err);
+    if (status >= 500) deps.log.error({ err, event }, 'socket handler failed');
+    reply({ ok: false, error: body.error });
+  }
 }

@@ -19,19 +19,25 @@ export type LiveChanges = {
   newProspects: string[];
 };
 
+/** An organization's `conversation_updated` batching: the open window, its length, what waits for its end. */
+type Batching = { timer: NodeJS.Timeout; windowMs: number; pending: Map<string, ConversationView> };
+
 /**
  * Pushes committed changes to agents. Every agent of the organization gets
- * `conversation_updated` (coalesced: the first change goes at once, later ones within the
- * window go together as an array); full messages go only to the agents who have the
+ * `conversation_updated`, coalesced: the first change goes at once, later ones within the
+ * window go together as one array. Each packet is written to every agent's socket, so while
+ * changes keep coming the window widens (doubled per busy window, up to `maxWindowMs`): a busy
+ * organization's agents get a few larger packets a second instead of one per change. A window
+ * without changes ends the batching. Full messages go only to the agents who have the
  * conversation open and to its assignee.
  */
 export class LiveUpdates {
-  private readonly pending = new Map<string, Map<string, ConversationView>>();
-  private readonly windows = new Map<string, NodeJS.Timeout>();
+  private readonly batching = new Map<string, Batching>();
 
   constructor(
     private readonly deps: Omit<Deps, 'live'>,
     private readonly windowMs = 25,
+    private readonly maxWindowMs = 50,
   ) {}
 
   /** A channel's state changed (needs new credentials, say): its organization hears of it. */
@@ -98,35 +104,28 @@ export class LiveUpdates {
 
   private queueConversation(v: ConversationView) {
     const org = v.organizationId;
-    if (!this.windows.has(org)) {
-      this.deps.publisher.to([rooms.org(org)], 'conversation_updated', v);
-      this.windows.set(org, setTimeout(() => this.flush(org), this.windowMs));
-      return;
-    }
-    let batch = this.pending.get(org);
-    if (!batch) this.pending.set(org, (batch = new Map()));
-    batch.set(v.id, v);
+    const open = this.batching.get(org);
+    // A later change of a conversation replaces the one still waiting.
+    if (open) return void open.pending.set(v.id, v);
+    this.deps.publisher.to([rooms.org(org)], 'conversation_updated', v);
+    this.batching.set(org, { timer: setTimeout(() => this.flush(org), this.windowMs), windowMs: this.windowMs, pending: new Map() });
   }
 
   private flush(org: string) {
-    const batch = this.pending.get(org);
-    this.pending.delete(org);
-    if (!batch?.size) {
-      this.windows.delete(org);
-      return;
-    }
-    const list = [...batch.values()];
+    const b = this.batching.get(org)!;
+    if (!b.pending.size) return void this.batching.delete(org);
+    const list = [...b.pending.values()];
+    b.pending = new Map();
     this.deps.publisher.to([rooms.org(org)], 'conversation_updated', list.length === 1 ? list[0]! : list);
-    this.windows.set(org, setTimeout(() => this.flush(org), this.windowMs));
+    b.windowMs = Math.min(b.windowMs * 2, this.maxWindowMs);
+    b.timer = setTimeout(() => this.flush(org), b.windowMs);
   }
 
   close(): void {
-    for (const org of [...this.windows.keys()]) {
-      clearTimeout(this.windows.get(org));
-      this.windows.delete(org);
-      const batch = this.pending.get(org);
-      if (batch?.size) this.deps.publisher.to([rooms.org(org)], 'conversation_updated', [...batch.values()]);
+    for (const [org, b] of this.batching) {
+      clearTimeout(b.timer);
+      if (b.pending.size) this.deps.publisher.to([rooms.org(org)], 'conversation_updated', [...b.pending.values()]);
     }
-    this.pending.clear();
+    this.batching.clear();
   }
 }

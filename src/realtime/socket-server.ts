@@ -11,7 +11,8 @@ import { socketAdapter } from './socket-redis.js';
 
 const SOCKET_FRAME_BYTES = 100 * 1024;
 
-export type SocketData = { auth: Omit<AuthInfo, 'user'> };
+/** `typedAt`: the typing rate limit's memory (src/realtime/handlers.ts), made on the first typing event. */
+export type SocketData = { auth: Omit<AuthInfo, 'user'>; typedAt?: Map<string, number> };
 export type HubServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
 export type HubSocket = Parameters<Parameters<HubServer['on']>[1]>[0];
 
@@ -30,6 +31,9 @@ export function createSocketServer(httpServer: HttpServer, deps: Deps, onConnect
     allowRequest: (req, cb) => cb(null, originAllowed(deps, req.headers.origin, req.headers.host)),
     // Events are small (a message is at most 4096 characters): a bigger frame closes the socket.
     maxHttpBufferSize: SOCKET_FRAME_BYTES,
+    // Off (Engine.IO's default), said here so it stays so: ws keeps a zlib context per compressed connection, and broadcasts
+    // could no longer send one frame encoded once to every socket.
+    perMessageDeflate: false,
   });
 
   io.use(async (socket, next) => {
