@@ -2,11 +2,13 @@
  * A share of the fan-out phase's agents (bench/ingest.bench.ts), in a thread of its own: with
  * thousands of sockets a single load generator thread is the slowest part, and its queue would
  * be counted as the hub's latency. Arrival times are absolute (timeOrigin + now), comparable
- * across threads.
+ * across threads. The agents decode only the bench's markers in the broadcasts they measure
+ * (bench/marker-parser.ts), as each browser decodes only its own copy.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Socket } from 'socket.io-client';
 import { connectAgents } from './lib.js';
+import { markerParser, markersIn } from './marker-parser.js';
 
 type Job = { url: string; token: string; count: number; views: (string | null)[] };
 const { url, token, count, views } = workerData as Job;
@@ -16,16 +18,17 @@ const list: [string, number][] = [];
 const view: [string, number][] = [];
 let packets = 0;
 
-const agents: Socket[] = await connectAgents(url, token, count);
+const agents: Socket[] = await connectAgents(url, token, count, { parser: markerParser(['conversation_updated', 'new_message']) });
 await Promise.all(agents.map((a, i) => views[i] && a.timeout(30_000).emitWithAck('load_messages', { conversationId: views[i], limit: 1 })));
 for (const a of agents) {
-  a.on('conversation_updated', (c: any) => {
+  a.on('conversation_updated', (json: string) => {
     packets++;
     const t = now();
-    for (const x of Array.isArray(c) ? c : [c]) if (x.lastMessage?.content?.startsWith('fan-')) list.push([x.lastMessage.content, t]);
+    for (const content of markersIn(json, 'fan-')) list.push([content, t]);
   });
-  a.on('new_message', (m: any) => {
-    if (m.content?.startsWith('fan-')) view.push([m.content, now()]);
+  a.on('new_message', (json: string) => {
+    const [content] = markersIn(json, 'fan-');
+    if (content) view.push([content, now()]);
   });
 }
 parentPort!.postMessage({ ready: true });

@@ -3,7 +3,7 @@ import { Agent, request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import pg from 'pg';
-import { io, type Socket } from 'socket.io-client';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -115,9 +115,9 @@ export async function createBenchDatabase(): Promise<{ url: string; drop(): Prom
 }
 
 /** An agent's socket on the hub, connected (or the connect error). */
-export function connectAgent(url: string, token: string): Promise<Socket> {
+export function connectAgent(url: string, token: string, options: Partial<ManagerOptions & SocketOptions> = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const s = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true, ...options });
     s.once('connect', () => resolve(s));
     s.once('connect_error', reject);
   });
@@ -143,10 +143,10 @@ export function cleanupsOnInterrupt(first: Cleanup): Cleanup[] {
 }
 
 /** `count` agents' sockets, connected a hundred at a time (as agents arrive, not one handshake storm). */
-export async function connectAgents(url: string, token: string, count: number): Promise<Socket[]> {
+export async function connectAgents(url: string, token: string, count: number, options: Partial<ManagerOptions & SocketOptions> = {}): Promise<Socket[]> {
   const sockets: Socket[] = [];
   while (sockets.length < count) {
-    sockets.push(...(await Promise.all(Array.from({ length: Math.min(100, count - sockets.length) }, () => connectAgent(url, token)))));
+    sockets.push(...(await Promise.all(Array.from({ length: Math.min(100, count - sockets.length) }, () => connectAgent(url, token, options)))));
   }
   return sockets;
 }
