@@ -93,6 +93,27 @@ export async function startHubProcess(env: Record<string, string>, nodeArgs: str
   };
 }
 
+/** CPU time (user + system, in seconds) a process has used so far, from /proc (NaN where there is none). */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Starts measuring these processes' CPU; the result gives each one's use in % of one core since then. */
+export function cpuMeter(pids: Record<string, number>): () => Record<string, number> {
+  const started = performance.now();
+  const at = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSecondsOf(pid)]));
+  return () => {
+    const wall = (performance.now() - started) / 1000;
+    return Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Math.round((100 * (cpuSecondsOf(pid) - at[k]!)) / wall)]));
+  };
+}
+
 export const randomId = () => randomBytes(6).toString('hex');
 
 /** DATABASE_URL's server (the machine's Postgres unless told): each bench run gets a database of its own there. */
