@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { freePort } from '../src/infra/free-port.js';
-import { atRate, cleanupsOnInterrupt, connectAgent, cpuMeter, createBenchDatabase, httpClient, percentile, randomId, round, runCleanups, sleep, startHubProcess } from './lib.js';
+import { atRate, cleanupsOnInterrupt, connectAgent, cpuMeter, createBenchDatabase, httpClient, percentile, pidsNamed, randomId, round, runCleanups, sleep, startHubProcess } from './lib.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -142,7 +142,7 @@ async function main() {
       const ingestQueue = new Queue('ingest', { connection: queueConnection, prefix });
       let accepted = 0;
       for (const rate of LADDER.filter((r) => r >= 2000)) {
-        const cpu = cpuMeter({ generator: process.pid, api: hub.child.pid! });
+        const cpu = cpuMeter({ generator: process.pid, api: hub.child.pid!, redis: pidsNamed('redis-server') });
         const run = await atRate(rate, SECONDS, async (i) => {
           const r = await post(waBody(waId(5000 + (i % 5000)), `wamid.acc${rate}-${i}`, `acc${rate}-${i}`));
           if (r.status !== 200) throw new Error(String(r.status));
@@ -229,7 +229,7 @@ async function main() {
     for (const rate of LADDER) {
       const tag = `sus${rate}-`;
       let unique = 0;
-      const cpu = cpuMeter({ generator: process.pid, api: hub.child.pid!, worker: worker.child.pid! });
+      const cpu = cpuMeter({ generator: process.pid, api: hub.child.pid!, worker: worker.child.pid!, postgres: pidsNamed('postgres'), redis: pidsNamed('redis-server') });
       const run = await atRate(rate, SECONDS, async (i) => {
         // Every twentieth delivery repeats the previous one, as a platform retry would.
         const n = i % 20 === 19 ? i - 1 : i;

@@ -3,7 +3,6 @@ import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { RawInbound } from '../../connectors/types.js';
 import type { Queues } from '../queue/queues.js';
 import { Batcher } from './batcher.js';
-import { Lru } from './lru.js';
 import { QueueUnavailableError } from '../errors.js';
 
 /**
@@ -38,10 +37,36 @@ export function deliveriesOf(job: Pick<Job<IngestJobData>, 'id' | 'data'>): Inbo
  */
 export const GROUP = { maxWeight: 100, bytesPerWeight: 16 * 1024, maxWaitMs: 2 };
 
-/** Deliveries queued by this process lately (about as many as completed jobs Redis keeps): a redelivery among them waits on the first. */
-const RECENT = 10_000;
+/**
+ * Deliveries this process queued lately (the last 5,000 to 10,000, about as many as completed
+ * jobs Redis keeps): a redelivery among them waits on the first. Two generations of a plain Map,
+ * the older dropped whole, cost less per webhook than an LRU's reordering.
+ */
+class Recent {
+  private current = new Map<string, Promise<void>>();
+  private older = new Map<string, Promise<void>>();
 
-type Producer = { adder: Batcher<InboundDelivery, void>; recent: Lru<string, Promise<void>> };
+  constructor(private readonly generation: number) {}
+
+  get(key: string): Promise<void> | undefined {
+    return this.current.get(key) ?? this.older.get(key);
+  }
+
+  set(key: string, queued: Promise<void>): void {
+    if (this.current.size >= this.generation) {
+      this.older = this.current;
+      this.current = new Map();
+    }
+    this.current.set(key, queued);
+  }
+
+  delete(key: string): void {
+    this.current.delete(key);
+    this.older.delete(key);
+  }
+}
+
+type Producer = { adder: Batcher<InboundDelivery, void>; recent: Recent };
 const producers = new WeakMap<Queue, Producer>();
 
 function producerFor(queue: Queue): Producer {
@@ -62,7 +87,7 @@ function producerFor(queue: Queue): Producer {
           retryAlone: () => false,
         },
       ),
-      recent: new Lru(RECENT),
+      recent: new Recent(5_000),
     };
     producers.set(queue, p);
   }
