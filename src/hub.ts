@@ -51,7 +51,10 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const keys = redisKeys(config.queuePrefix);
-  const publisher = new Publisher(redis, keys);
+  // Live events go out one PUBLISH per message: auto-pipelining sends a tick's worth in one write.
+  const publishing = redis.duplicate({ enableAutoPipelining: true });
+  publishing.on('error', () => undefined); // the main connection logs outages
+  const publisher = new Publisher(publishing, keys);
   const signer = new MediaSigner(config.jwtSecret);
   const channels = new ChannelCache(orm, box, redis, keys);
   await channels.listen();
@@ -114,6 +117,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     await channels.close();
     await deps.queues.close();
     await deps.fetcher.close();
+    publishing.disconnect();
     redis.disconnect();
     await orm.close();
   };
