@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Pool, type Dispatcher } from 'undici';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import pg from 'pg';
@@ -15,23 +15,16 @@ export function percentile(values: number[], p: number): number {
 
 export const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
-/** A keep-alive HTTP client for the load generator (lighter than fetch at thousands of requests per second). */
+/**
+ * A keep-alive HTTP client for the load generator: undici's pool, which costs the generator
+ * about half the CPU of node:http's request() per call (the generator shares the machine with the hub).
+ */
 export function httpClient(base: string, maxSockets = 64) {
-  const url = new URL(base);
-  const agent = new Agent({ keepAlive: true, maxSockets });
-  return (method: string, path: string, body: string, headers: Record<string, string>) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(
-        { host: url.hostname, port: url.port, method, path, agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  const pool = new Pool(base, { connections: maxSockets, pipelining: 1 });
+  return async (method: string, path: string, body: string, headers: Record<string, string>) => {
+    const res = await pool.request({ method: method as Dispatcher.HttpMethod, path, body: body || undefined, headers });
+    return { status: res.statusCode, body: await res.body.text() };
+  };
 }
 
 /** Calls `fn` at a fixed rate for `seconds`, without waiting for answers (an open-loop load). */
@@ -93,6 +86,44 @@ export async function startHubProcess(env: Record<string, string>, nodeArgs: str
   };
 }
 
+/** CPU time (user + system, in seconds) a process has used so far, from /proc (NaN where there is none). */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The pids of every process with this command name (`postgres` is one per connection), for cpuMeter. */
+export function pidsNamed(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Starts measuring these processes' CPU; the result gives each one's use in % of one core since then. */
+export function cpuMeter(pids: Record<string, number | number[]>): () => Record<string, number> {
+  const started = performance.now();
+  const list = (p: number | number[]) => (Array.isArray(p) ? p : [p]);
+  const at = new Map(Object.values(pids).flatMap(list).map((pid) => [pid, cpuSecondsOf(pid)]));
+  // A process gone meanwhile (a Postgres backend) counts what it had used by the start.
+  const since = (pid: number) => Math.max(0, (cpuSecondsOf(pid) || at.get(pid)!) - at.get(pid)!) || 0;
+  return () => {
+    const wall = (performance.now() - started) / 1000;
+    return Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, Math.round((100 * list(p).reduce((sum, pid) => sum + since(pid), 0)) / wall)]));
+  };
+}
+
 export const randomId = () => randomBytes(6).toString('hex');
 
 /** DATABASE_URL's server (the machine's Postgres unless told): each bench run gets a database of its own there. */
@@ -151,43 +182,3 @@ export async function connectAgents(url: string, token: string, count: number, o
   return sockets;
 }
 
-/** Pids of the processes with this command name (`postgres`, `redis-server`): every backend counts. */
-export function pidsNamed(name: string): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** CPU time of these processes (each a pid or a name, see pidsNamed) from now on; the returned function says each one's share of one core since, and the machine's busy share. */
-export function cpuMeter(processes: [name: string, pid: number | string][]): () => string {
-  // utime + stime in clock ticks (100 per second on Linux); a process gone meanwhile counts as nothing.
-  const ticks = (pid: number) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return 0;
-    }
-  };
-  const pidsOf = (p: number | string) => (typeof p === 'number' ? [p] : pidsNamed(p));
-  const machine = () => {
-    const [, ...t] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
-    return { busy: t.reduce((a, b) => a + b, 0) - t[3]! - t[4]!, all: t.reduce((a, b) => a + b, 0) };
-  };
-  const start = performance.now();
-  const m0 = machine();
-  const before = processes.map(([, p]) => new Map(pidsOf(p).map((pid) => [pid, ticks(pid)])));
-  return () => {
-    const seconds = (performance.now() - start) / 1000;
-    const m1 = machine();
-    const used = processes.map(([name, p], i) => {
-      const spent = pidsOf(p).reduce((sum, pid) => sum + ticks(pid) - (before[i]!.get(pid) ?? 0), 0);
-      return `${name} ${Math.round(spent / seconds)}%`;
-    });
-    return `${used.join(', ')}; machine ${Math.round((100 * (m1.busy - m0.busy)) / (m1.all - m0.all))}% busy`;
-  };
-}

@@ -52,7 +52,9 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
   const redis = connectRedis(target, 'main');
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const keys = redisKeys(config.queuePrefix);
-  const publisher = new Publisher(redis, keys);
+  const publishing = connectRedis(target, 'publisher');
+  publishing.on('error', () => undefined); // the main connection logs outages
+  const publisher = new Publisher(publishing, keys);
   const signer = new MediaSigner(config.jwtSecret);
   const channels = new ChannelCache(orm, box, redis, keys);
   await channels.listen();
@@ -116,6 +118,7 @@ export async function startHub(opts: { config: Config; log: Logger; databaseUrl:
     await publisher.close();
     await deps.queues.close();
     await deps.fetcher.close();
+    publishing.disconnect();
     redis.disconnect();
     await orm.close();
   };

@@ -26,3 +26,15 @@ export async function readRawBody(c: Context, limit: number): Promise<Buffer> {
   }
   return Buffer.concat(chunks, size);
 }
+
+/**
+ * The request headers, names lowercased. Under Node they come from its own parser: building a
+ * web Headers object to copy them costs a webhook more than its signature check.
+ */
+export function rawHeaders(c: Context): Record<string, string> {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming) return Object.fromEntries([...c.req.raw.headers].map(([k, v]) => [k.toLowerCase(), v]));
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(incoming.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  return headers;
+}

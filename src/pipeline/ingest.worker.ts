@@ -3,7 +3,8 @@ import type { Deps } from '../context.js';
 import { inTransaction, withSql } from '../db/sql.js';
 import type { NormalizedEvent } from '../../connectors/types.js';
 import { Batcher } from './batcher.js';
-import type { InboundJob } from './ingest.queue.js';
+import { deliveriesOf, requeueAlone, retryAloneOpts, type InboundDelivery, type IngestJobData } from './ingest.queue.js';
+import type { ChannelRuntime } from './channel-cache.js';
 import { addOutcome, emptyOutcome, persistBatch, recordFailedDelivery, type Changes, type DeliveryRecord, type IngestItem, type IngestOutcome } from './persist.js';
 import { ChangePublisher } from './change-publisher.js';
 import { redactPayload } from './redact.js';
@@ -28,9 +29,11 @@ const LARGE_PAYLOAD_BYTES = 64 * 1024;
 export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, batchEvents: 512, chunkEvents: 128, maxWaitMs: 4 };
 
 /**
- * Parses each queued payload with its channel's connector and persists many jobs' events in
- * one transaction; a job completes once its events are committed, and is retried otherwise
- * (by the failure policy: without using an attempt while Postgres or Redis is away).
+ * Takes group jobs (deliveries that arrived together; one-delivery jobs of old too), parses each
+ * delivery once with its channel's connector and persists many deliveries' events in one
+ * transaction; a job completes once its deliveries are committed (or, failing for a reason of
+ * their own, re-queued alone), and is retried otherwise (by the failure policy: without using
+ * an attempt while Postgres or Redis is away).
  *
  * Fairness: a large delivery goes in chunks, one chunk in a batch at a time, and organizations
  * share each batch round-robin, so one organization's flood delays another's messages by about
@@ -64,49 +67,83 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
     return turn;
   };
 
-  const recordOf = (job: Job<InboundJob>): DeliveryRecord => ({
-    jobId: job.id!,
-    payload: redactPayload(job.data.raw.body, job.data.raw.contentType),
-    contentType: job.data.raw.contentType,
+  const recordOf = (d: InboundDelivery): DeliveryRecord => ({
+    jobId: d.key,
+    payload: redactPayload(d.raw.body, d.raw.contentType),
+    contentType: d.raw.contentType,
     retentionHours: deps.config.webhookRetentionHours,
   });
 
-  const handle = async (job: Job<InboundJob>) => {
-    const { channelId, raw } = job.data;
-    const channel = await deps.channels.get(channelId);
+  /** A delivery parsed (once) and cut in chunks, with its payload to keep. */
+  type Prepared = { channel: ChannelRuntime; chunks: NormalizedEvent[][]; record: DeliveryRecord };
+  const prepare = async (d: InboundDelivery): Promise<Prepared> => {
+    const channel = await deps.channels.get(d.channelId);
     // The channel was deleted meanwhile: nothing to attach the payload to.
-    if (!channel) throw new UnrecoverableError(`channel ${channelId} no longer exists`);
+    if (!channel) throw new UnrecoverableError(`channel ${d.channelId} no longer exists`);
     let events: NormalizedEvent[];
     try {
-      events = await inTurn(raw.body.length, () => channel.connector.parse(raw, channel.credentials));
+      events = await inTurn(d.raw.body.length, () => channel.connector.parse(d.raw, channel.credentials));
     } catch (err) {
       // Valid for the platform but not for us: keep it (replayable) and never retry forever.
       events = [{ type: 'unsupported', reason: `parse failed: ${(err as Error).message}` }];
     }
-    events = clampFutureTimestamps(events, raw.receivedAt);
+    events = clampFutureTimestamps(events, d.raw.receivedAt);
     const chunks: NormalizedEvent[][] = [];
     for (let i = 0; i < events.length; i += opts.chunkEvents) chunks.push(events.slice(i, i + opts.chunkEvents));
     if (!chunks.length) chunks.push([]);
-    // Chunks one after the other (their order matters: a reaction after its message); the kept
-    // payload, with what all chunks did, comes with the last one. A retry redoes them idempotently.
+    return { channel, chunks, record: await inTurn(d.raw.body.length, () => recordOf(d)) };
+  };
+
+  // Chunks one after the other (their order matters: a reaction after its message); the kept
+  // payload, with what all chunks did, comes with the last one. A retry redoes them idempotently.
+  // The first chunk is submitted at once (no await before it), so deliveries enter the batcher in their order.
+  const persist = async ({ channel, chunks, record }: Prepared): Promise<IngestOutcome> => {
     const done = emptyOutcome();
     for (const [i, chunk] of chunks.entries()) {
       const last = i === chunks.length - 1;
-      const record = last ? { ...(await inTurn(raw.body.length, () => recordOf(job))), prior: { ...done, failed: [...done.failed], notes: [...done.notes] } } : undefined;
-      addOutcome(done, await batcher.submit({ channel, events: chunk, record }));
+      addOutcome(done, await batcher.submit({ channel, events: chunk, record: last ? { ...record, prior: { ...done, failed: [...done.failed], notes: [...done.notes] } } : undefined }));
     }
     return done;
   };
 
+  /**
+   * A job of one delivery (a group of one, a re-queued delivery, the old shape) fails as a whole,
+   * under the failure policy. In a larger group each delivery stands alone: one that fails for a
+   * reason of its own goes back as a job of its own and the group completes; Postgres or Redis
+   * away retries the whole group (what was stored already is a no-op then).
+   */
+  const handle = async (job: Job<IngestJobData>) => {
+    const deliveries = [...new Map(deliveriesOf(job).map((d) => [d.key, d])).values()];
+    const prepared = await Promise.allSettled(deliveries.map(prepare));
+    const results = await Promise.allSettled(prepared.map((p) => (p.status === 'fulfilled' ? persist(p.value) : Promise.reject(p.reason))));
+    const done = emptyOutcome();
+    const failed: { delivery: InboundDelivery; err: unknown }[] = [];
+    results.forEach((r, i) => (r.status === 'fulfilled' ? addOutcome(done, r.value) : failed.push({ delivery: deliveries[i]!, err: r.reason })));
+    if (!failed.length) return done;
+    const outage = failed.find((f) => isInfrastructureError(f.err));
+    if (outage) throw outage.err;
+    if (deliveries.length === 1) throw failed[0]!.err;
+    const alone = retryAloneOpts(job.opts);
+    // No attempt left (a queue of one attempt): kept as failed now. A deleted channel's delivery goes
+    // back too, and ends in the failed jobs at once (UnrecoverableError), as a job of its own did.
+    if (alone) await requeueAlone(deps.queues.ingest, failed.map((f) => f.delivery), alone);
+    else for (const f of failed) await keepFailed(f.delivery, f.err);
+    deps.log.warn({ jobId: job.id, deliveries: deliveries.length, failed: failed.length, requeued: !!alone, err: errorMessage(failed[0]!.err) }, 'deliveries of a group failed');
+    return done;
+  };
+
   // A delivery that used its last attempt is kept as 'failed' (visible, replayable).
-  const onLastFailure = async (job: Job<InboundJob>, err: unknown) => {
-    const channel = await deps.channels.get(job.data.channelId);
-    if (channel) await withSql(deps.orm, (sql) => recordFailedDelivery(sql, channel, recordOf(job), errorMessage(err)));
+  const keepFailed = async (d: InboundDelivery, err: unknown) => {
+    const channel = await deps.channels.get(d.channelId);
+    if (channel) await withSql(deps.orm, (sql) => recordFailedDelivery(sql, channel, recordOf(d), errorMessage(err)));
+  };
+  const onLastFailure = async (job: Job<IngestJobData>, err: unknown) => {
+    for (const d of deliveriesOf(job)) await keepFailed(d, err);
   };
 
   // A BullMQ worker takes its jobs one at a time; several of them feed one batcher faster.
   const workers = Array.from({ length: opts.workers }, () =>
-    hubWorker<InboundJob, IngestOutcome>(deps, 'ingest', handle, { concurrency: opts.concurrency, onLastFailure }));
+    hubWorker<IngestJobData, IngestOutcome>(deps, 'ingest', handle, { concurrency: opts.concurrency, onLastFailure }));
   return {
     workers,
     close: async () => {

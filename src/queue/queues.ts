@@ -7,7 +7,8 @@ export const QUEUE_NAMES = ['ingest', 'outbound', 'media', 'profile', 'bot', 'ma
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const defaults: Record<QueueName, JobsOptions> = {
-  ingest: { attempts: 8, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } },
+  // A completed ingest job is a group of up to 100 payloads (pipeline/ingest.queue.ts): Redis keeps the last thousand, for a look on the board.
+  ingest: { attempts: 8, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600, count: 1_000 }, removeOnFail: { age: 7 * 86400 } },
   // Three retries 1, 2 and 4 s apart: a send that cannot go through shows failed within about 10 s.
   outbound: { attempts: 4, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } },
   media: { attempts: 6, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 86400 } },

@@ -21,6 +21,8 @@ const USES = {
    * is answered 503 and redelivered by its platform instead of hanging or being lost.
    */
   producer: { maxRetriesPerRequest: null, enableOfflineQueue: false, commandTimeout: PRODUCER_TIMEOUT_MS },
+  /** Live events, one PUBLISH per message: auto-pipelining sends a tick's worth in one write. */
+  publisher: { maxRetriesPerRequest: null, enableAutoPipelining: true },
   /** A BullMQ worker's connection (it blocks on it). */
   worker: { maxRetriesPerRequest: null },
   /** Asking a server that is starting whether it answers yet (connected by hand, retried quickly). */
@@ -43,6 +45,7 @@ export function connectRedis(target: RedisTarget, use: RedisUse, opts: { sharded
     // Node connections always queue while connecting (ioredis); the cluster's own queue is what a producer turns off.
     enableOfflineQueue: options.enableOfflineQueue ?? true,
     shardedSubscribers: opts.sharded ?? false,
+    enableAutoPipelining: options.enableAutoPipelining ?? false,
     redisOptions: { ...options, username, password, ...(tls ? { tls: {} } : {}) },
   });
 }

@@ -4,7 +4,7 @@ import type { Deps } from '../../context.js';
 import type { WebhookRequest } from '../../../connectors/types.js';
 import { enqueueInbound } from '../../pipeline/ingest.queue.js';
 import { AppError, notFound } from '../../errors.js';
-import { readRawBody } from '../raw-body.js';
+import { rawHeaders, readRawBody } from '../raw-body.js';
 
 /**
  * `GET|POST /webhooks/:channelId`: the channel's connector verifies the request on the raw
@@ -25,7 +25,7 @@ export function webhookRoutes(deps: Deps) {
       method: c.req.method as 'GET' | 'POST',
       url: deps.publicUrl + url.pathname + url.search,
       query: Object.fromEntries(url.searchParams),
-      headers: Object.fromEntries([...c.req.raw.headers].map(([k, v]) => [k.toLowerCase(), v])),
+      headers: rawHeaders(c),
       rawBody,
     };
     const verdict = webhook.verify(req, channel.credentials);
