@@ -52,6 +52,7 @@ export function connectRedis(target: RedisTarget, use: RedisUse, opts: { sharded
 
 /** A second connection like this one (a subscriber), on a cluster with sharded subscribers if asked. */
 export function duplicateRedis(redis: RedisClient, opts: { sharded?: boolean } = {}): RedisClient {
-  if (redis instanceof Cluster) return redis.duplicate([], { shardedSubscribers: opts.sharded ?? false });
-  return redis.duplicate();
+  // Without auto-pipelining (the live-events connection's): a subscriber's commands go one by one.
+  if (redis instanceof Cluster) return redis.duplicate([], { shardedSubscribers: opts.sharded ?? false, enableAutoPipelining: false });
+  return redis.duplicate({ enableAutoPipelining: false });
 }
