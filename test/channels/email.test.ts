@@ -226,6 +226,9 @@ describe('email through the hub', () => {
     restarted = await startTestHub({ QUEUE_PREFIX: prefix }, { databaseUrl: db.url });
     agent = await AgentSocket.connect(restarted.url!, await restarted.login());
 
+    // A Date header counts whole seconds: written in the same second as our reply, the customer's
+    // mail would sort before it and not become the conversation's last message.
+    await new Promise((r) => setTimeout(r, 1010 - (Date.now() % 1000)));
     await append(mail({ from: 'Ann Lee <ann@client.test>', messageId: '<c4.4521@client.test>', subject: `Re: ${SUBJECT}`, inReplyTo: ours[1], references: `<c1.4521@client.test> ${ours[1]}` }, 'Thursday is fine.'));
     const conv = await agent.waitFor('conversation_updated', (c) => c.lastMessage?.content === 'Thursday is fine.', 15_000);
     expect(conv.id).toBe(conversationId);
