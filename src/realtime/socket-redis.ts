@@ -45,7 +45,10 @@ export function socketAdapter(redis: RedisClient, keys: RedisKeys): { adapter: A
  */
 export function socketBroadcaster(redis: RedisClient, keys: RedisKeys): Broadcaster {
   if (!(redis instanceof Cluster)) {
-    const emitter = new Emitter(redis, { key: keys.socketIo });
+    // Live events are best effort (agents catch up on reconnect): a publish that Redis never took
+    // (an outage, a shutdown with a tick's worth auto-pipelined) must not reject unhandled.
+    const publisher = { publish: (channel: string, message: Buffer | string) => redis.publish(channel, message).catch(() => 0) };
+    const emitter = new Emitter(publisher, { key: keys.socketIo });
     return { to: (rooms) => emitter.to(rooms), in: (rooms) => emitter.in(rooms), close: async () => undefined };
   }
   const link = socketAdapter(redis, keys);
