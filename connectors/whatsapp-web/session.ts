@@ -83,6 +83,7 @@ export class WhatsAppWebSession {
   private async once(): Promise<Death> {
     const { ctx, rt } = this;
     this.ready = false;
+    this.badPolls = 0;
     const dataPath = `${rt.dataDir}/${ctx.channelId}`;
     await mkdir(dataPath, { recursive: true });
     const browser = await rt.browser();
@@ -224,6 +225,8 @@ export class WhatsAppWebSession {
     }
     if (!this.ready) return;
     const state = await withTimeout(client.getState(), rt.watchdog.probeTimeoutMs, 'WhatsApp Web getState').catch(() => null);
+    // A probe that outlived its client (restarted meanwhile) must not judge the next one.
+    if (client !== this.client) return;
     this.badPolls = state === 'CONNECTED' ? 0 : this.badPolls + 1;
     if (this.badPolls >= rt.watchdog.badPollsBeforeRestart) {
       this.badPolls = 0;
@@ -231,6 +234,7 @@ export class WhatsAppWebSession {
     }
     if (Date.now() - this.lastEventAt < rt.watchdog.silentMs) return;
     const chats = await withTimeout(client.getChats(), rt.watchdog.probeTimeoutMs, 'WhatsApp Web getChats');
+    if (client !== this.client) return;
     const newest = Math.max(0, ...chats.filter((c) => !ignoredChat(c.id._serialized, this.ctx.credentials)).map((c) => (c.timestamp ?? 0) * 1000));
     const seenUpTo = Math.max(this.lastEventAt, this.since ?? 0);
     if (newest > seenUpTo + 1000) {

@@ -173,15 +173,20 @@ describe('whatsapp web on a stand-in Client', () => {
     const dead = client();
     wa.failInit = 'net::ERR_CONNECTION_RESET at https://web.whatsapp.com/';
     dead.hang = true;
-    const e1 = await admin.waitFor('channel_updated', (c) => c.id === channelId && c.status === 'error' && /attempt 1/.test(c.statusReason), 10_000);
-    expect(e1.statusReason).toMatch(/stopped answering/);
-    expect(dead.destroyed).toBe(true);
-    const e2 = await admin.waitFor('channel_updated', (c) => c.id === channelId && c.status === 'error' && /attempt 2/.test(c.statusReason), 10_000);
-    expect(e2.statusReason).toMatch(/web\.whatsapp\.com/);
-    // Each wait counted from when the hub wrote the state (not when this test saw it: under load that comes late).
-    const wait = (c: { statusReason: string; updatedAt: string }) => Date.parse(/next retry at (\S+)\)/.exec(c.statusReason)![1]!) - Date.parse(c.updatedAt);
-    expect(wait(e2)).toBeGreaterThan(wait(e1) * 1.5);
-    wa.failInit = undefined;
+    let e2: { updatedAt: string; statusReason: string };
+    try {
+      const e1 = await admin.waitFor('channel_updated', (c) => c.id === channelId && c.status === 'error' && /attempt 1/.test(c.statusReason), 10_000);
+      expect(e1.statusReason).toMatch(/stopped answering/);
+      expect(dead.destroyed).toBe(true);
+      e2 = await admin.waitFor('channel_updated', (c) => c.id === channelId && c.status === 'error' && /attempt 2/.test(c.statusReason), 10_000);
+      expect(e2.statusReason).toMatch(/web\.whatsapp\.com/);
+      // Each wait counted from when the hub wrote the state (not when this test saw it: under load that comes late).
+      const wait = (c: { statusReason: string; updatedAt: string }) => Date.parse(/next retry at (\S+)\)/.exec(c.statusReason)![1]!) - Date.parse(c.updatedAt);
+      expect(wait(e2)).toBeGreaterThan(wait(e1) * 1.5);
+    } finally {
+      // Whatever happened above, the tests after this one get a WhatsApp Web that loads.
+      wa.failInit = undefined;
+    }
     // Restored from the stored session: no QR this time.
     await admin.waitFor('channel_updated', (c) => c.id === channelId && c.status === 'active' && c.updatedAt > e2.updatedAt, 15_000);
     expect(client()).not.toBe(dead);
