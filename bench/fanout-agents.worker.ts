@@ -1,14 +1,11 @@
 /**
- * A share of the fan-out phase's agents (bench/ingest.bench.ts), in a thread of its own: with
- * thousands of sockets a single load generator thread is the slowest part, and its queue would
- * be counted as the hub's latency. Arrival times are absolute (timeOrigin + now), comparable
- * across threads. The agents decode only the bench's markers in the broadcasts they measure
- * (bench/marker-parser.ts), as each browser decodes only its own copy.
+ * A share of the fan-out phase's agents (bench/ingest.bench.ts), in a thread of its own, as raw
+ * Socket.IO connections (bench/raw-agent.ts): thousands of socket.io-client instances on the
+ * hub's own cores would be the slowest part, and their queue would be counted as the hub's
+ * latency. Arrival times are absolute (timeOrigin + now), comparable across threads.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Socket } from 'socket.io-client';
-import { connectAgents } from './lib.js';
-import { markerParser, markersIn } from './marker-parser.js';
+import { connectRawAgents, markersIn } from './raw-agent.js';
 
 type Job = { url: string; token: string; count: number; views: (string | null)[] };
 const { url, token, count, views } = workerData as Job;
@@ -18,18 +15,19 @@ const list: [string, number][] = [];
 const view: [string, number][] = [];
 let packets = 0;
 
-const agents: Socket[] = await connectAgents(url, token, count, { parser: markerParser(['conversation_updated', 'new_message']) });
-await Promise.all(agents.map((a, i) => views[i] && a.timeout(30_000).emitWithAck('load_messages', { conversationId: views[i], limit: 1 })));
+const agents = await connectRawAgents(url, token, count);
+await Promise.all(agents.map((a, i) => views[i] && a.emitWithAck('load_messages', { conversationId: views[i], limit: 1 })));
 for (const a of agents) {
-  a.on('conversation_updated', (json: string) => {
-    packets++;
+  a.onEvent = (event, text) => {
     const t = now();
-    for (const content of markersIn(json, 'fan-')) list.push([content, t]);
-  });
-  a.on('new_message', (json: string) => {
-    const [content] = markersIn(json, 'fan-');
-    if (content) view.push([content, now()]);
-  });
+    if (event === 'conversation_updated') {
+      packets++;
+      for (const content of markersIn(text, 'fan-')) list.push([content, t]);
+    } else if (event === 'new_message') {
+      const [content] = markersIn(text, 'fan-');
+      if (content) view.push([content, t]);
+    }
+  };
 }
 parentPort!.postMessage({ ready: true });
 parentPort!.on('message', (m: string) => {
