@@ -69,7 +69,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
  */
 const PG_TRANSIENT = /^(08(?!P01)...|57P0[1-3]|53...|40001|40P01)$/;
 
-/** Driver messages that carry no code: pg, knex's pool, ioredis, BullMQ's connection. */
+/** Driver messages that carry no code: pg, knex's pool, ioredis (also on a cluster), BullMQ's connection. */
 const TRANSIENT_MESSAGES = [
   /connection terminated/i,
   /not queryable/i,
@@ -82,6 +82,11 @@ const TRANSIENT_MESSAGES = [
   /connection (?:lost|refused|reset)/i,
   /the database system is (?:starting up|shutting down|in recovery mode)/i,
   /terminating connection due to administrator command/i,
+  // Redis Cluster: a node down or failing over, slots moving, a node still loading its data.
+  /^(?:CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY)\b/,
+  /Too many Cluster redirections/,
+  /None of startup nodes is available/,
+  /Failed to refresh slots cache/,
 ];
 const TRANSIENT_NAMES = new Set(['ConnectionException', 'KnexTimeoutError', 'MaxRetriesPerRequestError']);
 

@@ -100,3 +100,22 @@ export function hubWorker<D, R>(
   worker.on('error', (err) => deps.log.error({ queue, err: err.message }, 'worker error'));
   return worker;
 }
+
+/** How long a worker's close waits for its jobs and connections before it lets go. */
+export const WORKER_CLOSE_TIMEOUT_MS = 10_000;
+
+/**
+ * Closes a worker, letting in-flight jobs finish, but never for longer than `timeoutMs`:
+ * BullMQ's close can wait forever for a connection's end after a Redis (Cluster) outage
+ * (taskforcesh/bullmq#4656, #2430). Past the bound its connections are cut; a job still
+ * running is taken up again by the stall check elsewhere (the processors are idempotent).
+ */
+export async function closeWorker(deps: Pick<Deps, 'log'>, worker: Worker, timeoutMs = WORKER_CLOSE_TIMEOUT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = worker.close().then(() => true, () => true);
+  const inTime = await Promise.race([closed, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+  clearTimeout(timer);
+  if (inTime) return;
+  deps.log.warn({ queue: worker.name, timeoutMs }, 'worker did not close in time: its connections are cut');
+  await worker.disconnect().catch(() => undefined);
+}

@@ -9,7 +9,7 @@ import { addOutcome, emptyOutcome, persistBatch, recordFailedDelivery, type Chan
 import { ChangePublisher } from './change-publisher.js';
 import { redactPayload } from './redact.js';
 import { errorMessage, isInfrastructureError } from '../errors.js';
-import { hubWorker } from './failure-policy.js';
+import { closeWorker, hubWorker } from './failure-policy.js';
 import { clampFutureTimestamps } from './event-sanity.js';
 
 export type IngestHooks = { afterCommit(changes: Changes): Promise<void> };
@@ -147,7 +147,7 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
   return {
     workers,
     close: async () => {
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(workers.map((w) => closeWorker(deps, w)));
       await batcher.close();
       await publisher.idle();
     },

@@ -10,6 +10,7 @@ import { inBotConversations } from '../db/messages.js';
 import { startOutboundWorker } from './outbound.worker.js';
 import { startBotWorker, enqueueBot } from './bot.worker.js';
 import { PullRunner } from './pull-runner.js';
+import { closeWorker } from './failure-policy.js';
 import { configureWhatsAppWebSessions } from './whatsapp-web.js';
 import { enqueueProfiles, startProfileWorker } from './profile.worker.js';
 import { notifyNewConversations } from '../domain/notifications.js';
@@ -51,7 +52,7 @@ export async function startWorkers(deps: Deps): Promise<{ close(): Promise<void>
     close: async () => {
       await pullers.stop();
       // The ingest close also drains its batcher and after-commit work.
-      await Promise.all([ingest.close(), ...others.map((w) => w.close())]);
+      await Promise.all([ingest.close(), ...others.map((w) => closeWorker(deps, w))]);
     },
   };
 }

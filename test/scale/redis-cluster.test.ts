@@ -3,11 +3,12 @@ import { Cluster } from 'ioredis';
 import { startBotApiDouble } from '../../connectors/telegram/bot-api-double.js';
 import { GraphDouble } from '../../connectors/meta/test-support.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { isInfrastructureError } from '../../src/errors.js';
 import { queuePrefixOn, redisKeys } from '../../src/queue/redis-keys.js';
 import { UpdateFeed, textUpdate } from '../channels/support/telegram.js';
 import { AgentSocket, until } from '../support/agent.js';
 import { ADMIN, startTestHub, type TestHub } from '../support/hub.js';
-import { startRedisCluster, type RedisClusterNodes } from '../support/redis-cluster.js';
+import { NODE_TIMEOUT_MS, startRedisCluster, type RedisClusterNodes } from '../support/redis-cluster.js';
 import { createWhatsAppChannel, postWebhook, sign, textWebhook, wamid } from '../support/whatsapp.js';
 
 /**
@@ -67,9 +68,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of sockets) s.close();
-  for (const w of workers) await w.stop();
-  await apiB?.stop();
-  await apiA?.close();
+  for (const w of workers) { const t = Date.now(); await w.stop(); console.log('DBG worker stop', Date.now() - t); }
+  let t = Date.now();
+  await apiB?.stop(); console.log('DBG apiB stop', Date.now() - t); t = Date.now();
+  await apiA?.close(); console.log('DBG apiA close', Date.now() - t);
   inspect?.disconnect();
   await graph?.stop();
   await bot?.close();
@@ -208,4 +210,35 @@ describe('the hub on a Redis Cluster', () => {
     const nodesWithKeys = [...byNode.values()].filter((keys) => keys.length > 0);
     expect(nodesWithKeys.length).toBeGreaterThan(1);
   });
+});
+
+// Last: it takes a node down (what that node held is lost; BullMQ's slot is on another).
+describe('a cluster node down', () => {
+  it('webhooks are answered 503 while the cluster refuses (CLUSTERDOWN, an infrastructure error), and taken and stored once it is whole again', async () => {
+    const prefix = apiA.config.queuePrefix;
+    const byNode = await keysByNode();
+    const queueNode = [...byNode].find(([, keys]) => keys.some((k) => k.startsWith(`{${prefix}}:`)))![0];
+    const victim = nodes.ports.find((port) => port !== queueNode)!;
+    await nodes.kill(victim);
+    // Once the others count the node as failed, every node refuses every command, the queue's too.
+    // Before that, ioredis reports the refused connection to the dead node; each error on the way counts as infrastructure.
+    const seen: Error[] = [];
+    const probe = () => inspect.set(`{${prefix}}:probe`, '1').then(() => undefined, (e: Error) => (seen.push(e), e));
+    await until(probe, (e) => /CLUSTERDOWN/.test(e?.message ?? ''), NODE_TIMEOUT_MS * 6, 200);
+    expect(seen.filter((e) => !isInfrastructureError(e)).map((e) => e.message)).toEqual([]);
+
+    const body = textWebhook({ waId: '4915112345678', id: wamid('cluster-down'), body: 'Während der Störung geschickt' });
+    const secret = 'rotated-app-secret-1'; // set by the rotation test above
+    const refused = await postWebhook(apiB, whatsappChannelId, body, sign(body, secret));
+    expect(refused.status).toBe(503);
+    expect((await refused.json()).error.code).toBe('service_unavailable');
+
+    await nodes.restart(victim);
+    // The platform redelivers what was refused until the hub takes it.
+    const taken = await until(() => postWebhook(apiB, whatsappChannelId, body, sign(body, secret)).then((r) => r.status), (status) => status === 200, 30_000, 250);
+    expect(taken).toBe(200);
+    await sockets[0]!.waitFor('new_message', (m) => m.content === 'Während der Störung geschickt', 20_000);
+    const stored = await apiA.request('GET', `/api/conversations/${conversationId}/messages`, { token: owner });
+    expect(stored.body.items.filter((m: { content: string }) => m.content === 'Während der Störung geschickt')).toHaveLength(1);
+  }, 90_000);
 });

@@ -13,6 +13,8 @@ import { freePort } from '../../src/infra/free-port.js';
 import { CACHE_DIR } from './services.js';
 
 const SLOTS = 16384;
+/** How long a silent node takes to count as failed (the cluster then refuses with CLUSTERDOWN). */
+export const NODE_TIMEOUT_MS = 3000;
 /** Nodes of a run killed outright are recorded here and stopped by the next. */
 const PID_DIR = join(CACHE_DIR, 'redis-cluster-pids');
 
@@ -21,6 +23,10 @@ export type RedisClusterNodes = {
   ports: number[];
   /** `127.0.0.1:7001,127.0.0.1:7002,...`, as REDIS_CLUSTER_NODES takes them. */
   spec: string;
+  /** Kills one node outright (SIGKILL): what it held in memory is gone. */
+  kill(port: number): Promise<void>;
+  /** Starts a killed node again: it rejoins with its identity and slots (its nodes.conf). */
+  restart(port: number): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -76,16 +82,19 @@ export async function startRedisCluster(size = 3): Promise<RedisClusterNodes> {
     };
     const nodes: { port: number; busPort: number }[] = [];
     for (let i = 0; i < size; i++) nodes.push({ port: await port(), busPort: await port() });
-    for (const [i, { port, busPort }] of nodes.entries()) {
-      const nodeDir = join(dir, `node-${i}`);
-      mkdirSync(nodeDir);
+    const launch = (i: number) => {
+      const { port, busPort } = nodes[i]!;
       const child = spawn(bin, [
-        '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', nodeDir,
-        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000',
+        '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', join(dir, `node-${i}`),
+        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
         '--save', '', '--appendonly', 'no',
       ], { stdio: 'ignore' });
-      children.push(child);
+      children[i] = child;
       writeFileSync(join(PID_DIR, String(child.pid)), String(child.pid));
+    };
+    for (const [i, { port }] of nodes.entries()) {
+      mkdirSync(join(dir, `node-${i}`));
+      launch(i);
       const client = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
       client.on('error', () => undefined); // refused until the server listens
       clients.push(client);
@@ -99,7 +108,24 @@ export async function startRedisCluster(size = 3): Promise<RedisClusterNodes> {
       const text = await info(c);
       return text.includes('cluster_state:ok') && text.includes(`cluster_known_nodes:${size}`);
     })));
-    return { ports: nodes.map((n) => n.port), spec: nodes.map((n) => `127.0.0.1:${n.port}`).join(','), stop };
+    const indexOf = (port: number) => {
+      const i = nodes.findIndex((n) => n.port === port);
+      if (i < 0) throw new Error(`redis cluster: no node on port ${port}`);
+      return i;
+    };
+    const kill = async (port: number) => {
+      const child = children[indexOf(port)]!;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGKILL')));
+      rmSync(join(PID_DIR, String(child.pid)), { force: true });
+    };
+    const restart = async (port: number) => {
+      const i = indexOf(port);
+      launch(i);
+      await until(`node ${i} answering again`, async () => (await clients[i]!.ping()) === 'PONG');
+      await Promise.all(clients.map((c, k) => until(`node ${k} to see the cluster whole again`, async () => (await info(c)).includes('cluster_state:ok'), 30_000)));
+    };
+    return { ports: nodes.map((n) => n.port), spec: nodes.map((n) => `127.0.0.1:${n.port}`).join(','), kill, restart, stop };
   } catch (e) {
     await stop();
     throw e;
