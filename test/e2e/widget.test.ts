@@ -265,6 +265,27 @@ describe('website live chat in the browser', () => {
     await agent.screenshot({ path: `${ARTIFACTS}widget-admin-preview.png` });
   });
 
+  it('works from the keyboard alone: Tab reaches the launcher, Enter opens it with the focus in the composer, Enter sends, Escape closes and gives the focus back', async () => {
+    const ctx = await tb.newContext();
+    contexts.push(ctx);
+    const p = await ctx.newPage();
+    await p.goto(`${site.origin}/`);
+    await launcher(p).waitFor();
+    await p.keyboard.press('Tab');
+    const focusedInLoader = () => p.evaluate(() => document.querySelector('#hub-chat')?.shadowRoot?.activeElement?.getAttribute('aria-expanded') ?? null);
+    await expect.poll(focusedInLoader).toBe('false');
+    await p.keyboard.press('Enter');
+    const input = chat(p).getByTestId('widget-input');
+    await input.waitFor();
+    await expect.poll(() => input.evaluate((el) => document.hasFocus() && document.activeElement === el), { timeout: 5000 }).toBe(true);
+    const text = `Asked with the keyboard only ${rand()}`;
+    await p.keyboard.type(text);
+    await p.keyboard.press('Enter');
+    await widgetMessage(p, text).locator('.meta', { hasText: 'Sent' }).waitFor({ timeout: 8000 });
+    await p.keyboard.press('Escape');
+    await expect.poll(focusedInLoader, { timeout: 5000 }).toBe('false');
+  });
+
   it('fits a phone', async () => {
     const ctx = await tb.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     contexts.push(ctx);

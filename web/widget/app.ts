@@ -321,6 +321,7 @@ async function start(ctx: Context) {
   document.documentElement.dir = ctx.dir === 'rtl' ? 'rtl' : 'ltr';
   document.documentElement.lang = ctx.lang || 'en';
   open = ctx.open;
+  focusComposer();
   configLoaded = api<WidgetConfig>('GET', `/widget/v1/config?websiteToken=${encodeURIComponent(websiteToken)}`);
   config = await configLoaded;
   document.documentElement.style.setProperty('--accent', config.color);
@@ -378,6 +379,12 @@ window.addEventListener('message', (e) => {
   }
   if (e.data.type === 'close') open = false;
 });
+// The page hands the frame its focus when the chat opens (loader.ts); the composer takes it,
+// whichever of that focus and the page's context arrives first.
+function focusComposer() {
+  if (open && document.hasFocus() && !composer.hidden) input.focus();
+}
+window.addEventListener('focus', focusComposer);
 document.addEventListener('visibilitychange', markRead);
 document.addEventListener('keydown', (e) => e.key === 'Escape' && toParent({ type: 'close' }));
 $('close').addEventListener('click', () => toParent({ type: 'close' }));

@@ -58,6 +58,12 @@ function mount(hub: string, token: string, config: Config) {
   const frame = root.querySelector('iframe')!;
   frame.src = `${hub}/widget/frame?websiteToken=${encodeURIComponent(token)}`;
   let open = false;
+  let ready = false;
+  // Keyboard users land in the composer: a hub-origin frame cannot take the page's focus by
+  // itself. Only once it has loaded: focusing a frame still loading cost it its first messages.
+  const focusFrame = () => {
+    if (open && ready) frame.focus();
+  };
 
   const post = (message: Record<string, unknown>) => frame.contentWindow?.postMessage({ source: 'hub-chat', ...message }, hub);
   const tokenKey = `hub-chat:${token}`;
@@ -77,6 +83,7 @@ function mount(hub: string, token: string, config: Config) {
     button.setAttribute('aria-expanded', String(value));
     button.setAttribute('aria-label', value ? 'Close chat' : `Open chat: ${config.title}`);
     button.innerHTML = (value ? CROSS : BUBBLE) + root.querySelector('.badge')!.outerHTML;
+    focusFrame();
     post({ type: value ? 'open' : 'close' });
     if (!value) button.focus();
   };
@@ -84,7 +91,11 @@ function mount(hub: string, token: string, config: Config) {
   window.addEventListener('message', (e) => {
     // Only the hub's frame of this page speaks to us.
     if (e.origin !== hub || e.source !== frame.contentWindow || e.data?.source !== 'hub-chat') return;
-    if (e.data.type === 'ready') post(context());
+    if (e.data.type === 'ready') {
+      ready = true;
+      post(context());
+      focusFrame();
+    }
     if (e.data.type === 'close') setOpen(false);
     if (e.data.type === 'visitor' && typeof e.data.visitorToken === 'string') {
       try { localStorage.setItem(tokenKey, e.data.visitorToken); } catch { /* the frame keeps it for this visit */ }
