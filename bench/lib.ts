@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Pool, type Dispatcher } from 'undici';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import pg from 'pg';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+
+export { httpClient } from './http-client.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -14,18 +15,6 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
-
-/**
- * A keep-alive HTTP client for the load generator: undici's pool, which costs the generator
- * about half the CPU of node:http's request() per call (the generator shares the machine with the hub).
- */
-export function httpClient(base: string, maxSockets = 64) {
-  const pool = new Pool(base, { connections: maxSockets, pipelining: 1 });
-  return async (method: string, path: string, body: string, headers: Record<string, string>) => {
-    const res = await pool.request({ method: method as Dispatcher.HttpMethod, path, body: body || undefined, headers });
-    return { status: res.statusCode, body: await res.body.text() };
-  };
-}
 
 /** Calls `fn` at a fixed rate for `seconds`, without waiting for answers (an open-loop load). */
 export async function atRate(rate: number, seconds: number, fn: (i: number) => Promise<unknown>): Promise<{ sent: number; errors: number; achievedPerSec: number }> {

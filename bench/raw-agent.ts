@@ -3,16 +3,16 @@
  * protocol) for the fan-out bench: the hub's side is the real Socket.IO server, unchanged. A load
  * generator holding 2,000 agents on the hub's 2 cores would otherwise spend more CPU in
  * socket.io-client than the hub spends sending (each browser decodes only its own copy), and count
- * its own backlog as the hub's latency. Broadcast events reach `onEvent` as the packet's text,
- * undecoded; only acknowledgements are parsed. No binary packets.
+ * its own backlog as the hub's latency. Broadcast events reach `onEvent` as the packet's bytes,
+ * undecoded (only the event's name is read); only acknowledgements are parsed. No binary packets.
  */
 import WebSocket from 'ws';
 
 export class RawAgent {
   private nextAck = 0;
   private readonly acks = new Map<number, (data: unknown) => void>();
-  /** `(event, packetText)` for every event the hub sends this agent. */
-  onEvent: (event: string, text: string) => void = () => undefined;
+  /** `(event, packet)` for every event the hub sends this agent (`packet`: the frame's bytes, `42["event",…]`). */
+  onEvent: (event: string, packet: Buffer) => void = () => undefined;
 
   private constructor(private readonly ws: WebSocket) {}
 
@@ -21,14 +21,15 @@ export class RawAgent {
     const agent = new RawAgent(ws);
     return new Promise((resolve, reject) => {
       ws.on('error', reject);
-      ws.on('message', (raw) => {
+      ws.on('message', (raw: Buffer) => {
+        // `42["` starts an event: its name is read from the bytes, the rest is left to `onEvent`.
+        if (raw[0] === 0x34 && raw[1] === 0x32 && raw[2] === 0x5b) return agent.onEvent(raw.toString('latin1', 4, raw.indexOf(0x22, 4)), raw);
         const text = raw.toString();
         // Engine.IO: 0 open, 2 ping (answered 3), 4 message; Socket.IO inside: 0 connect, 2 event, 3 ack, 4 connect error.
         if (text[0] === '0') return ws.send(`40${JSON.stringify({ token })}`);
         if (text === '2') return ws.send('3');
         if (text.startsWith('40')) return resolve(agent);
         if (text.startsWith('44')) return reject(new Error(`refused: ${text.slice(2)}`));
-        if (text.startsWith('42[')) return agent.onEvent(text.slice(4, text.indexOf('"', 4)), text);
         if (text.startsWith('43')) agent.settle(text.slice(2));
       });
     });
