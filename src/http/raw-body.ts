@@ -17,14 +17,23 @@ export async function readRawBody(c: Context, limit: number): Promise<Buffer> {
     return body;
   }
   if (Number(incoming.headers['content-length'] ?? 0) > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+  // Its events, not an async iterator: cheaper per request, the same ending (a body past the limit stops the stream).
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      incoming.off('data', onData);
+      incoming.destroy();
+      reject(tooLarge(limit));
+    };
+    incoming.on('data', onData);
+    incoming.once('end', () => resolve(Buffer.concat(chunks, size)));
+    incoming.once('error', reject);
+    // After 'end' a no-op; before it, the client went away mid-body.
+    incoming.once('close', () => reject(new Error('the request closed before its body ended')));
+  });
 }
 
 /**

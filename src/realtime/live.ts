@@ -37,7 +37,7 @@ export class LiveUpdates {
   constructor(
     private readonly deps: Omit<Deps, 'live'>,
     private readonly windowMs = 25,
-    private readonly maxWindowMs = 50,
+    private readonly maxWindowMs = 100,
   ) {}
 
   /** A channel's state changed (needs new credentials, say): its organization hears of it. */

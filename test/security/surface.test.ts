@@ -3,6 +3,7 @@ import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSocket } from '../support/agent.js';
 import { TEST_METRICS_TOKEN, startTestHub, type TestHub } from '../support/hub.js';
+import { createWhatsAppChannel, postWebhook, textWebhook, waId, wamid } from '../support/whatsapp.js';
 
 let hub: TestHub;
 let token: string;
@@ -141,6 +142,23 @@ describe('/metrics and headers', () => {
     expect(api.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(api.headers.get('strict-transport-security')).toMatch(/max-age/);
     expect(api.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    // Webhook answers carry them too (set from a plain object there): acknowledgement, verification echo, refusal.
+    const channel = await createWhatsAppChannel(hub, token);
+    const body = textWebhook({ waId: waId(9101), id: wamid('headers-1'), body: 'headers' });
+    const answers = [
+      await postWebhook(hub, channel.id, body),
+      await fetch(`${hub.url}/webhooks/${channel.id}?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=%3Cscript%3E1%3C/script%3E`),
+      await postWebhook(hub, channel.id, body, 'sha256=00'),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 401]);
+    expect(await answers[1]!.text()).toBe('<script>1</script>');
+    for (const r of answers) {
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(r.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(r.headers.get('content-security-policy')).toBe(api.headers.get('content-security-policy'));
+    }
+    expect(answers[1]!.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await answers[0]!.json()).toEqual({ ok: true });
     const page = await fetch(`${hub.url}/login`);
     expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'(;|$)/);
     expect(page.headers.get('content-security-policy')).not.toMatch(/unsafe-inline'?[^;]*script|script-src[^;]*unsafe/);

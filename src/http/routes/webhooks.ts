@@ -11,8 +11,11 @@ import { rawHeaders, readRawBody } from '../raw-body.js';
  * bytes; an accepted body is queued as is (its delivery id makes a redelivery the same job)
  * and answered at once. Nothing is stored or queued for a request that is refused.
  */
-export function webhookRoutes(deps: Deps) {
+export function webhookRoutes(deps: Deps, policyHeaders: Promise<Record<string, string>>) {
   const app = new Hono();
+  // Built as plain objects (no web Headers per answer): the Node adapter writes them as they are.
+  const answer = async (status: number, body: string, type: string) =>
+    new Response(body, { status, headers: { ...(await policyHeaders), 'content-type': type } });
   app.on(['GET', 'POST'], '/webhooks/:channelId', async (c) => {
     const channel = await deps.channels.get(c.req.param('channelId'));
     const webhook = channel?.connector.webhook;
@@ -33,7 +36,7 @@ export function webhookRoutes(deps: Deps) {
       deps.metrics.webhooks.inc({ kind, outcome: 'rejected' });
       throw new AppError(verdict.status, verdict.status === 401 ? 'invalid_signature' : 'forbidden', verdict.reason);
     }
-    if (verdict.kind === 'respond') return c.text(verdict.body, verdict.status as 200);
+    if (verdict.kind === 'respond') return answer(verdict.status, verdict.body, 'text/plain; charset=UTF-8');
     if (req.method !== 'POST') throw new AppError(405, 'method_not_allowed', 'POST the platform payload here');
 
     const body = rawBody.toString('utf8');
@@ -44,7 +47,7 @@ export function webhookRoutes(deps: Deps) {
     const deliveryId = webhook.deliveryId?.(req) ?? createHash('sha256').update(rawBody).digest('base64url');
     await enqueueInbound(deps.queues, channel.id, deliveryId, { body, contentType: req.headers['content-type'], receivedAt: Date.now() });
     deps.metrics.webhooks.inc({ kind, outcome: 'accepted' });
-    return c.json(webhook.reply?.(req) ?? { ok: true }, 200);
+    return answer(200, JSON.stringify(webhook.reply?.(req) ?? { ok: true }), 'application/json');
   });
   return app;
 }
