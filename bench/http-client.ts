@@ -2,8 +2,8 @@
  * The load generator's HTTP/1.1 client, on `net`: keep-alive connections with one request in
  * flight each, a request written as one string, an answer parsed for its status, length and
  * body only. The generator shares the hub's 2 cores, so what it spends per request is taken from
- * the hub: this costs a fraction of a general client's CPU per request (bench/http-client.ts's
- * `npm run bench:http-client` compares it with undici's pool in the same run).
+ * the hub: this costs a fraction of a general client's CPU per request
+ * (`npm run bench:http-client`, bench/http-client.bench.ts, compares it with undici's pool in the same run).
  */
 import { connect, type Socket } from 'node:net';
 
