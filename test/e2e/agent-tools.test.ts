@@ -116,6 +116,7 @@ describe('editing and deleting a sent message in the browser', () => {
     return page.locator('.bubble-row', { has: page.locator(`[data-id="${id}"]`) });
   }
 
+  // Many steps in one browser session: more than the default 30 s on a loaded machine.
   it('Telegram: Edit opens the text in place, Escape cancels, Enter saves; Delete asks in a dialog first', async () => {
     const ch = await hub.request('POST', '/api/channels', { token, body: { kind: 'telegram', name: 'Acme bot', credentials: { botToken: TG_TOKEN, apiBaseUrl: bot.url } } });
     expect(ch.status, ch.text).toBe(201);
@@ -164,7 +165,7 @@ describe('editing and deleting a sent message in the browser', () => {
     await page.keyboard.press('Enter');
     await row.getByTestId('bubble-deleted').waitFor({ timeout: 10_000 });
     expect(calls('deleteMessage')).toEqual([expect.objectContaining({ chat_id: String(MARIA.id) })]);
-  });
+   }, 60_000);
 
   it('WhatsApp: no Edit or Delete on a sent message; the bubble says the platform does not allow it', async () => {
     const row = await sendIn(`Message number ${HISTORY - 1} about the weather`, 'See you tomorrow');

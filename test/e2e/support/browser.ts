@@ -31,7 +31,12 @@ export async function launchBrowser(): Promise<TestBrowser> {
   });
   return {
     browser,
-    newContext: (opts = {}) => browser.newContext({ viewport: { width: 1440, height: 900 }, ...opts }),
+    async newContext(opts = {}) {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...opts });
+      // An action that cannot happen fails naming its locator, well inside the test's own timeout.
+      context.setDefaultTimeout(15_000);
+      return context;
+    },
     async close() {
       await browser.close().catch(() => undefined);
     },

@@ -109,9 +109,11 @@ export const useThreadsStore = defineStore('threads', () => {
     t.error = undefined;
     try {
       const page = await request('load_messages', { conversationId: id, limit: MESSAGE_PAGE });
-      const local = t.messages.filter((m) => m.local);
+      // Kept: optimistic bubbles, and what arrived while the page was read (a send's answer, its status).
+      const newest = maxSeq(page.items);
+      const kept = t.messages.filter((m) => m.local || m.seq > newest);
       t.messages = [];
-      merge(id, [...local, ...page.items]);
+      merge(id, [...kept, ...page.items]);
       t.hasMore = page.hasMore;
     } catch (err) {
       t.error = (err as Error).message;
