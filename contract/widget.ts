@@ -33,14 +33,21 @@ export type VisitorMessagePage = z.infer<typeof VisitorMessagePage>;
 export type VisitorSend = { content: string; clientMessageId: string; attachmentIds?: string[] };
 export const VisitorUpload = z.object({ id: z.string(), kind: z.string(), fileName: z.string(), fileSize: z.number(), fileType: z.string() });
 export type VisitorUpload = z.infer<typeof VisitorUpload>;
-/** What marking the thread read (`POST /widget/v1/read`, `mark_as_read`) answers. */
+/**
+ * Marking the thread read (`POST /widget/v1/read`, `mark_as_read`). `shown`: the ids of the replies
+ * the widget shows; one of them counts as read even while its sending is still being recorded
+ * (the widget has it, the worker has not yet stored it as sent).
+ */
+export const VisitorReadInput = z.object({ shown: z.array(z.string().uuid()).max(200).optional() });
+export type VisitorReadInput = z.infer<typeof VisitorReadInput>;
+/** What marking the thread read answers. */
 export const VisitorRead = z.object({ read: z.number().int() });
 
 export interface WidgetClientRequests {
   send_message: { payload: VisitorSend; data: ChatMessage };
   load_messages: { payload: { before?: number }; data: VisitorMessagePage };
   typing: { payload: { isTyping: boolean }; data: { throttled: boolean } };
-  mark_as_read: { payload: Record<string, never> | undefined; data: { read: number } };
+  mark_as_read: { payload: VisitorReadInput | undefined; data: { read: number } };
 }
 export type WidgetClientEvents = {
   [E in keyof WidgetClientRequests]: (payload: WidgetClientRequests[E]['payload'], ack: (reply: AckReply<WidgetClientRequests[E]['data']>) => void) => void;

@@ -334,13 +334,17 @@ export async function markDelivered(sql: Sql, ids: string[], from: string[]): Pr
   return rows.map((r) => r.id);
 }
 
-/** Everything sent to a visitor is read (never a note); returns those that changed. */
-export async function markVisitorRepliesRead(sql: Sql, channelId: string, visitorId: string): Promise<string[]> {
+/**
+ * Everything sent to a visitor is read (never a note), and so is a reply still pending that the
+ * widget shows (`shown`: the worker has not yet recorded it as sent); returns those that changed.
+ */
+export async function markVisitorRepliesRead(sql: Sql, channelId: string, visitorId: string, shown: string[] = []): Promise<string[]> {
   const rows = await sql.query<{ id: string }>(
     `update messages m set status = 'read', updated_at = now() from conversations c, prospects p
      where c.id = m.conversation_id and p.id = c.prospect_id and p.channel_id = $1 and p.external_id = $2
-       and m.direction = 'out' and not m.private and m.status in ('sent', 'delivered') returning m.id`,
-    [channelId, visitorId],
+       and m.direction = 'out' and not m.private
+       and (m.status in ('sent', 'delivered') or (m.status = 'pending' and m.id = any($3::uuid[]))) returning m.id`,
+    [channelId, visitorId, shown],
   );
   return rows.map((r) => r.id);
 }

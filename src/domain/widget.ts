@@ -22,7 +22,7 @@ import {
 } from '../db/widget-visitors.js';
 import { linkProspect } from './crm.js';
 import type * as wire from '../../contract/wire.js';
-import type { VisitorMessagePage, WidgetConfig, WidgetSession } from '../../contract/widget.js';
+import type { VisitorMessagePage, VisitorReadInput, WidgetConfig, WidgetSession } from '../../contract/widget.js';
 
 /** The website live chat's visitor side: sessions, identity, their own thread, their messages. */
 
@@ -201,8 +201,8 @@ export async function visitorThread(deps: Deps, v: Visitor, q: z.infer<typeof Vi
 }
 
 /** The visitor saw everything sent to them: those messages are `read`, and their agents see it. */
-export async function markVisitorRead(deps: Deps, v: Visitor): Promise<{ read: number }> {
-  const ids = await withSql(deps.orm, (sql) => markVisitorRepliesRead(sql, v.channel.id, v.id));
+export async function markVisitorRead(deps: Deps, v: Visitor, input: VisitorReadInput = {}): Promise<{ read: number }> {
+  const ids = await withSql(deps.orm, (sql) => markVisitorRepliesRead(sql, v.channel.id, v.id, input.shown));
   await deps.live.messagesUpdated(ids);
   return { read: ids.length };
 }

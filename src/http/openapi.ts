@@ -2,6 +2,8 @@ import { z } from '@hono/zod-openapi';
 
 /** Small builders that keep route declarations short. */
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+/** A JSON body that may be left out (then there is nothing to validate); one that is sent is validated. */
+export const optionalJsonBody = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: false } });
 export const IdParam = z.object({ id: z.string() });
 export const bearer = [{ bearer: [] }];
 export const described = (status: number, description: string) => ({ [status]: { description } });

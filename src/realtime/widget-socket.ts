@@ -16,7 +16,7 @@ import type { WidgetEvent } from '../queue/widget-events.js';
 import { rooms } from './publisher.js';
 import type { HubServer } from './socket-server.js';
 import type { AckReply } from './events.js';
-import type { WidgetClientEvents, WidgetClientRequests, WidgetServerEvents } from '../../contract/widget.js';
+import { VisitorReadInput, type WidgetClientEvents, type WidgetClientRequests, type WidgetServerEvents } from '../../contract/widget.js';
 import { duplicateRedis } from '../queue/redis-connection.js';
 
 type VisitorSocket = Socket<WidgetClientEvents, WidgetServerEvents, Record<string, never>, { visitor: Visitor }>;
@@ -59,7 +59,7 @@ export function startWidgetSockets(io: HubServer, deps: Deps, enqueue: EnqueueIn
       return submitVisitorMessage(deps, enqueue, v, input);
     }),
     load_messages: handler(VisitorPageInput, (_s, v, q) => visitorThread(deps, v, q)),
-    mark_as_read: handler(z.unknown(), (_s, v) => markVisitorRead(deps, v)),
+    mark_as_read: handler(VisitorReadInput.default({}), (_s, v, input) => markVisitorRead(deps, v, input)),
     typing: handler(z.object({ isTyping: z.boolean().default(true) }), async (socket, v, { isTyping }) => {
       const last = typedAt.get(socket);
       if (isTyping && last && Date.now() - last < TYPING_INTERVAL_MS) return { throttled: true };

@@ -170,6 +170,35 @@ describe('website live chat: visitor API', () => {
     expect(history.data.items.map((m: any) => m.content)).toEqual(['Do you ship to Porto?', 'Yes, in two days.', 'Great, thanks']);
   });
 
+  it('a reply the widget shows is read even while its sending is still being recorded; one it does not show is not', async () => {
+    const s = await session({ name: 'Clara' });
+    const v = s.body.visitorToken;
+    const mine = await send(v, { content: 'Is the shop open on Sunday?', clientMessageId: randomUUID() });
+    const ws = await visitorSocket(v);
+    const status = async (id: string) => (await hub.request('GET', `/api/conversations/${mine.body.conversationId}/messages`, { token })).body.items.find((m: any) => m.id === id)?.status;
+    // The worker has not recorded the sendings yet: the replies wait in their queue, pending.
+    await hub.deps.queues.outbound.pause();
+    try {
+      const shown = await hub.request('POST', `/api/conversations/${mine.body.conversationId}/messages`, { token, body: { content: 'Yes, 10 to 4.' } });
+      const other = await hub.request('POST', `/api/conversations/${mine.body.conversationId}/messages`, { token, body: { content: 'And 9 to 5 on weekdays.' } });
+      expect([shown.status, other.status]).toEqual([201, 201]);
+      expect([await status(shown.body.id), await status(other.body.id)]).toEqual(['pending', 'pending']);
+      // Without `shown` (an older widget), a pending reply is not read; malformed, a clear error.
+      expect(await emit(ws, 'mark_as_read', {})).toEqual({ ok: true, data: { read: 0 } });
+      expect(await emit(ws, 'mark_as_read', { shown: 'all' })).toMatchObject({ ok: false, error: { code: 'validation_error' } });
+      expect(await emit(ws, 'mark_as_read', { shown: [shown.body.id] })).toEqual({ ok: true, data: { read: 1 } });
+      expect([await status(shown.body.id), await status(other.body.id)]).toEqual(['read', 'pending']);
+      // The same over REST, with a body or without one.
+      const rest = (body?: unknown) => hub.request('POST', '/widget/v1/read', { token: v, ...(body === undefined ? {} : { body }) });
+      expect(await rest()).toMatchObject({ status: 200, body: { read: 0 } });
+      expect((await rest({ shown: ['nope'] })).status).toBe(400);
+      expect(await rest({ shown: [other.body.id] })).toMatchObject({ status: 200, body: { read: 1 } });
+      expect(await status(other.body.id)).toBe('read');
+    } finally {
+      await hub.deps.queues.outbound.resume();
+    }
+  });
+
   it("never shows a visitor an agent's private note, on any path, while an ordinary reply arrives", async () => {
     const s = await session({ name: 'Gil' });
     const v = s.body.visitorToken;

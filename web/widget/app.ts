@@ -144,8 +144,10 @@ function markRead() {
   if (!open || document.visibilityState !== 'visible' || !session) return;
   unread = 0;
   toParent({ type: 'unread', count: 0 });
-  if (socket?.connected) socket.emit('mark_as_read', {}, () => undefined);
-  else api('POST', '/widget/v1/read').catch(() => undefined);
+  // The replies shown and not yet read: one whose sending the hub is still recording counts too.
+  const shown = [...messages.values()].filter((m) => m.senderType !== 'prospect' && m.sending === undefined && m.status !== 'read').map((m) => m.id).slice(-200);
+  if (socket?.connected) socket.emit('mark_as_read', { shown }, () => undefined);
+  else api('POST', '/widget/v1/read', { shown }).catch(() => undefined);
 }
 
 // ---- sending ----

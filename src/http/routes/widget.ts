@@ -23,9 +23,9 @@ import { redisKeys } from '../../queue/redis-keys.js';
 import { clientAddress } from '../client-address.js';
 import { ENVELOPE_BYTES, receiveFile, tooLarge, FORM_HINT } from './media.js';
 import { router } from '../env.js';
-import { bearer, jsonBody, returns } from '../openapi.js';
+import { bearer, jsonBody, optionalJsonBody, returns } from '../openapi.js';
 import * as wire from '../../../contract/wire.js';
-import { VisitorMessagePage, VisitorRead, WidgetConfig, WidgetSession } from '../../../contract/widget.js';
+import { VisitorMessagePage, VisitorRead, VisitorReadInput, WidgetConfig, WidgetSession } from '../../../contract/widget.js';
 import { CompressedFiles } from '../../../web/compress.js';
 
 const DIST = fileURLToPath(new URL('../../../dist/widget/', import.meta.url));
@@ -162,8 +162,8 @@ export function widgetRoutes(deps: Deps, enqueue: EnqueueInbound = (id, delivery
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/widget/v1/read', tags, security: bearer, responses: returns(200, 'Replies to the visitor marked read', VisitorRead) }),
-    async (c) => c.json(await markVisitorRead(deps, c.var.visitor), 200),
+    createRoute({ method: 'post', path: '/widget/v1/read', tags, security: bearer, request: optionalJsonBody(VisitorReadInput), responses: returns(200, 'Replies to the visitor marked read', VisitorRead) }),
+    async (c) => c.json(await markVisitorRead(deps, c.var.visitor, c.req.valid('json') ?? {}), 200),
   );
 
   // A visitor's file, stored before the message that carries it (attachmentIds), with the hub's upload limits.
