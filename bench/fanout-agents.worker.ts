@@ -33,8 +33,10 @@ for (const a of agents) {
   a.onEvent = (event, raw) => {
     const t = now();
     if (event === 'conversation_updated') {
-      packets++;
-      for (const content of markersOf(raw)) list.push([content, t]);
+      const markers = markersOf(raw);
+      // Only the measured round's packets (the warm-up round's messages carry no marker).
+      if (markers.length) packets++;
+      for (const content of markers) list.push([content, t]);
     } else if (event === 'new_message') {
       const [content] = markersOf(raw);
       if (content) view.push([content, t]);

@@ -10,7 +10,6 @@ export const Conversation = defineEntity({
   name: 'Conversation',
   tableName: 'conversations',
   indexes: [
-    { name: 'conversations_org_activity_idx', properties: ['organization', 'lastActivity'] },
     { name: 'conversations_org_activity_id_idx', expression: 'create index "conversations_org_activity_id_idx" on "conversations" ("organization_id", "last_activity" desc, "id" desc)' },
     {
       name: 'conversations_one_open_per_thread',

@@ -25,7 +25,8 @@ export const Message = defineEntity({
     ...baseColumns(),
     /** Insertion order: breaks ties between messages of the same platform second. */
     seq: p.bigint('number').autoincrement().returning(),
-    organization: () => p.manyToOne(Organization).index(),
+    // Indexed by messages_org_time_idx (organization_id first).
+    organization: () => p.manyToOne(Organization),
     channel: () => p.manyToOne(Channel).deleteRule('cascade'),
     conversation: () => p.manyToOne(Conversation).deleteRule('cascade'),
     externalId: p.string().nullable(),

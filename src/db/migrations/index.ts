@@ -9,6 +9,7 @@ import { Migration20261201211500_notes_notifications } from './Migration20261201
 import { Migration20261201213000_whatsapp_web_sessions } from './Migration20261201213000_whatsapp_web_sessions.js';
 import { Migration20261201214000_widget_visitors } from './Migration20261201214000_widget_visitors.js';
 import { Migration20261202010000_quote_totals } from './Migration20261202010000_quote_totals.js';
+import { Migration20261202160000_duplicate_indexes } from './Migration20261202160000_duplicate_indexes.js';
 
 /** Migrations in the order they run; `npm run migration:create` writes new ones to this folder. */
 export const migrationsList = [
@@ -23,4 +24,5 @@ export const migrationsList = [
   { name: 'Migration20261201213000_whatsapp_web_sessions', class: Migration20261201213000_whatsapp_web_sessions },
   { name: 'Migration20261201214000_widget_visitors', class: Migration20261201214000_widget_visitors },
   { name: 'Migration20261202010000_quote_totals', class: Migration20261202010000_quote_totals },
+  { name: 'Migration20261202160000_duplicate_indexes', class: Migration20261202160000_duplicate_indexes },
 ];
