@@ -165,7 +165,7 @@ describe('editing and deleting a sent message in the browser', () => {
     await page.keyboard.press('Enter');
     await row.getByTestId('bubble-deleted').waitFor({ timeout: 10_000 });
     expect(calls('deleteMessage')).toEqual([expect.objectContaining({ chat_id: String(MARIA.id) })]);
-   }, 60_000);
+  }, 60_000);
 
   it('WhatsApp: no Edit or Delete on a sent message; the bubble says the platform does not allow it', async () => {
     const row = await sendIn(`Message number ${HISTORY - 1} about the weather`, 'See you tomorrow');
