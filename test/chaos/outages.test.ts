@@ -106,10 +106,10 @@ function expectNothingLost(r: Awaited<ReturnType<typeof underFault>>) {
 
 describe('chaos: nothing acknowledged is lost or doubled', () => {
   it('kill -9 of the worker, then a new one', async () => {
+    // The dead worker's jobs are taken up again once their 15 s locks lapse (failure-policy.ts), not a minute later.
     const r = await underFault('worker-kill', async () => {
       await killHard(worker);
       worker = await startWorker();
-      // The dead worker's jobs are taken up again once their 15 s locks lapse (failure-policy.ts), not a minute later.
     }, { drainMs: 40_000 });
     expectNothingLost(r);
   }, 180_000);
