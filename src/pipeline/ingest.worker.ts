@@ -21,12 +21,16 @@ export type IngestOptions = {
   batchEvents: number;
   /** A delivery with more events is applied in chunks of this size, one after the other. */
   chunkEvents: number;
+  /**
+   * How long an idle batcher waits for company. 0 (the next timer tick): the batches still grow
+   * with the load, from what arrives while a transaction runs, and a quiet pipeline adds no wait.
+   */
   maxWaitMs: number;
 };
 
 const LARGE_PAYLOAD_BYTES = 64 * 1024;
 
-export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, batchEvents: 512, chunkEvents: 128, maxWaitMs: 4 };
+export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, batchEvents: 512, chunkEvents: 128, maxWaitMs: 0 };
 
 /**
  * Takes group jobs (deliveries that arrived together; one-delivery jobs of old too), parses each
