@@ -9,6 +9,7 @@ import { Channel } from '../domain/channel.entity.js';
 import { channelView } from '../domain/channels.js';
 import { publishWidgetEvent } from '../queue/widget-events.js';
 import { redisKeys } from '../queue/redis-keys.js';
+import { Pacer } from './pacer.js';
 
 /** What a committed write changed, by id (the pipeline's persist `Changes` fits it). */
 export type LiveChanges = {
@@ -19,25 +20,24 @@ export type LiveChanges = {
   newProspects: string[];
 };
 
-/** An organization's `conversation_updated` batching: the open window, its length, what waits for its end. */
-type Batching = { timer: NodeJS.Timeout; windowMs: number; pending: Map<string, ConversationView> };
+/** An organization's `conversation_updated` stream: its pace, and what waits for its next packet (due when `timer` fires). */
+type Batching = { pacer: Pacer; timer?: NodeJS.Timeout; pending: Map<string, ConversationView> };
 
 /**
  * Pushes committed changes to agents. Every agent of the organization gets
- * `conversation_updated`, coalesced: the first change goes at once, later ones within the
- * window go together as one array. Each packet is written to every agent's socket, so while
- * changes keep coming the window widens (doubled per busy window, up to `maxWindowMs`): a busy
- * organization's agents get a few larger packets a second instead of one per change. A window
- * without changes ends the batching. Full messages go only to the agents who have the
- * conversation open and to its assignee.
+ * `conversation_updated`, paced (src/realtime/pacer.ts): each packet is written to every agent's
+ * socket, so an organization gets at most one packet per `minGapMs` and, under steady load, one
+ * per `intervalMs`; a change that may not go at once waits with the others for the next packet,
+ * one array, each conversation in its latest state. A change slower than that goes at once.
+ * Full messages go only to the agents who have the conversation open and to its assignee.
  */
 export class LiveUpdates {
   private readonly batching = new Map<string, Batching>();
 
   constructor(
     private readonly deps: Omit<Deps, 'live'>,
-    private readonly windowMs = 25,
-    private readonly maxWindowMs = 100,
+    private readonly minGapMs = 25,
+    private readonly intervalMs = 100,
   ) {}
 
   /** A channel's state changed (needs new credentials, say): its organization hears of it. */
@@ -104,21 +104,24 @@ export class LiveUpdates {
 
   private queueConversation(v: ConversationView) {
     const org = v.organizationId;
-    const open = this.batching.get(org);
+    let b = this.batching.get(org);
+    if (!b) this.batching.set(org, (b = { pacer: new Pacer(this.minGapMs, this.intervalMs), pending: new Map() }));
     // A later change of a conversation replaces the one still waiting.
-    if (open) return void open.pending.set(v.id, v);
-    this.deps.publisher.to([rooms.org(org)], 'conversation_updated', v);
-    this.batching.set(org, { timer: setTimeout(() => this.flush(org), this.windowMs), windowMs: this.windowMs, pending: new Map() });
+    b.pending.set(v.id, v);
+    if (b.timer) return;
+    const now = performance.now();
+    const wait = b.pacer.nextAt(now) - now;
+    if (wait <= 0) this.flush(org);
+    else b.timer = setTimeout(() => this.flush(org), wait);
   }
 
   private flush(org: string) {
     const b = this.batching.get(org)!;
-    if (!b.pending.size) return void this.batching.delete(org);
+    b.timer = undefined;
     const list = [...b.pending.values()];
     b.pending = new Map();
     this.deps.publisher.to([rooms.org(org)], 'conversation_updated', list.length === 1 ? list[0]! : list);
-    b.windowMs = Math.min(b.windowMs * 2, this.maxWindowMs);
-    b.timer = setTimeout(() => this.flush(org), b.windowMs);
+    b.pacer.sent(performance.now());
   }
 
   close(): void {
