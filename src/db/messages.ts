@@ -131,16 +131,6 @@ export async function setPendingAgain(sql: Sql, id: string): Promise<void> {
   await sql.query("update messages set status = 'pending', error = null, updated_at = now() where id = $1", [id]);
 }
 
-/** Of these messages, the ones in conversations whose bot is on. */
-export async function inBotConversations(sql: Sql, ids: string[]): Promise<string[]> {
-  if (!ids.length) return [];
-  const rows = await sql.query<{ id: string }>(
-    'select m.id from messages m join conversations c on c.id = m.conversation_id where m.id = any($1::uuid[]) and c.bot_enabled',
-    [ids],
-  );
-  return rows.map((r) => r.id);
-}
-
 /**
  * Statuses that arrived before their message apply once the message exists: for the given
  * messages, or (no keys) for every message that exists by now. Only forward (message_status_rank).

@@ -44,7 +44,7 @@ function merge(a: Changes, b: Changes): Changes {
     conversations: union(a.conversations, b.conversations),
     newProspects: union(a.newProspects, b.newProspects),
     attachments: [...a.attachments, ...b.attachments],
-    inbound: [...a.inbound, ...b.inbound],
+    botTurns: [...a.botTurns, ...b.botTurns],
     newConversations: union(a.newConversations, b.newConversations),
   };
 }

@@ -54,13 +54,13 @@ export type Changes = {
   newProspects: string[];
   /** New attachments to fetch; `inline` carries bytes the payload itself held (email parts). */
   attachments: { id: string; channelId: string; inline?: string }[];
-  /** New inbound messages from people (not echoes, not automated): the bot's input. */
-  inbound: string[];
+  /** New inbound messages from people (not echoes, not automated) in conversations whose bot is on: the bot's turns. */
+  botTurns: string[];
   /** Conversations this batch opened (not reopened): the unassigned queue's notifications. */
   newConversations: string[];
 };
 
-const noChanges = (): Changes => ({ newMessageRows: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], inbound: [], newConversations: [] });
+const noChanges = (): Changes => ({ newMessageRows: [], updatedMessages: [], conversations: [], newProspects: [], attachments: [], botTurns: [], newConversations: [] });
 
 const key = (...parts: string[]) => parts.join('\u0000');
 
@@ -155,8 +155,8 @@ type ThreadedMessage = Located<MessageEvent> & { contactKey: string; threadKey: 
 /** A message with its prospect and conversation: ready to insert. */
 type PlacedMessage = ThreadedMessage & { prospectId: string; conversationId: string };
 
-/** A message that was new (inserted now). */
-type FreshMessage = PlacedMessage & { id: string };
+/** A message that was new (inserted now), and whether its conversation's bot is on. */
+type FreshMessage = PlacedMessage & { id: string; botEnabled: boolean };
 
 /**
  * Applies a batch of events set-wise, as steps in order: threads, prospects, conversations,
@@ -191,7 +191,7 @@ async function applyEvents(sql: Sql, items: Pick<IngestItem, 'channel' | 'events
     conversations: messages.conversations,
     newProspects: prospects.created,
     attachments: files.toFetch,
-    inbound: messages.fresh.filter((p) => p.event.direction === 'in' && !p.event.automated).map((p) => p.id),
+    botTurns: messages.fresh.filter((p) => p.botEnabled && p.event.direction === 'in' && !p.event.automated).map((p) => p.id),
     newConversations: created,
   };
   return { outcomes, changes };
@@ -333,7 +333,8 @@ async function placeInConversations(sql: Sql, messages: ThreadedMessage[], prosp
   return { placed, created };
 }
 
-type InsertedRow = MessageRow & { channel_id: string; external_id: string };
+/** `bot_enabled`: its conversation's bot is on (read as the message moved the conversation on). */
+type InsertedRow = MessageRow & { channel_id: string; external_id: string; bot_enabled: boolean };
 
 /**
  * Messages inserted once (what comes back is what is new; a repeat in the batch or in Postgres
@@ -370,8 +371,9 @@ async function insertMessages(sql: Sql, messages: PlacedMessage[]): Promise<{ fr
                  unread_count = c.unread_count + agg.unread,
                  last_inbound_at = greatest(c.last_inbound_at, agg.inbound_ts),
                  updated_at = now()
-               from agg where c.id = agg.conversation_id)
-     select * from ins`,
+               from agg where c.id = agg.conversation_id
+               returning c.id, c.bot_enabled)
+     select ins.*, moved.bot_enabled from ins join moved on moved.id = ins.conversation_id`,
     [
       batch.map((p) => p.channel.orgId), batch.map((p) => p.channel.id), batch.map((p) => p.conversationId),
       batch.map((p) => p.event.externalId), batch.map((p) => p.event.direction),
@@ -385,12 +387,12 @@ async function insertMessages(sql: Sql, messages: PlacedMessage[]): Promise<{ fr
       batch.map((p) => counts(p.event)),
     ],
   );
-  const idOf = new Map(rows.map((r) => [key(r.channel_id, r.external_id), r.id]));
+  const rowOf = new Map(rows.map((r) => [key(r.channel_id, r.external_id), r]));
   const fresh: FreshMessage[] = [];
   for (const p of batch) {
-    const id = idOf.get(key(p.channel.id, p.event.externalId));
-    marks.push({ item: p.item, as: id ? 'created' : 'duplicates' });
-    if (id) fresh.push({ ...p, id });
+    const row = rowOf.get(key(p.channel.id, p.event.externalId));
+    marks.push({ item: p.item, as: row ? 'created' : 'duplicates' });
+    if (row) fresh.push({ ...p, id: row.id as string, botEnabled: row.bot_enabled });
   }
   return { fresh, rows, conversations: [...new Set(rows.map((r) => r.conversation_id))], marks };
 }

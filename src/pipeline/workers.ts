@@ -5,8 +5,6 @@ import { startIngestWorker } from './ingest.worker.js';
 import { startMediaWorker } from './media.worker.js';
 import { enqueueMedia } from '../queue/media.jobs.js';
 import type { Changes } from './persist.js';
-import { sqlOf } from '../db/sql.js';
-import { inBotConversations } from '../db/messages.js';
 import { startOutboundWorker } from './outbound.worker.js';
 import { startBotWorker, enqueueBot } from './bot.worker.js';
 import { PullRunner } from './pull-runner.js';
@@ -21,18 +19,11 @@ export function afterIngest(deps: Deps) {
     await Promise.all([
       deps.live.publish(changes),
       ...changes.attachments.map((a) => enqueueMedia(deps, a.id, a.inline)),
-      botTurns(deps, changes.inbound),
+      changes.botTurns.length ? enqueueBot(deps, changes.botTurns) : undefined,
       enqueueProfiles(deps, changes.newProspects),
       notifyNewConversations(deps, changes.newConversations),
     ]);
   };
-}
-
-/** Only conversations whose bot is on get a bot job. */
-async function botTurns(deps: Deps, inbound: string[]) {
-  if (!inbound.length) return;
-  const ids = await inBotConversations(sqlOf(deps.orm), inbound);
-  if (ids.length) await enqueueBot(deps, ids);
 }
 
 /** The worker role: every queue's consumer (each under the failure policy). close() lets in-flight jobs finish. */
