@@ -17,22 +17,24 @@ export function percentile(values: number[], p: number): number {
 export const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 /** Calls `fn` at a fixed rate for `seconds`, without waiting for answers (an open-loop load). */
-export async function atRate(rate: number, seconds: number, fn: (i: number) => Promise<unknown>): Promise<{ sent: number; errors: number; achievedPerSec: number }> {
+export async function atRate(rate: number, seconds: number, fn: (i: number) => Promise<unknown>): Promise<{ sent: number; errors: number; reasons: string[]; achievedPerSec: number }> {
   const total = Math.round(rate * seconds);
   const started = performance.now();
   let errors = 0;
+  /** What the failed calls failed with, each reason once. */
+  const reasons = new Set<string>();
   const inflight: Promise<unknown>[] = [];
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
-    inflight.push(fn(i).catch(() => errors++));
+    inflight.push(fn(i).catch((e: Error) => (errors++, reasons.add(e.message))));
   }
   await Promise.all(inflight);
   // What was really answered per second: when the hub (or the generator) cannot keep up, the
   // last answer comes later than `seconds` and this falls below `rate`.
   const achievedPerSec = total / ((performance.now() - started) / 1000);
-  return { sent: total, errors, achievedPerSec };
+  return { sent: total, errors, reasons: [...reasons], achievedPerSec };
 }
 
 /** The hub as its own process, as it runs in production. */
