@@ -26,11 +26,17 @@ export type IngestOptions = {
    * with the load, from what arrives while a transaction runs, and a quiet pipeline adds no wait.
    */
   maxWaitMs: number;
+  /**
+   * Transactions in flight at once, each on its own lane: a contact's events always take the
+   * same lane (in their order), so lanes never wait on each other's rows, and the worker's
+   * JavaScript runs while Postgres executes another lane's statements.
+   */
+  lanes: number;
 };
 
 const LARGE_PAYLOAD_BYTES = 64 * 1024;
 
-export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, batchEvents: 512, chunkEvents: 128, maxWaitMs: 0 };
+export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, batchEvents: 512, chunkEvents: 128, maxWaitMs: 0, lanes: 2 };
 
 /**
  * Takes group jobs (deliveries that arrived together; one-delivery jobs of old too), parses each
@@ -46,7 +52,7 @@ export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, ba
 export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Partial<IngestOptions> = {}) {
   const opts = { ...INGEST_DEFAULTS, ...options };
   const publisher = new ChangePublisher(hooks.afterCommit, (err) => deps.log.warn({ err }, 'publishing after commit failed'));
-  const batcher = new Batcher<IngestItem, IngestOutcome>(
+  const lanes = Array.from({ length: opts.lanes }, () => new Batcher<IngestItem, IngestOutcome>(
     async (items) => {
       const { outcomes, changes } = await inTransaction(deps.orm, (sql) => persistBatch(sql, items));
       countOutcomes(deps, outcomes);
@@ -60,7 +66,7 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
       fairBy: (it) => it.channel.orgId,
       retryAlone: (err) => !isInfrastructureError(err),
     },
-  );
+  ));
 
   // Parsing (and redacting) a large payload is a long stretch of CPU: one at a time, small jobs in between.
   let largeTurn: Promise<unknown> = Promise.resolve();
@@ -99,13 +105,22 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
   };
 
   // Chunks one after the other (their order matters: a reaction after its message); the kept
-  // payload, with what all chunks did, comes with the last one. A retry redoes them idempotently.
-  // The first chunk is submitted at once (no await before it), so deliveries enter the batcher in their order.
+  // payload, with what all chunks did, comes with the last one (after it, when that chunk spans
+  // lanes). A retry redoes them idempotently. The first chunk is submitted at once (no await
+  // before it), so deliveries enter their lanes in their order.
   const persist = async ({ channel, chunks, record }: Prepared): Promise<IngestOutcome> => {
     const done = emptyOutcome();
+    const sofar = () => ({ ...record, prior: { ...done, failed: [...done.failed], notes: [...done.notes] } });
     for (const [i, chunk] of chunks.entries()) {
       const last = i === chunks.length - 1;
-      addOutcome(done, await batcher.submit({ channel, events: chunk, record: last ? { ...record, prior: { ...done, failed: [...done.failed], notes: [...done.notes] } } : undefined }));
+      const parts = byLane(channel.id, chunk, lanes.length);
+      if (parts.length === 1) {
+        const [lane, events] = parts[0]!;
+        addOutcome(done, await lanes[lane]!.submit({ channel, events, record: last ? sofar() : undefined }));
+        continue;
+      }
+      for (const o of await Promise.all(parts.map(([lane, events]) => lanes[lane]!.submit({ channel, events })))) addOutcome(done, o);
+      if (last) addOutcome(done, await lanes[0]!.submit({ channel, events: [], record: sofar() }));
     }
     return done;
   };
@@ -152,10 +167,48 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
     workers,
     close: async () => {
       await Promise.all(workers.map((w) => closeWorker(deps, w)));
-      await batcher.close();
+      await Promise.all(lanes.map((l) => l.close()));
       await publisher.idle();
     },
   };
+}
+
+/**
+ * A chunk's events by lane, each lane's in their order: a contact's (messages, reactions,
+ * watermarks) by a hash of channel and contact. Events that name no contact (statuses, edits,
+ * deletes of a message by its id) take the first lane: one that overtakes its message, stored
+ * at the same moment on another lane, finds it missing, as across two worker processes (a status
+ * waits in pending_statuses for the maintenance sweep; an edit is kept as unsupported, replayable).
+ */
+export function byLane(channelId: string, events: NormalizedEvent[], lanes: number): [number, NormalizedEvent[]][] {
+  if (lanes === 1 || !events.length) return [[0, events]];
+  const parts = new Map<number, NormalizedEvent[]>();
+  for (const e of events) {
+    const contact = contactOf(e);
+    const lane = contact === undefined ? 0 : laneOf(channelId, contact, lanes);
+    const list = parts.get(lane);
+    if (list) list.push(e);
+    else parts.set(lane, [e]);
+  }
+  return [...parts];
+}
+
+function contactOf(e: NormalizedEvent): string | undefined {
+  switch (e.type) {
+    case 'message': case 'reaction': return e.contact.externalId;
+    case 'watermark': return e.contactExternalId;
+    default: return undefined;
+  }
+}
+
+/** FNV-1a over channel and contact. */
+function laneOf(channelId: string, contact: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (const part of [channelId, contact]) {
+    for (let i = 0; i < part.length; i++) h = Math.imul(h ^ part.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0, 0x01000193);
+  }
+  return (h >>> 0) % lanes;
 }
 
 function countOutcomes(deps: Deps, outcomes: IngestOutcome[]) {

@@ -257,15 +257,26 @@ async function upsertProspects(sql: Sql, messages: ThreadedMessage[]): Promise<{
   const created: string[] = [];
   if (!contacts.size) return { idOf, created };
   const list = [...contacts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
+  // A known contact's row is rewritten only when it changes: a new name or avatar, or last seen
+  // a minute later or more (each rewrite costs a row version and an entry in every index).
   const rows = await sql.query<{ id: string; channel_id: string; external_id: string; inserted: boolean }>(
-    `insert into prospects (id, created_at, updated_at, organization_id, channel_id, platform, external_id, identifier, identifier_type, name, avatar, last_seen)
-     select gen_random_uuid(), now(), now(), u.* from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) u
-     on conflict (channel_id, external_id) do update set
-       name = coalesce(excluded.name, prospects.name),
-       avatar = coalesce(excluded.avatar, prospects.avatar),
-       last_seen = greatest(prospects.last_seen, excluded.last_seen),
-       updated_at = now()
-     returning id, channel_id, external_id, (xmax = 0) as inserted`,
+    `with u as (select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+                u(org, channel_id, platform, external_id, identifier, identifier_type, name, avatar, last_seen)),
+     up as (insert into prospects (id, created_at, updated_at, organization_id, channel_id, platform, external_id, identifier, identifier_type, name, avatar, last_seen)
+            select gen_random_uuid(), now(), now(), u.* from u
+            on conflict (channel_id, external_id) do update set
+              name = coalesce(excluded.name, prospects.name),
+              avatar = coalesce(excluded.avatar, prospects.avatar),
+              last_seen = greatest(prospects.last_seen, excluded.last_seen),
+              updated_at = now()
+            where excluded.name is not null and excluded.name is distinct from prospects.name
+               or excluded.avatar is not null and excluded.avatar is distinct from prospects.avatar
+               or excluded.last_seen >= coalesce(prospects.last_seen, '-infinity') + interval '1 minute'
+            returning id, channel_id, external_id, (xmax = 0) as inserted)
+     select * from up
+     union all
+     select p.id, p.channel_id, p.external_id, false from prospects p join u on p.channel_id = u.channel_id and p.external_id = u.external_id
+     where not exists (select 1 from up where up.channel_id = u.channel_id and up.external_id = u.external_id)`,
     [
       list.map((c) => c.channel.orgId), list.map((c) => c.channel.id), list.map((c) => c.channel.platform),
       list.map((c) => c.contact.externalId), list.map((c) => c.contact.identifier), list.map((c) => c.contact.identifierType),
@@ -276,6 +287,15 @@ async function upsertProspects(sql: Sql, messages: ThreadedMessage[]): Promise<{
   for (const r of rows) {
     idOf.set(key(r.channel_id, r.external_id), r.id);
     if (r.inserted) created.push(r.id);
+  }
+  // Another process inserted one at the same moment, after this statement's snapshot: its row is visible now.
+  const late = list.filter((c) => !idOf.has(key(c.channel.id, c.contact.externalId)));
+  if (late.length) {
+    const found = await sql.query<{ id: string; channel_id: string; external_id: string }>(
+      'select p.id, p.channel_id, p.external_id from prospects p join unnest($1::uuid[], $2::text[]) u(channel_id, external_id) on p.channel_id = u.channel_id and p.external_id = u.external_id',
+      [late.map((c) => c.channel.id), late.map((c) => c.contact.externalId)],
+    );
+    for (const r of found) idOf.set(key(r.channel_id, r.external_id), r.id);
   }
   return { idOf, created };
 }

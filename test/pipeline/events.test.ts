@@ -6,7 +6,7 @@ import { ChannelCache } from '../../src/pipeline/channel-cache.js';
 import { redisKeys } from '../../src/queue/redis-keys.js';
 import { until } from '../support/agent.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
-import { APP_SECRET, createWhatsAppChannel, postWebhook, textWebhook, waId, wamid } from '../support/whatsapp.js';
+import { APP_SECRET, createWhatsAppChannel, postWebhook, textWebhook, waBatch, waId, wamid } from '../support/whatsapp.js';
 
 /** Each event on its own: odd events, legacy metadata, routing and clock sanity (issue 10). */
 let hub: TestHub;
@@ -48,19 +48,6 @@ const fbEdit = (sender: string, mid: string, text: string) => ({ sender: { id: s
 const fbDelivery = (sender: string, mids: string[]) => ({ ...fixture('messenger-delivery').entry[0].messaging[0], sender: { id: sender }, timestamp: Date.now(), delivery: { mids, watermark: Date.now() - 60_000 } });
 const fbBody = (messaging: object[]) => JSON.stringify({ object: 'page', entry: [{ id: PAGE_ID, time: Date.now(), messaging }] });
 const postFb = (body: string) => postWebhook(hub, fbChannel, body);
-
-/** A WhatsApp delivery with several messages (one change, as Meta batches them). */
-function waBatch(messages: { from: string; id: string; timestamp?: number; text?: string; reaction?: { message_id: string; emoji?: string } }[], phoneNumberId = '106540352242922') {
-  const p = fixture('whatsapp-text');
-  const value = p.entry[0].changes[0].value;
-  value.metadata.phone_number_id = phoneNumberId;
-  value.contacts = [...new Set(messages.map((m) => m.from))].map((from) => ({ profile: { name: `Customer ${from}` }, wa_id: from }));
-  value.messages = messages.map((m) => ({
-    from: m.from, id: m.id, timestamp: String(m.timestamp ?? Math.floor(Date.now() / 1000)),
-    ...(m.reaction ? { type: 'reaction', reaction: m.reaction } : { type: 'text', text: { body: m.text ?? '' } }),
-  }));
-  return JSON.stringify(p);
-}
 
 describe('one odd event never costs its neighbours', () => {
   it('a delivery mixing a reaction to a plain message (stored without metadata), an edit, a ghost status and an ordinary message stores the ordinary message', async () => {

@@ -45,6 +45,30 @@ describe('inbound WhatsApp messages', () => {
     expect(JSON.parse(kept.payload).entry[0].changes[0].value.messages[0].id).toBe(wamid('first'));
   });
 
+  it("rewrites a known prospect only when it changes: a new name, or last seen a minute later or more", async () => {
+    const who = waId(4242);
+    const t0 = Math.floor(Date.now() / 1000) - 600;
+    const post = async (i: number, name: string, at: number) => {
+      expect((await postWebhook(hub, channelId, textWebhook({ waId: who, name, id: wamid(`seen-${i}`), body: `seen ${i}`, timestamp: at }))).status).toBe(200);
+      await until(() => count('messages', 'external_id = ?', [wamid(`seen-${i}`)]), (n) => n === 1, 10_000);
+      return (await q('select id, xmin::text as version, name, last_seen from prospects where external_id = ?', [who]))[0];
+    };
+    const first = await post(0, 'Ana', t0);
+    expect(new Date(first.last_seen).getTime()).toBe(t0 * 1000);
+    // 30 s later, the same name: the row is not rewritten.
+    const same = await post(1, 'Ana', t0 + 30);
+    expect(same).toEqual(first);
+    // 70 s after the first: last seen moves on.
+    const later = await post(2, 'Ana', t0 + 70);
+    expect(later.version).not.toBe(first.version);
+    expect(new Date(later.last_seen).getTime()).toBe((t0 + 70) * 1000);
+    // A new name is taken at once (and last seen with it).
+    const renamed = await post(3, 'Ana Maria', t0 + 75);
+    expect(renamed).toMatchObject({ id: first.id, name: 'Ana Maria' });
+    expect(new Date(renamed.last_seen).getTime()).toBe((t0 + 75) * 1000);
+    expect(await count('conversations', 'prospect_id = ?', [first.id])).toBe(1);
+  });
+
   it('survives a duplicate storm: 300 messages delivered 3 times each, concurrently and shuffled, land exactly once', async () => {
     const bodies = Array.from({ length: 300 }, (_, i) => textWebhook({ waId: waId(i % 40), id: wamid(`storm-${i}`), body: `storm ${i}`, timestamp: 1731710000 + i }));
     const deliveries = [...bodies, ...bodies, ...bodies].sort(() => Math.random() - 0.5);

@@ -16,6 +16,19 @@ export function textWebhook(opts: { waId: string; name?: string; id: string; bod
   return JSON.stringify(p);
 }
 
+/** A WhatsApp delivery with several messages (one change, as Meta batches them). */
+export function waBatch(messages: { from: string; id: string; timestamp?: number; text?: string; reaction?: { message_id: string; emoji?: string } }[], phoneNumberId = PHONE_NUMBER_ID) {
+  const p = JSON.parse(fixture('whatsapp-text'));
+  const value = p.entry[0].changes[0].value;
+  value.metadata.phone_number_id = phoneNumberId;
+  value.contacts = [...new Set(messages.map((m) => m.from))].map((from) => ({ profile: { name: `Customer ${from}` }, wa_id: from }));
+  value.messages = messages.map((m) => ({
+    from: m.from, id: m.id, timestamp: String(m.timestamp ?? Math.floor(Date.now() / 1000)),
+    ...(m.reaction ? { type: 'reaction', reaction: m.reaction } : { type: 'text', text: { body: m.text ?? '' } }),
+  }));
+  return JSON.stringify(p);
+}
+
 export function imageWebhook(opts: { waId: string; id: string; mediaId: string; caption?: string }): string {
   const p = JSON.parse(fixture('whatsapp-image'));
   const value = p.entry[0].changes[0].value;
