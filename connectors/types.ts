@@ -109,6 +109,8 @@ export interface StatusEvent {
   timestamp: number;
   /** The platform's reason, for 'failed'. */
   error?: string;
+  /** The contact the message was exchanged with, when the platform names them: the event then keeps to that contact's ingest lane. */
+  contactExternalId?: string;
 }
 
 /** Messenger/Instagram style: everything sent to this contact up to `upTo` is delivered/read. */
@@ -136,6 +138,8 @@ export interface EditEvent {
   timestamp: number;
   /** The sender deleted it for everyone (WhatsApp revoke): kept, marked deleted. */
   deleted?: boolean;
+  /** The contact the message was exchanged with, when the platform names them: the event then keeps to that contact's ingest lane. */
+  contactExternalId?: string;
 }
 
 /** The person unsent (deleted) a message of theirs (Instagram `is_deleted`). */
@@ -143,6 +147,8 @@ export interface DeleteEvent {
   type: 'delete';
   externalId: string;
   timestamp: number;
+  /** The contact the message was exchanged with, when the platform names them: the event then keeps to that contact's ingest lane. */
+  contactExternalId?: string;
 }
 
 /** Valid but not understood: acknowledged, kept and counted, never retried. */

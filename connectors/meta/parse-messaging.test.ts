@@ -60,7 +60,7 @@ const messengerExpected: Record<string, NormalizedEvent[]> = {
     },
   ],
   'messenger-delivery.json': [
-    { type: 'status', externalId: ECHO_MID, status: 'delivered', timestamp: 1731704125000 },
+    { type: 'status', externalId: ECHO_MID, status: 'delivered', timestamp: 1731704125000, contactExternalId: PSID },
     { type: 'watermark', contactExternalId: PSID, status: 'delivered', upTo: 1731704121000 },
   ],
   'messenger-read.json': [{ type: 'watermark', contactExternalId: PSID, status: 'read', upTo: 1731704121000 }],
@@ -178,8 +178,8 @@ const instagramExpected: Record<string, NormalizedEvent[]> = {
   'instagram-reaction.json': [
     { type: 'reaction', targetExternalId: IG_ECHO_MID, contact: social(IGSID), emoji: '❤️', timestamp: 1731705360120 },
   ],
-  'instagram-read.json': [{ type: 'status', externalId: IG_ECHO_MID, status: 'read', timestamp: 1731705420120 }],
-  'instagram-deleted.json': [{ type: 'delete', externalId: IG_MID, timestamp: 1731705480120 }],
+  'instagram-read.json': [{ type: 'status', externalId: IG_ECHO_MID, status: 'read', timestamp: 1731705420120, contactExternalId: IGSID }],
+  'instagram-deleted.json': [{ type: 'delete', externalId: IG_MID, timestamp: 1731705480120, contactExternalId: IGSID }],
   'instagram-test-event.json': [
     {
       type: 'message',
@@ -268,7 +268,7 @@ describe('messaging parse: odd shapes', () => {
         content: 'Red',
         metadata: { replyTo: 'm.prev', quickReply: 'COLOR_RED' },
       },
-      { type: 'edit', externalId: 'm.q', content: 'Blue', timestamp: 1700000000000 },
+      { type: 'edit', externalId: 'm.q', content: 'Blue', timestamp: 1700000000000, contactExternalId: '42' },
       { type: 'unsupported', reason: 'page event "optin" is not handled' },
       { type: 'unsupported', reason: 'page event "empty" is not handled' },
     ]);

@@ -120,7 +120,7 @@ function parseMessage(ev: Json, ctx: EventContext): NormalizedEvent[] {
   const m: Json = ev.message;
   const mid = str(m.mid);
   if (m.is_deleted === true) {
-    return mid ? [{ type: 'delete', externalId: mid, timestamp: epochMs(ev.timestamp, ctx.receivedAt) }] : [unsupported(`${ctx.object}: a deleted message without its id`)];
+    return mid ? [compact({ type: 'delete' as const, externalId: mid, timestamp: epochMs(ev.timestamp, ctx.receivedAt), contactExternalId: str(ev.sender?.id) })] : [unsupported(`${ctx.object}: a deleted message without its id`)];
   }
   if (m.is_unsupported === true) return [unsupported(`${ctx.object} message ${mid ?? '?'} is of a type the API does not expose`)];
   const echo = m.is_echo === true;
@@ -158,12 +158,12 @@ const EVENT_PARSERS: Record<string, EventParser> = {
   message: parseMessage,
   delivery: (ev, ctx) => {
     const d: Json = ev.delivery;
+    const sender = str(ev.sender?.id);
     const at = epochMs(ev.timestamp ?? d.watermark, ctx.receivedAt);
     const statuses = (Array.isArray(d.mids) ? d.mids : [])
       .map(str)
       .filter((mid: string | undefined): mid is string => !!mid)
-      .map((mid: string): StatusEvent => ({ type: 'status', externalId: mid, status: 'delivered', timestamp: at }));
-    const sender = str(ev.sender?.id);
+      .map((mid: string): StatusEvent => compact({ type: 'status' as const, externalId: mid, status: 'delivered' as const, timestamp: at, contactExternalId: sender }));
     const watermark: NormalizedEvent[] =
       sender && d.watermark !== undefined
         ? [{ type: 'watermark', contactExternalId: sender, status: 'delivered', upTo: epochMs(d.watermark, at) }]
@@ -178,7 +178,7 @@ const EVENT_PARSERS: Record<string, EventParser> = {
     const out: NormalizedEvent[] = [];
     // Instagram reports the message read by id; Messenger by watermark.
     const mid = str(r.mid);
-    if (mid) out.push({ type: 'status', externalId: mid, status: 'read', timestamp: at });
+    if (mid) out.push(compact({ type: 'status' as const, externalId: mid, status: 'read' as const, timestamp: at, contactExternalId: sender }));
     if (sender && r.watermark !== undefined) {
       out.push({ type: 'watermark', contactExternalId: sender, status: 'read', upTo: epochMs(r.watermark, at) });
     }
@@ -215,6 +215,6 @@ const EVENT_PARSERS: Record<string, EventParser> = {
     const e: Json = ev.message_edit;
     const mid = str(e.mid);
     if (!mid) return [unsupported(`${ctx.object} message_edit without mid`)];
-    return [{ type: 'edit', externalId: mid, content: str(e.text) ?? '', timestamp: epochMs(ev.timestamp, ctx.receivedAt) }];
+    return [compact({ type: 'edit' as const, externalId: mid, content: str(e.text) ?? '', timestamp: epochMs(ev.timestamp, ctx.receivedAt), contactExternalId: str(ev.sender?.id) })];
   },
 };

@@ -127,15 +127,16 @@ const expected: Record<string, NormalizedEvent[]> = {
       reason: 'whatsapp message type "unsupported" is not supported: Message type unknown (131051): Message type is currently not supported.',
     },
   ],
-  'whatsapp-status-sent.json': [{ type: 'status', externalId: OUT_ID, status: 'sent', timestamp: 1731702000000 }],
-  'whatsapp-status-delivered.json': [{ type: 'status', externalId: OUT_ID, status: 'delivered', timestamp: 1731702002000 }],
-  'whatsapp-status-read.json': [{ type: 'status', externalId: OUT_ID, status: 'read', timestamp: 1731702090000 }],
+  'whatsapp-status-sent.json': [{ type: 'status', externalId: OUT_ID, status: 'sent', timestamp: 1731702000000, contactExternalId: kerry.externalId }],
+  'whatsapp-status-delivered.json': [{ type: 'status', externalId: OUT_ID, status: 'delivered', timestamp: 1731702002000, contactExternalId: kerry.externalId }],
+  'whatsapp-status-read.json': [{ type: 'status', externalId: OUT_ID, status: 'read', timestamp: 1731702090000, contactExternalId: kerry.externalId }],
   'whatsapp-status-failed.json': [
     {
       type: 'status',
       externalId: OUT_ID,
       status: 'failed',
       timestamp: 1731702005000,
+      contactExternalId: kerry.externalId,
       error:
         'Re-engagement message (131047): Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
     },
@@ -157,8 +158,8 @@ const expected: Record<string, NormalizedEvent[]> = {
       content: 'Bom dia!',
     },
     // Out of order on purpose: the read arrives before the delivered.
-    { type: 'status', externalId: 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJBQkFUQ0hPVVQwMDAwMDAwMQA=', status: 'read', timestamp: 1731703005000 },
-    { type: 'status', externalId: 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJBQkFUQ0hPVVQwMDAwMDAwMQA=', status: 'delivered', timestamp: 1731703002000 },
+    { type: 'status', externalId: 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJBQkFUQ0hPVVQwMDAwMDAwMQA=', status: 'read', timestamp: 1731703005000, contactExternalId: kerry.externalId },
+    { type: 'status', externalId: 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJBQkFUQ0hPVVQwMDAwMDAwMQA=', status: 'delivered', timestamp: 1731703002000, contactExternalId: kerry.externalId },
     { type: 'unsupported', reason: 'whatsapp status "deleted" for wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJBQkFUQ0hPVVQwMDAwMDAwMgA= is not handled' },
     // Another phone number of the same app: not this channel's, kept as unsupported with the reason.
     { type: 'unsupported', reason: "whatsapp change for phone number id 113269274970227, not this channel's (106540352242922)" },

@@ -176,5 +176,5 @@ function parseStatus(s: Json, receivedAt: number): NormalizedEvent {
   const status = Object.hasOwn(STATUSES, named) ? STATUSES[named] : undefined;
   if (!id || !status) return unsupported(`whatsapp status "${str(s.status) ?? 'none'}" for ${id ?? 'unknown message'} is not handled`);
   const error = status === 'failed' ? errorText(list(s.errors)[0]) : undefined;
-  return compact({ type: 'status' as const, externalId: id, status, timestamp: epochMs(s.timestamp, receivedAt), error });
+  return compact({ type: 'status' as const, externalId: id, status, timestamp: epochMs(s.timestamp, receivedAt), error, contactExternalId: str(s.recipient_id) });
 }

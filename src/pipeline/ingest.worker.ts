@@ -174,10 +174,10 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
 }
 
 /**
- * A chunk's events by lane, each lane's in their order: a contact's (messages, reactions,
- * watermarks) by a hash of channel and contact. Events that name no contact (statuses, edits,
- * deletes of a message by its id) take the first lane: one that overtakes its message, stored
- * at the same moment on another lane, finds it missing, as across two worker processes (a status
+ * A chunk's events by lane, each lane's in their order: a contact's by a hash of channel and
+ * contact. Events that name no contact (a status, edit or delete by message id alone, where the
+ * platform does not say whose) take the first lane: one that overtakes its message, stored at
+ * the same moment on another lane, finds it missing, as across two worker processes (a status
  * waits in pending_statuses for the maintenance sweep; an edit is kept as unsupported, replayable).
  */
 export function byLane(channelId: string, events: NormalizedEvent[], lanes: number): [number, NormalizedEvent[]][] {
@@ -196,8 +196,8 @@ export function byLane(channelId: string, events: NormalizedEvent[], lanes: numb
 function contactOf(e: NormalizedEvent): string | undefined {
   switch (e.type) {
     case 'message': case 'reaction': return e.contact.externalId;
-    case 'watermark': return e.contactExternalId;
-    default: return undefined;
+    case 'watermark': case 'status': case 'edit': case 'delete': return e.contactExternalId;
+    case 'unsupported': return undefined;
   }
 }
 

@@ -19,7 +19,7 @@ function contactsOnBothLanes(channelId: string): [string, string] {
 }
 
 describe('lanes', () => {
-  it("keep each contact's events together and in order, and put events that name no contact on the first lane", () => {
+  it("keep each contact's events together and in order (statuses and edits that name their contact too), and put events that name no contact on the first lane", () => {
     const [a, b] = contactsOnBothLanes('channel-1');
     const events: NormalizedEvent[] = [
       message(a, 'a1'), message(b, 'b1'),
@@ -27,12 +27,14 @@ describe('lanes', () => {
       { type: 'reaction', targetExternalId: 'a1', contact: contact(a), emoji: '👍', timestamp: 3 },
       { type: 'watermark', contactExternalId: b, status: 'read', upTo: 4 },
       message(a, 'a2'),
+      { type: 'status', externalId: 'out-2', status: 'read', timestamp: 5, contactExternalId: b },
+      { type: 'edit', externalId: 'b1', content: 'b1, edited', timestamp: 6, contactExternalId: b },
     ];
     const parts = new Map(byLane('channel-1', events, 2));
     const name = (e: NormalizedEvent) => (e.type === 'reaction' ? `reaction:${e.targetExternalId}` : e.type === 'watermark' ? `watermark:${e.contactExternalId}` : 'externalId' in e ? e.externalId : e.type);
     const ids = (lane: number) => parts.get(lane)!.map(name);
     expect(ids(0)).toEqual(['a1', 'out-1', 'reaction:a1', 'a2']);
-    expect(ids(1)).toEqual(['b1', `watermark:${b}`]);
+    expect(ids(1)).toEqual(['b1', `watermark:${b}`, 'out-2', 'b1']);
     // One lane (or nothing to split): the chunk as it is.
     expect(byLane('channel-1', events, 1)).toEqual([[0, events]]);
     expect(byLane('channel-1', [], 2)).toEqual([[0, []]]);
