@@ -15,7 +15,7 @@ export class ChangePublisher {
   ) {}
 
   push(changes: Changes): void {
-    this.waiting = this.waiting ? merge(this.waiting, changes) : changes;
+    this.waiting = this.waiting ? mergeChanges(this.waiting, changes) : changes;
     this.running ??= this.drain();
   }
 
@@ -35,7 +35,8 @@ export class ChangePublisher {
 
 const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
 
-function merge(a: Changes, b: Changes): Changes {
+/** Two commits' changes as one (later rows after earlier ones; ids once). */
+export function mergeChanges(a: Changes, b: Changes): Changes {
   const newMessageRows = [...a.newMessageRows, ...b.newMessageRows];
   const created = new Set(newMessageRows.map((r) => r.id as string));
   return {

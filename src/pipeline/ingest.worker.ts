@@ -6,7 +6,7 @@ import { Batcher } from './batcher.js';
 import { deliveriesOf, requeueAlone, retryAloneOpts, type InboundDelivery, type IngestJobData } from './ingest.queue.js';
 import type { ChannelRuntime } from './channel-cache.js';
 import { addOutcome, emptyOutcome, persistBatch, recordFailedDelivery, type Changes, type DeliveryRecord, type IngestItem, type IngestOutcome } from './persist.js';
-import { ChangePublisher } from './change-publisher.js';
+import { ChangePublisher, mergeChanges } from './change-publisher.js';
 import { redactPayload } from './redact.js';
 import { errorMessage, isInfrastructureError } from '../errors.js';
 import { closeWorker, hubWorker } from './failure-policy.js';
@@ -17,7 +17,7 @@ export type IngestHooks = { afterCommit(changes: Changes): Promise<void> };
 export type IngestOptions = {
   workers: number;
   concurrency: number;
-  /** The most events one transaction applies. */
+  /** The most events one transaction (a lane's share of a batch) applies, about. */
   batchEvents: number;
   /** A delivery with more events is applied in chunks of this size, one after the other. */
   chunkEvents: number;
@@ -27,16 +27,25 @@ export type IngestOptions = {
    */
   maxWaitMs: number;
   /**
-   * Transactions in flight at once, each on its own lane: a contact's events always take the
-   * same lane (in their order), so lanes never wait on each other's rows, and the worker's
+   * Transactions a batch runs at once, one per lane: a contact's events always take the same
+   * lane (in their order), so the transactions never wait on each other's rows, and the worker's
    * JavaScript runs while Postgres executes another lane's statements.
    */
   lanes: number;
+  /**
+   * A batch smaller than this runs as one transaction (lanes or not: a contact's events are in
+   * it in their order): each transaction has a fixed cost of round trips and planning, about
+   * 9 ms here, which two small ones at once only add up.
+   */
+  laneSplitEvents: number;
 };
 
 const LARGE_PAYLOAD_BYTES = 64 * 1024;
 
-export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, batchEvents: 512, chunkEvents: 128, maxWaitMs: 0, lanes: 2 };
+/** An ingest item with the lane its events keep to. */
+type LaneItem = IngestItem & { lane: number };
+
+export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, batchEvents: 512, chunkEvents: 128, maxWaitMs: 0, lanes: 2, laneSplitEvents: 128 };
 
 /**
  * Takes group jobs (deliveries that arrived together; one-delivery jobs of old too), parses each
@@ -52,21 +61,29 @@ export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, ba
 export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Partial<IngestOptions> = {}) {
   const opts = { ...INGEST_DEFAULTS, ...options };
   const publisher = new ChangePublisher(hooks.afterCommit, (err) => deps.log.warn({ err }, 'publishing after commit failed'));
-  const lanes = Array.from({ length: opts.lanes }, () => new Batcher<IngestItem, IngestOutcome>(
+  // Each batch runs as one transaction per lane, all at once; its changes are published together.
+  const batcher = new Batcher<LaneItem, IngestOutcome>(
     async (items) => {
-      const { outcomes, changes } = await inTransaction(deps.orm, (sql) => persistBatch(sql, items));
+      const parts = laneParts(items, opts.laneSplitEvents);
+      const results = await Promise.allSettled(parts.map((idx) => inTransaction(deps.orm, (sql) => persistBatch(sql, idx.map((i) => items[i]!)))));
+      // A lane that committed is redone as a no-op when the batch is retried (its deliveries stay kept once).
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const done = results.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof persistBatch>>>).value);
+      const outcomes: IngestOutcome[] = new Array(items.length);
+      done.forEach((d, k) => parts[k]!.forEach((i, j) => (outcomes[i] = d.outcomes[j]!)));
       countOutcomes(deps, outcomes);
-      publisher.push(changes);
+      publisher.push(done.map((d) => d.changes).reduce(mergeChanges));
       return outcomes;
     },
     {
-      maxSize: opts.batchEvents,
+      maxSize: opts.batchEvents * opts.lanes,
       maxWaitMs: opts.maxWaitMs,
       weigh: (it) => Math.max(1, it.events.length),
       fairBy: (it) => it.channel.orgId,
       retryAlone: (err) => !isInfrastructureError(err),
     },
-  ));
+  );
 
   // Parsing (and redacting) a large payload is a long stretch of CPU: one at a time, small jobs in between.
   let largeTurn: Promise<unknown> = Promise.resolve();
@@ -107,20 +124,20 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
   // Chunks one after the other (their order matters: a reaction after its message); the kept
   // payload, with what all chunks did, comes with the last one (after it, when that chunk spans
   // lanes). A retry redoes them idempotently. The first chunk is submitted at once (no await
-  // before it), so deliveries enter their lanes in their order.
+  // before it), so deliveries enter the batcher in their order.
   const persist = async ({ channel, chunks, record }: Prepared): Promise<IngestOutcome> => {
     const done = emptyOutcome();
     const sofar = () => ({ ...record, prior: { ...done, failed: [...done.failed], notes: [...done.notes] } });
     for (const [i, chunk] of chunks.entries()) {
       const last = i === chunks.length - 1;
-      const parts = byLane(channel.id, chunk, lanes.length);
+      const parts = byLane(channel.id, chunk, opts.lanes);
       if (parts.length === 1) {
         const [lane, events] = parts[0]!;
-        addOutcome(done, await lanes[lane]!.submit({ channel, events, record: last ? sofar() : undefined }));
+        addOutcome(done, await batcher.submit({ lane, channel, events, record: last ? sofar() : undefined }));
         continue;
       }
-      for (const o of await Promise.all(parts.map(([lane, events]) => lanes[lane]!.submit({ channel, events })))) addOutcome(done, o);
-      if (last) addOutcome(done, await lanes[0]!.submit({ channel, events: [], record: sofar() }));
+      for (const o of await Promise.all(parts.map(([lane, events]) => batcher.submit({ lane, channel, events })))) addOutcome(done, o);
+      if (last) addOutcome(done, await batcher.submit({ lane: 0, channel, events: [], record: sofar() }));
     }
     return done;
   };
@@ -167,7 +184,7 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
     workers,
     close: async () => {
       await Promise.all(workers.map((w) => closeWorker(deps, w)));
-      await Promise.all(lanes.map((l) => l.close()));
+      await batcher.close();
       await publisher.idle();
     },
   };
@@ -191,6 +208,19 @@ export function byLane(channelId: string, events: NormalizedEvent[], lanes: numb
     else parts.set(lane, [e]);
   }
   return [...parts];
+}
+
+/** A batch's items (their indexes) by the transaction each goes in: one per lane, or all in one when the batch is small. */
+function laneParts(items: LaneItem[], splitAbove: number): number[][] {
+  const all = items.map((_, i) => i);
+  if (items.reduce((n, it) => n + it.events.length, 0) < splitAbove) return [all];
+  const byLane = new Map<number, number[]>();
+  for (const i of all) {
+    const list = byLane.get(items[i]!.lane);
+    if (list) list.push(i);
+    else byLane.set(items[i]!.lane, [i]);
+  }
+  return [...byLane.values()];
 }
 
 function contactOf(e: NormalizedEvent): string | undefined {

@@ -78,16 +78,17 @@ describe('ingest on two lanes', () => {
   it("keeps each contact's messages in the order they arrived while both lanes run at once", async () => {
     const [a, b] = contactsOnBothLanes(channelId);
     const sent: Record<string, string[]> = { [a]: [], [b]: [] };
-    // Arriving in the same moment (one group job), alternating contacts, all sharing one second.
+    // Arriving in the same moment (three group jobs, batches large enough to run a transaction
+    // per lane), alternating contacts, all sharing one second.
     const second = Math.floor(Date.now() / 1000);
-    const deliveries = Array.from({ length: 40 }, (_, i) => {
+    const deliveries = Array.from({ length: 300 }, (_, i) => {
       const from = i % 2 ? b : a;
-      const text = `order ${from} ${String(i).padStart(2, '0')}`;
+      const text = `order ${from} ${String(i).padStart(3, '0')}`;
       sent[from]!.push(text);
       return { id: `order-${i}`, body: textWebhook({ waId: from, id: wamid(`order-${i}`), body: text, timestamp: second }) };
     });
     await Promise.all(deliveries.map((d) => enqueueInbound(hub.deps.queues, channelId, d.id, { body: d.body, contentType: 'application/json', receivedAt: Date.now() })));
-    await until(() => count("select count(*)::int as n from messages where content like 'order %'"), (n) => n === 40, 15_000);
+    await until(() => count("select count(*)::int as n from messages where content like 'order %'"), (n) => n === 300, 15_000);
     for (const from of [a, b]) {
       const stored = await q('select content from messages where content like ? order by seq', [`order ${from} %`]);
       expect(stored.map((r) => r.content)).toEqual(sent[from]);
