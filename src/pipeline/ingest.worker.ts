@@ -50,7 +50,7 @@ export const INGEST_DEFAULTS: IngestOptions = { workers: 4, concurrency: 256, ba
 /**
  * Takes group jobs (deliveries that arrived together; one-delivery jobs of old too), parses each
  * delivery once with its channel's connector and persists many deliveries' events in one
- * transaction; a job completes once its deliveries are committed (or, failing for a reason of
+ * transaction per lane; a job completes once its deliveries are committed (or, failing for a reason of
  * their own, re-queued alone), and is retried otherwise (by the failure policy: without using
  * an attempt while Postgres or Redis is away).
  *

@@ -65,38 +65,55 @@ const noChanges = (): Changes => ({ newMessageRows: [], updatedMessages: [], con
 const key = (...parts: string[]) => parts.join('\u0000');
 
 /**
- * Persists a batch of ingest items in one transaction (the caller's) and keeps their raw
- * payloads. When applying the events fails for a reason in the events themselves (not an
- * unreachable database), the batch is narrowed down, by halves under savepoints, to the
- * events that fail: everything else is stored, and each failing event is recorded with its
- * reason on its delivery (outcome 'failed'), so one odd event never costs its neighbours.
+ * Persists a batch of ingest items in one transaction (the caller's, begun for it: this is its
+ * first work) and keeps their raw payloads. When applying the events fails for a reason in the
+ * events themselves (not an unreachable database), the transaction starts over and the batch is
+ * narrowed down, by halves under savepoints, to the events that fail: everything else is stored,
+ * and each failing event is recorded with its reason on its delivery (outcome 'failed'), so one
+ * odd event never costs its neighbours. The first try takes no savepoint: two round trips fewer
+ * for every batch that has nothing odd in it.
  */
 export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ outcomes: IngestOutcome[]; changes: Changes }> {
   const outcomes = items.map(emptyOutcome);
   const changes = noChanges();
   let savepoints = 0;
+  const apply = async (parts: { item: number; events: NormalizedEvent[] }[]) => {
+    const applied = await applyEvents(sql, parts.map((p) => ({ channel: items[p.item]!.channel, events: p.events })));
+    applied.outcomes.forEach((o, k) => addOutcome(outcomes[parts[k]!.item]!, o));
+    mergeChanges(changes, applied.changes);
+  };
+  const narrow = async (parts: { item: number; events: NormalizedEvent[] }[], err: unknown): Promise<void> => {
+    const flat = parts.flatMap((p) => p.events.map((event) => ({ item: p.item, event })));
+    if (flat.length === 1) {
+      outcomes[flat[0]!.item]!.failed.push(`${describeEvent(flat[0]!.event)}: ${errorMessage(err)}`);
+      return;
+    }
+    const half = Math.ceil(flat.length / 2);
+    for (const side of [flat.slice(0, half), flat.slice(half)]) await attempt(regroup(side));
+  };
   const attempt = async (parts: { item: number; events: NormalizedEvent[] }[]): Promise<void> => {
     const name = `narrow_${savepoints++}`;
     await sql.query(`savepoint ${name}`);
     try {
-      const applied = await applyEvents(sql, parts.map((p) => ({ channel: items[p.item]!.channel, events: p.events })));
+      await apply(parts);
       await sql.query(`release savepoint ${name}`);
-      applied.outcomes.forEach((o, k) => addOutcome(outcomes[parts[k]!.item]!, o));
-      mergeChanges(changes, applied.changes);
     } catch (err) {
       if (isInfrastructureError(err)) throw err;
       await sql.query(`rollback to savepoint ${name}`);
       await sql.query(`release savepoint ${name}`);
-      const flat = parts.flatMap((p) => p.events.map((event) => ({ item: p.item, event })));
-      if (flat.length === 1) {
-        outcomes[flat[0]!.item]!.failed.push(`${describeEvent(flat[0]!.event)}: ${errorMessage(err)}`);
-        return;
-      }
-      const half = Math.ceil(flat.length / 2);
-      for (const side of [flat.slice(0, half), flat.slice(half)]) await attempt(regroup(side));
+      await narrow(parts, err);
     }
   };
-  await attempt(items.map((it, item) => ({ item, events: it.events })));
+  const all = items.map((it, item) => ({ item, events: it.events }));
+  try {
+    await apply(all);
+  } catch (err) {
+    if (isInfrastructureError(err)) throw err;
+    // Nothing of the failed try is kept (its statements rolled back, its outcomes never counted).
+    await sql.query('rollback');
+    await sql.query('begin');
+    await narrow(all, err);
+  }
   await recordDeliveries(sql, items, outcomes);
   const created = new Set(changes.newMessageRows.map((r) => r.id));
   changes.updatedMessages = [...new Set(changes.updatedMessages)].filter((id) => !created.has(id));
