@@ -77,12 +77,14 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
   const outcomes = items.map(emptyOutcome);
   const changes = noChanges();
   let savepoints = 0;
-  const apply = async (parts: { item: number; events: NormalizedEvent[] }[]) => {
-    const applied = await applyEvents(sql, parts.map((p) => ({ channel: items[p.item]!.channel, events: p.events })));
+  type Parts = { item: number; events: NormalizedEvent[] }[];
+  const apply = (parts: Parts) => applyEvents(sql, parts.map((p) => ({ channel: items[p.item]!.channel, events: p.events })));
+  // Counted only once what it did is sure to stay.
+  const keep = (parts: Parts, applied: Awaited<ReturnType<typeof applyEvents>>) => {
     applied.outcomes.forEach((o, k) => addOutcome(outcomes[parts[k]!.item]!, o));
     mergeChanges(changes, applied.changes);
   };
-  const narrow = async (parts: { item: number; events: NormalizedEvent[] }[], err: unknown): Promise<void> => {
+  const narrow = async (parts: Parts, err: unknown): Promise<void> => {
     const flat = parts.flatMap((p) => p.events.map((event) => ({ item: p.item, event })));
     if (flat.length === 1) {
       outcomes[flat[0]!.item]!.failed.push(`${describeEvent(flat[0]!.event)}: ${errorMessage(err)}`);
@@ -91,12 +93,13 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
     const half = Math.ceil(flat.length / 2);
     for (const side of [flat.slice(0, half), flat.slice(half)]) await attempt(regroup(side));
   };
-  const attempt = async (parts: { item: number; events: NormalizedEvent[] }[]): Promise<void> => {
+  const attempt = async (parts: Parts): Promise<void> => {
     const name = `narrow_${savepoints++}`;
     await sql.query(`savepoint ${name}`);
     try {
-      await apply(parts);
+      const applied = await apply(parts);
       await sql.query(`release savepoint ${name}`);
+      keep(parts, applied);
     } catch (err) {
       if (isInfrastructureError(err)) throw err;
       await sql.query(`rollback to savepoint ${name}`);
@@ -106,10 +109,10 @@ export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ out
   };
   const all = items.map((it, item) => ({ item, events: it.events }));
   try {
-    await apply(all);
+    keep(all, await apply(all));
   } catch (err) {
     if (isInfrastructureError(err)) throw err;
-    // Nothing of the failed try is kept (its statements rolled back, its outcomes never counted).
+    // Nothing of the failed try is kept.
     await sql.query('rollback');
     await sql.query('begin');
     await narrow(all, err);
