@@ -4,6 +4,7 @@ import { insertAttachments } from '../db/attachments.js';
 import { MESSAGE_ROW, applyPendingStatuses, type MessageRow } from '../db/messages.js';
 import { insertWebhookEvents, upsertFailedWebhookEvent } from '../db/webhook-events.js';
 import { errorMessage, isInfrastructureError } from '../errors.js';
+import { mergeChanges } from './change-publisher.js';
 import { lastMessageSummary } from '../domain/message-summary.js';
 import { messageStatusRank } from '../../contract/message-status.js';
 import type {
@@ -75,14 +76,14 @@ const key = (...parts: string[]) => parts.join('\u0000');
  */
 export async function persistBatch(sql: Sql, items: IngestItem[]): Promise<{ outcomes: IngestOutcome[]; changes: Changes }> {
   const outcomes = items.map(emptyOutcome);
-  const changes = noChanges();
+  let changes = noChanges();
   let savepoints = 0;
   type Parts = { item: number; events: NormalizedEvent[] }[];
   const apply = (parts: Parts) => applyEvents(sql, parts.map((p) => ({ channel: items[p.item]!.channel, events: p.events })));
   // Counted only once what it did is sure to stay.
   const keep = (parts: Parts, applied: Awaited<ReturnType<typeof applyEvents>>) => {
     applied.outcomes.forEach((o, k) => addOutcome(outcomes[parts[k]!.item]!, o));
-    mergeChanges(changes, applied.changes);
+    changes = mergeChanges(changes, applied.changes);
   };
   const narrow = async (parts: Parts, err: unknown): Promise<void> => {
     const flat = parts.flatMap((p) => p.events.map((event) => ({ item: p.item, event })));
@@ -133,10 +134,6 @@ function regroup(flat: { item: number; event: NormalizedEvent }[]) {
     else parts.push({ item: f.item, events: [f.event] });
   }
   return parts;
-}
-
-function mergeChanges(into: Changes, c: Changes) {
-  for (const k of Object.keys(into) as (keyof Changes)[]) (into[k] as unknown[]).push(...(c[k] as unknown[]));
 }
 
 /** A failing event named so an admin can find it in the payload. */
