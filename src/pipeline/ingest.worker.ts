@@ -69,7 +69,7 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
       // A lane that committed is redone as a no-op when the batch is retried (its deliveries stay kept once).
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
-      const done = results.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof persistBatch>>>).value);
+      const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       const outcomes: IngestOutcome[] = new Array(items.length);
       done.forEach((d, k) => parts[k]!.forEach((i, j) => (outcomes[i] = d.outcomes[j]!)));
       countOutcomes(deps, outcomes);
@@ -199,28 +199,29 @@ export function startIngestWorker(deps: Deps, hooks: IngestHooks, options: Parti
  */
 export function byLane(channelId: string, events: NormalizedEvent[], lanes: number): [number, NormalizedEvent[]][] {
   if (lanes === 1 || !events.length) return [[0, events]];
-  const parts = new Map<number, NormalizedEvent[]>();
-  for (const e of events) {
+  return [...groupBy(events, (e) => {
     const contact = contactOf(e);
-    const lane = contact === undefined ? 0 : laneOf(channelId, contact, lanes);
-    const list = parts.get(lane);
-    if (list) list.push(e);
-    else parts.set(lane, [e]);
-  }
-  return [...parts];
+    return contact === undefined ? 0 : laneOf(channelId, contact, lanes);
+  })];
 }
 
 /** A batch's items (their indexes) by the transaction each goes in: one per lane, or all in one when the batch is small. */
 function laneParts(items: LaneItem[], splitAbove: number): number[][] {
   const all = items.map((_, i) => i);
   if (items.reduce((n, it) => n + it.events.length, 0) < splitAbove) return [all];
-  const byLane = new Map<number, number[]>();
-  for (const i of all) {
-    const list = byLane.get(items[i]!.lane);
-    if (list) list.push(i);
-    else byLane.set(items[i]!.lane, [i]);
+  return [...groupBy(all, (i) => items[i]!.lane).values()];
+}
+
+/** Items by key, each group in the items' order (Node 20 has no Map.groupBy). */
+function groupBy<T, K>(items: T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = keyOf(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
   }
-  return [...byLane.values()];
+  return groups;
 }
 
 function contactOf(e: NormalizedEvent): string | undefined {
@@ -236,7 +237,7 @@ function laneOf(channelId: string, contact: string, lanes: number): number {
   let h = 0x811c9dc5;
   for (const part of [channelId, contact]) {
     for (let i = 0; i < part.length; i++) h = Math.imul(h ^ part.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 0, 0x01000193);
+    h = Math.imul(h ^ 0, 0x01000193); // a zero byte between the two, so ('ab', 'c') and ('a', 'bc') differ
   }
   return (h >>> 0) % lanes;
 }

@@ -68,10 +68,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of sockets) s.close();
-  for (const w of workers) { const t = Date.now(); await w.stop(); console.log('DBG worker stop', Date.now() - t); }
-  let t = Date.now();
-  await apiB?.stop(); console.log('DBG apiB stop', Date.now() - t); t = Date.now();
-  await apiA?.close(); console.log('DBG apiA close', Date.now() - t);
+  for (const w of workers) await w.stop();
+  await apiB?.stop();
+  await apiA?.close();
   inspect?.disconnect();
   await graph?.stop();
   await bot?.close();
