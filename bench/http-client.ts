@@ -12,10 +12,18 @@ type Pending = { head: string; body: string; resolve: (a: HttpAnswer) => void; r
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 
+/**
+ * An idle connection is not reused after this long: Node's server closes one idle for 5 s
+ * (keepAliveTimeout), and a request written as its FIN crosses would fail on the client.
+ */
+const IDLE_REUSE_MS = 4_000;
+
 class Connection {
   private buffered?: Buffer;
   private current?: Pending;
   private closed = false;
+  /** When it last finished an answer (performance.now()). */
+  idleSince = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -38,6 +46,12 @@ class Connection {
     this.done(this, false);
   }
 
+  /** Closes an idle connection quietly (the pool counts it gone itself). */
+  retire(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
   send(p: Pending): void {
     this.current = p;
     this.socket.write(p.head + p.body);
@@ -51,6 +65,7 @@ class Connection {
     const p = this.current!;
     this.current = undefined;
     p.resolve({ status: answer.status, body: answer.body });
+    this.idleSince = performance.now();
     if (answer.keepAlive) this.done(this, true);
     else this.close();
   }
@@ -102,6 +117,11 @@ export function httpClient(base: string, maxSockets = 64) {
   const dispatch = () => {
     while (queue.length) {
       let c = idle.pop();
+      if (c && performance.now() - c.idleSince > IDLE_REUSE_MS) {
+        // The oldest idle ones are at the front: all of them go, then a fresh connection is made.
+        for (const stale of [c, ...idle.splice(0)]) stale.retire(), open--;
+        continue;
+      }
       if (!c) {
         if (open >= maxSockets) return;
         open++;
