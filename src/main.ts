@@ -2,7 +2,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startEmbeddedPostgres } from './infra/embedded-postgres.js';
 import { startEmbeddedRedis } from './infra/embedded-redis.js';
-import { startHub } from './hub.js';
+import { startHub, type Hub } from './hub.js';
+import { installProcessGuards } from './process-guards.js';
 
 /** The one entry point: `ROLE=api|worker|all` (default all). */
 async function main() {
@@ -19,15 +20,17 @@ async function main() {
   const log = createLogger(config.logLevel);
   const cleanups: (() => Promise<void>)[] = [];
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  let hub: Hub | undefined;
+  const shutdown = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     for (const fn of cleanups.reverse()) await fn().catch((err) => log.error({ err }, 'shutdown step failed'));
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  installProcessGuards(log, (code) => shutdown('uncaughtException', code), () => hub?.deps.metrics.unhandledRejections.inc());
 
   try {
     let databaseUrl = config.databaseUrl;
@@ -42,7 +45,7 @@ async function main() {
       cleanups.push(redis.stop);
       redisUrl = redis.url;
     }
-    const hub = await startHub({ config, log, databaseUrl, redisUrl });
+    hub = await startHub({ config, log, databaseUrl, redisUrl });
     cleanups.push(hub.stop);
     if (hub.url) log.info(`hub ready on ${hub.deps.publicUrl}`);
   } catch (e) {

@@ -43,6 +43,11 @@ export function createMetrics() {
       labelNames: ['answered_by'] as const,
       registers: [registry],
     }),
+    unhandledRejections: new Counter({
+      name: 'hub_unhandled_rejections_total',
+      help: 'Rejected promises nothing awaited (logged with their stack; the process goes on)',
+      registers: [registry],
+    }),
     outbound: new Counter({
       name: 'hub_outbound_messages_total',
       help: 'Outbound sends by channel kind and outcome',
