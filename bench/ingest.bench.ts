@@ -18,13 +18,14 @@ import { atRate, cleanupsOnInterrupt, connectAgent, connectAgents, cpuMeter, cre
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-/** BENCH_ONLY=e2e,sustained runs just those phases (for diagnosis). */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'accept,ack,e2e,sustained,fanout').split(','));
+/** BENCH_ONLY=e2e,sustained runs just those phases (for diagnosis); drain is the worker's side alone. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'accept,drain,ack,e2e,sustained,fanout').split(','));
 /** BENCH_CPU_PROF=<dir>: the API and worker processes write V8 CPU profiles there when they stop (bench/profile-top.ts reads them). */
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 /** BENCH_FANOUT_SERIES=1: the fan-out's conversation_updated latency also per 250 ms of sending (a cold start or a stall shows). */
 const SERIES = Boolean(process.env.BENCH_FANOUT_SERIES);
-const nodeArgs = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
+/** BENCH_NODE_ARGS: more node options for the API and worker processes (a preloaded allocation sampler, say). */
+const nodeArgs = [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
 /** The rates each ladder (accept-only, sustained) asks for, one after the other, until the hub no longer keeps up. */
 const LADDER = [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000];
 const APP_SECRET = 'bench-app-secret';
@@ -213,6 +214,41 @@ async function main() {
     const page = await agent.timeout(10_000).emitWithAck('load_conversations', { limit: 100 });
     for (const c of page.data.items) await agent.timeout(10_000).emitWithAck('load_messages', { conversationId: c.id, limit: 1 });
 
+    if (ONLY.has('drain')) {
+    // The worker's side alone: a backlog queued while the ingest queue is paused, then drained
+    // with the API and the load generator idle. CPU per message is the worker's and Postgres's.
+    log('drain: the ingest queue paused, a backlog queued, then drained with nothing else running …');
+    const drainConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const drainQueue = new Queue('ingest', { connection: drainConnection, prefix });
+    const queued = async () => Object.values(await drainQueue.getJobCounts('wait', 'paused', 'active', 'delayed', 'prioritized')).reduce((a, b) => a + b, 0);
+    const drainRound = async (label: string, total: number, contact: (i: number) => number) => {
+      await drainQueue.pause();
+      const sent = await atRate(5000, total / 5000, (i) => postOk(waBody(waId(contact(i)), `wamid.drn${label}.${i}`, `drn${label}-${i}`)));
+      if (sent.errors) throw new Error(`drain: ${sent.errors} webhooks not answered 200 (${sent.reasons.join(', ')})`);
+      while ((await queued()) === 0) await sleep(10);
+      const cpu = cpuMeter({ worker: worker.child.pid!, postgres: () => pidsNamed('postgres'), redis: pidsNamed('redis-server') });
+      const t0 = performance.now();
+      await drainQueue.resume();
+      while ((await queued()) > 0) await sleep(20);
+      const seconds = (performance.now() - t0) / 1000;
+      const use = cpu();
+      await untilStored(`drn${label}-%`, total);
+      const perSec = Math.round(total / seconds);
+      const usPerMessage = Object.fromEntries(Object.entries(use).map(([k, v]) => [k, round((v / 100) * seconds * 1e6 / total, 0)]));
+      log(`  ${label}: ${total} messages in ${round(seconds, 2)} s, ${perSec}/s (CPU ${cpuLine(use)}; per message: worker ${usPerMessage.worker} µs, postgres ${usPerMessage.postgres} µs, redis ${usPerMessage.redis} µs)`);
+      return { perSec, usPerMessage };
+    };
+    // First each of 5,000 contacts new to the hub (a prospect and a conversation each), then known ones.
+    const fresh = await drainRound('new', 5000, (i) => 20_000 + i);
+    const known = await drainRound('known', 20_000, (i) => 20_000 + (i % 5000));
+    results.drainNewPerSec = fresh.perSec;
+    results.drainKnownPerSec = known.perSec;
+    results.drainKnownWorkerUs = known.usPerMessage.worker!;
+    results.drainKnownPostgresUs = known.usPerMessage.postgres!;
+    await drainQueue.close();
+    drainConnection.disconnect();
+    }
+
     if (ONLY.has('ack')) {
     log(`acknowledgement latency at 1,000 webhooks/s for ${SECONDS} s (after a warm-up round at the same rate) …`);
     let acks: number[] = [];
@@ -277,7 +313,7 @@ async function main() {
       let unique = 0;
       // What the hub acknowledged (a 200): that, and only that, must be stored, once. A delivery answered 503 would be redelivered by its platform.
       const acked = new Set<string>();
-      const cpu = cpuMeter({ generator: process.pid, api: hub.child.pid!, worker: worker.child.pid!, postgres: pidsNamed('postgres'), redis: pidsNamed('redis-server') });
+      const cpu = cpuMeter({ generator: process.pid, api: hub.child.pid!, worker: worker.child.pid!, postgres: () => pidsNamed('postgres'), redis: pidsNamed('redis-server') });
       const run = await atRate(rate, SECONDS, async (i) => {
         // Every twentieth delivery repeats the previous one, as a platform retry would.
         const n = i % 20 === 19 ? i - 1 : i;
@@ -288,7 +324,7 @@ async function main() {
       });
       const cpuUse = cpu();
       const sendEnd = Date.now();
-      const drainCpu = cpuMeter({ worker: worker.child.pid!, postgres: pidsNamed('postgres'), redis: pidsNamed('redis-server') });
+      const drainCpu = cpuMeter({ worker: worker.child.pid!, postgres: () => pidsNamed('postgres'), redis: pidsNamed('redis-server') });
       const storedAtEnd = await count(`${tag}%`);
       // Drained when the ingest queue holds nothing (a job completes only once committed); what
       // is stored is counted once after that. Polling Redis costs Postgres, where the backlog
@@ -365,7 +401,7 @@ async function main() {
     cleanups.push(() => groups.forEach((g) => g.thread.terminate()));
     const fanSent = new Map<string, number>();
     const now = () => performance.timeOrigin + performance.now();
-    const cpu = cpuMeter({ api: hub.child.pid!, worker: worker.child.pid!, generator: process.pid, postgres: pidsNamed('postgres'), redis: pidsNamed('redis-server') });
+    const cpu = cpuMeter({ api: hub.child.pid!, worker: worker.child.pid!, generator: process.pid, postgres: () => pidsNamed('postgres'), redis: pidsNamed('redis-server') });
     // A warm-up round at the same rate first (as for the acknowledgement latency): the first
     // broadcasts to 2,000 fresh sockets run cold (p99 above 400 ms for about 2 s, then steady).
     await atRate(100, 2, (i) => post(waBody(convs[i % 20]!.prospect.identifier.slice(1), `wamid.fanwarm.${i}`, `fanwarm-${i}`)));

@@ -102,13 +102,16 @@ export function pidsNamed(name: string): number[] {
   return pids;
 }
 
-/** Starts measuring these processes' CPU; the result gives each one's use in % of one core since then. */
-export function cpuMeter(pids: Record<string, number | number[]>): () => Record<string, number> {
+/**
+ * Starts measuring these processes' CPU; the result gives each one's use in % of one core since
+ * then. A function lists its processes at both ends (Postgres starts a backend per new pooled
+ * connection): one born meanwhile counts all it used; one gone meanwhile counts nothing.
+ */
+export function cpuMeter(pids: Record<string, number | number[] | (() => number[])>): () => Record<string, number> {
   const started = performance.now();
-  const list = (p: number | number[]) => (Array.isArray(p) ? p : [p]);
+  const list = (p: number | number[] | (() => number[])) => (typeof p === 'function' ? p() : Array.isArray(p) ? p : [p]);
   const at = new Map(Object.values(pids).flatMap(list).map((pid) => [pid, cpuSecondsOf(pid)]));
-  // A process gone meanwhile (a Postgres backend) counts what it had used by the start.
-  const since = (pid: number) => Math.max(0, (cpuSecondsOf(pid) || at.get(pid)!) - at.get(pid)!) || 0;
+  const since = (pid: number) => Math.max(0, (cpuSecondsOf(pid) || 0) - (at.get(pid) ?? 0)) || 0;
   return () => {
     const wall = (performance.now() - started) / 1000;
     return Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, Math.round((100 * list(p).reduce((sum, pid) => sum + since(pid), 0)) / wall)]));
