@@ -1,4 +1,4 @@
-import type { Sql } from './sql.js';
+import { pgJson, type Sql } from './sql.js';
 
 export type ChannelRow = { id: string; organization_id: string; kind: string; platform: string; name: string; status: string; credentials: string };
 
@@ -20,12 +20,12 @@ export async function pullCursor(sql: Sql, id: string): Promise<Record<string, u
 }
 
 export async function savePullCursor(sql: Sql, id: string, cursor: Record<string, unknown>): Promise<void> {
-  await sql.query('update channels set cursor = $1 where id = $2', [JSON.stringify(cursor), id]);
+  await sql.query('update channels set cursor = $1 where id = $2', [pgJson(cursor), id]);
 }
 
 /** Written only when it differs and never over a disabled channel; returns whether it changed. */
 export async function writeChannelState(sql: Sql, id: string, state: string, reason: string | null, pairing: object | null = null): Promise<boolean> {
-  const kept = pairing && JSON.stringify(pairing);
+  const kept = pairing && pgJson(pairing);
   const rows = await sql.query(
     `update channels set status = $2, status_reason = $3, pairing = $4::jsonb, updated_at = now()
       where id = $1 and status <> 'disabled' and (status <> $2 or status_reason is distinct from $3 or pairing is distinct from $4::jsonb) returning id`,

@@ -1,6 +1,6 @@
 import type { LastMessage } from '../../contract/wire.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { containing, type Sql } from './sql.js';
+import { containing, pgJson, type Sql } from './sql.js';
 
 export const CONVERSATION_COLUMNS = `c.id, c.organization_id, c.channel_id, c.prospect_id, c.client_id, c.platform, c.status, c.last_message,
   c.last_activity, c.last_inbound_at, c.unread_count, c.assigned_to_id, c.tags, c.bot_enabled, c.needs_human,
@@ -75,7 +75,7 @@ export async function updateConversationFields(sql: Sql, id: string, patch: Conv
   };
   if (patch.status !== undefined) set('status', patch.status);
   if (patch.assignedTo !== undefined) set('assigned_to_id', patch.assignedTo);
-  if (patch.tags !== undefined) set('tags', JSON.stringify(patch.tags));
+  if (patch.tags !== undefined) set('tags', pgJson(patch.tags));
   if (patch.botEnabled !== undefined) {
     set('bot_enabled', patch.botEnabled);
     if (patch.botEnabled) sets.push('needs_human = false');

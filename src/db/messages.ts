@@ -1,5 +1,5 @@
 import type { IdentifierType, MessageType } from '../../connectors/types.js';
-import type { Sql } from './sql.js';
+import { pgJson, type Sql } from './sql.js';
 import type { AttachmentStatus } from './attachments.js';
 
 /** A message row's own columns (what INSERT ... RETURNING gives back; attachments come separately). */
@@ -96,8 +96,8 @@ export async function insertOutgoing(sql: Sql, m: NewOutgoing): Promise<MessageR
          ${m.senderType === 'agent' ? ', bot_enabled = false, needs_human = false' : ''}
        from ins where c.id = ins.conversation_id)
      select * from ins`,
-    [m.orgId, m.channelId, m.conversationId, m.clientMessageId, m.senderType, m.senderId, m.content, m.messageType, m.platform, m.timestamp, JSON.stringify(m.summary),
-      m.metadata ? JSON.stringify(m.metadata) : null],
+    [m.orgId, m.channelId, m.conversationId, m.clientMessageId, m.senderType, m.senderId, m.content, m.messageType, m.platform, m.timestamp, pgJson(m.summary),
+      m.metadata ? pgJson(m.metadata) : null],
   );
   return row;
 }
@@ -207,7 +207,7 @@ export async function markSendFailed(sql: Sql, id: string, reason: string): Prom
 export async function markRetrying(sql: Sql, id: string, reason: string, retry: { attempt: number; of: number }): Promise<void> {
   await sql.query(
     `update messages set error = $2, updated_at = now(), metadata = ${META} || jsonb_build_object('retry', $3::jsonb) where id = $1 and status = 'pending'`,
-    [id, reason, JSON.stringify(retry)],
+    [id, reason, pgJson(retry)],
   );
 }
 
@@ -263,7 +263,7 @@ const META = `(case when jsonb_typeof(metadata) = 'object' then metadata else '{
 
 /** Sets keys of a message's metadata and removes others. */
 export async function mergeMessageMetadata(sql: Sql, id: string, set: Record<string, unknown>, remove: string[] = []): Promise<void> {
-  await sql.query(`update messages set metadata = (${META} || $2::jsonb) - $3::text[], updated_at = now() where id = $1`, [id, JSON.stringify(set), remove]);
+  await sql.query(`update messages set metadata = (${META} || $2::jsonb) - $3::text[], updated_at = now() where id = $1`, [id, pgJson(set), remove]);
 }
 
 /** The business's own reaction to a message (`key` in metadata.reactions; an empty emoji removes it). */

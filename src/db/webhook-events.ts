@@ -1,4 +1,4 @@
-import type { Sql } from './sql.js';
+import { pgJson, type Sql } from './sql.js';
 
 /** A kept payload as replay needs it. */
 export type KeptRow = { id: string; channel_id: string; payload: string; content_type: string | null };
@@ -55,12 +55,12 @@ export async function insertWebhookEvents(sql: Sql, rows: NewWebhookEvent[]): Pr
   await sql.query(
     `insert into webhook_events (id, created_at, updated_at, organization_id, channel_id, job_id, payload, content_type, outcome, detail, expires_at)
      select gen_random_uuid(), now(), now(), u.org, u.channel, u.job, u.payload, u.content_type, u.outcome, u.detail, now() + make_interval(hours => u.hours)
-     from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[]) u(org, channel, job, payload, outcome, detail, hours, content_type)
+     from json_to_recordset($1::json) u(org uuid, channel uuid, job text, payload text, outcome text, detail text, hours int, content_type text)
      on conflict (job_id) do nothing`,
-    [
-      rows.map((r) => r.orgId), rows.map((r) => r.channelId), rows.map((r) => r.jobId), rows.map((r) => storableText(r.payload)),
-      rows.map((r) => r.outcome), rows.map((r) => r.detail), rows.map((r) => Math.ceil(r.retentionHours)), rows.map((r) => r.contentType),
-    ],
+    [pgJson(rows.map((r) => ({
+      org: r.orgId, channel: r.channelId, job: r.jobId, payload: storableText(r.payload), outcome: r.outcome, detail: r.detail,
+      hours: Math.ceil(r.retentionHours), content_type: r.contentType,
+    })))],
   );
 }
 

@@ -1,4 +1,4 @@
-import type { Sql } from './sql.js';
+import { pgJson, type Sql } from './sql.js';
 
 export type VisitorPage = { url?: string; referrer?: string; browser?: string };
 
@@ -10,7 +10,7 @@ export type WidgetVisitorRow = {
 /** What a session brings: null keeps what is stored (an email that is not verified clears the verified flag). */
 export type VisitorFields = { name: string | null; email: string | null; emailVerified: boolean; page: VisitorPage | null };
 
-const params = (f: VisitorFields) => [f.name, f.email, f.emailVerified, f.page ? JSON.stringify(f.page) : null];
+const params = (f: VisitorFields) => [f.name, f.email, f.emailVerified, f.page ? pgJson(f.page) : null];
 /** The SET of a session's fields ($3 to $6). */
 const REFRESH = `name = coalesce($3, v.name), email = coalesce($4, v.email), email_verified = case when $4::text is null then v.email_verified else $5 end,
   page = coalesce($6::jsonb, v.page), updated_at = now()`;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Sql } from '../db/sql.js';
+import { pgJson, type Sql } from '../db/sql.js';
 import { insertAttachments } from '../db/attachments.js';
 import { MESSAGE_ROW, applyPendingStatuses, type MessageRow } from '../db/messages.js';
 import { insertWebhookEvents, upsertFailedWebhookEvent } from '../db/webhook-events.js';
@@ -420,7 +420,7 @@ async function insertMessages(sql: Sql, messages: PlacedMessage[]): Promise<{ fr
       batch.map((p) => p.channel.platform), batch.map((p) => new Date(p.event.timestamp)),
       batch.map((p) => (p.event.direction === 'in' ? 'delivered' : 'sent')),
       batch.map((p) => jsonOrNull(messageMetadata(p.event))),
-      batch.map((p) => JSON.stringify(lastMessageSummary(undefined, p.event))),
+      batch.map((p) => pgJson(lastMessageSummary(undefined, p.event))),
       batch.map((p) => counts(p.event)),
     ],
   );
@@ -538,8 +538,8 @@ async function applyReactions(sql: Sql, reactions: Located<ReactionEvent>[]): Pr
      returning m.id, m.channel_id, m.external_id`,
     [
       list.map((t) => t.channelId), list.map((t) => t.externalId),
-      list.map((t) => JSON.stringify(Object.fromEntries([...t.emoji].filter(([, e]) => e !== '')))),
-      list.map((t) => JSON.stringify([...t.emoji].filter(([, e]) => e === '').map(([c]) => c))),
+      list.map((t) => pgJson(Object.fromEntries([...t.emoji].filter(([, e]) => e !== '')))),
+      list.map((t) => pgJson([...t.emoji].filter(([, e]) => e === '').map(([c]) => c))),
     ],
   );
   return touched(rows, reactions.map((r) => ({ item: r.item, channelId: r.channel.id, externalId: r.event.targetExternalId })), (t) => `reaction to unknown message ${t}`);
@@ -617,7 +617,7 @@ function outcomeLabel(o: IngestOutcome) {
 }
 
 /** SQL NULL for no metadata, never JSON null. */
-const jsonOrNull = (v: Record<string, unknown> | null) => (v ? JSON.stringify(v) : null);
+const jsonOrNull = (v: Record<string, unknown> | null) => (v ? pgJson(v) : null);
 
 /** A message's metadata as an object whatever an older row holds (JSON null, an array): SQL. */
 const metadataObject = (column: string) => `(case when jsonb_typeof(${column}) = 'object' then ${column} else '{}'::jsonb end)`;

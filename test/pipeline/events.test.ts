@@ -120,6 +120,25 @@ describe('one odd event never costs its neighbours', () => {
     expect(await hub.deps.queues.ingest.getFailedCount()).toBe(0);
   });
 
+  it('stores a text cut inside an emoji (a lone surrogate) with U+FFFD in its place, next to a backslash written before "ud83d"', async () => {
+    const [cut, neighbour] = [wamid('lone-surrogate'), wamid('lone-surrogate-next')];
+    // As a platform that truncates UTF-16 sends it: the JSON escape of half an emoji.
+    const body = waBatch([
+      { from: waId(505), id: cut, text: 'price is 20 \ud83d and \\ud83d stays' },
+      { from: waId(506), id: neighbour, text: 'a neighbour' },
+    ]);
+    expect(body).toContain('20 \\ud83d and \\\\ud83d stays');
+    expect((await postWebhook(hub, waChannel, body)).status).toBe(200);
+    expect((await keptFor(neighbour)).outcome).toBe('stored');
+    expect((await messageBy(cut)).content).toBe('price is 20 \ufffd and \\ud83d stays');
+    expect((await messageBy(neighbour)).content).toBe('a neighbour');
+    const [conversation] = await q("select c.last_message->>'content' as last from conversations c join messages m on m.conversation_id = c.id where m.external_id = ?", [cut]);
+    expect(conversation.last).toBe('price is 20 \ufffd and \\ud83d stays');
+    // The kept payload is the delivery's text as it came, escapes and all.
+    const [kept] = await q('select payload from webhook_events where payload like ?', [`%${cut}%`]);
+    expect(kept.payload).toContain('20 \\ud83d and \\\\ud83d stays');
+  });
+
   it('applies many reactions of one delivery set-wise: each contact\'s last reaction wins, an empty one removes it', async () => {
     const target = wamid('reacted-target');
     await postWebhook(hub, waChannel, textWebhook({ waId: waId(600), id: target, body: 'react to me' }));
