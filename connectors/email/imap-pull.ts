@@ -4,7 +4,7 @@
  * {uidValidity, lastUid} (RFC 3501 section 2.3.1.1): nothing is imported twice or skipped
  * across reconnects and restarts, as long as UIDVALIDITY holds.
  */
-import { ImapFlow, type MailboxObject } from 'imapflow';
+import type { ImapFlow, MailboxObject } from 'imapflow';
 import type { PullContext, PullHandle } from '../types.js';
 import type { EmailCredentials } from './credentials.js';
 import { BASE64_RFC822 } from './parse.js';
@@ -133,6 +133,8 @@ export async function startImapPull(ctx: PullContext<EmailCredentials>, options:
 
   /** One connection, from login until it closes; true when it ended because a sync failed. */
   async function session(): Promise<boolean> {
+    // Loaded by the first mailbox watched (a worker's pull channel): an API process never holds imapflow.
+    const { ImapFlow } = await import('imapflow');
     const c = new ImapFlow({
       host: creds.imapHost,
       port: creds.imapPort,

@@ -3,7 +3,7 @@
  * normalized event, parsed with mailparser: https://nodemailer.com/extras/mailparser/
  */
 import { createHash } from 'node:crypto';
-import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
+import type { AddressObject, Attachment, ParsedMail } from 'mailparser';
 import type { InboundAttachment, MessageEvent, MessageType, NormalizedEvent, RawInbound } from '../types.js';
 import type { EmailCredentials } from './credentials.js';
 import { isAutoReply, isBounce } from './auto-detect.js';
@@ -67,6 +67,8 @@ export async function parseEmail(raw: RawInbound, credentials: Pick<EmailCredent
   const bytes = rawBytes(raw);
   let mail: ParsedMail;
   try {
+    // Loaded by the first email parsed (a worker's job): an API process never holds mailparser.
+    const { simpleParser } = await import('mailparser');
     mail = await simpleParser(bytes, {
       keepCidLinks: true,
       keepDeliveryStatus: true,

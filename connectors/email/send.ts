@@ -3,7 +3,7 @@
  * Message-ID / In-Reply-To / References (RFC 5322 section 3.6.4).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createTransport } from 'nodemailer';
+import type { createTransport } from 'nodemailer';
 import { ConnectorError, type ErrorCategory, type OutboundMessage } from '../types.js';
 import type { EmailCredentials } from './credentials.js';
 import { extractMessageIds, normalizeMessageId, replySubject } from './threading.js';
@@ -16,7 +16,9 @@ type SmtpCredentials = Pick<
 type Transporter = ReturnType<typeof createTransport>;
 const transporters = new Map<string, Transporter>();
 
-function transporterFor(c: SmtpCredentials): Transporter {
+async function transporterFor(c: SmtpCredentials): Promise<Transporter> {
+  // Loaded by the first email sent (a worker's job): an API process never holds nodemailer.
+  const { createTransport } = await import('nodemailer');
   // Keyed by a hash so the password never sits in a key that could end up in a dump or log.
   const key = createHash('sha256')
     .update(JSON.stringify([c.smtpHost, c.smtpPort, c.smtpSecure, c.smtpUser, c.smtpPassword, c.smtpTlsRejectUnauthorized ?? true]))
@@ -92,7 +94,7 @@ export async function sendEmail(message: OutboundMessage, credentials: SmtpCrede
 
   const missing = message.attachments?.find((a) => !a.content);
   if (missing) throw new ConnectorError('permanent', `The file ${missing.fileName ?? ''} has no content to attach`.replace('  ', ' '), 'no_content');
-  const transporter = transporterFor(credentials);
+  const transporter = await transporterFor(credentials);
   try {
     await transporter.sendMail({
       from: credentials.fromName ? { name: credentials.fromName, address: credentials.fromAddress } : credentials.fromAddress,

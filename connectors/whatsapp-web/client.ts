@@ -4,7 +4,7 @@
  * real Client and the tests' stand-in (testing/stand-in-client.ts) are interchangeable.
  */
 import type { EventEmitter } from 'node:events';
-import wweb from 'whatsapp-web.js';
+import type wwebModule from 'whatsapp-web.js';
 
 /** A serialized WhatsApp id: `<user>@c.us` (phone), `<user>@lid`, `<id>@g.us` (group), `status@broadcast`. */
 export interface WaId { _serialized: string; user?: string; server?: string }
@@ -101,10 +101,27 @@ export interface WaClient extends EventEmitter {
 
 export type ClientFactory = (options: WaClientOptions) => WaClient;
 
-/** The real whatsapp-web.js Client (a CommonJS package: default import, see STACK.md). */
-export const realClient: ClientFactory = (options) => new wweb.Client(options as any) as unknown as WaClient;
+let wweb: typeof wwebModule | undefined;
+
+/**
+ * whatsapp-web.js, and Puppeteer under it (about 37 MB of a process's memory), loads with the
+ * first session or file sent: a process that runs neither (an API process) never holds it.
+ * A CommonJS package: its default export, see STACK.md.
+ */
+export async function loadWhatsAppWeb(): Promise<typeof wwebModule> {
+  return (wweb ??= (await import('whatsapp-web.js')).default);
+}
+
+/** The library once loaded (a session loads it before it builds its client and auth strategy). */
+export function whatsappWebLoaded(): typeof wwebModule {
+  if (!wweb) throw new Error('whatsapp-web.js is not loaded yet (loadWhatsAppWeb)');
+  return wweb;
+}
+
+/** The real whatsapp-web.js Client. */
+export const realClient: ClientFactory = (options) => new (whatsappWebLoaded().Client)(options as any) as unknown as WaClient;
 
 /** whatsapp-web.js MessageMedia, for sending files. */
-export const messageMedia = (mimetype: string, base64: string, filename?: string) => new wweb.MessageMedia(mimetype, base64, filename);
+export const messageMedia = async (mimetype: string, base64: string, filename?: string) => new (await loadWhatsAppWeb()).MessageMedia(mimetype, base64, filename);
 
 export const ACK = { ERROR: -1, PENDING: 0, SERVER: 1, DEVICE: 2, READ: 3, PLAYED: 4 } as const;

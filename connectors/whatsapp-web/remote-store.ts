@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import wweb from 'whatsapp-web.js';
 import type { SessionStore } from '../types.js';
+import { whatsappWebLoaded } from './client.js';
 
 /**
  * whatsapp-web.js RemoteAuth's store interface (`sessionExists/save/extract/delete`) over the
@@ -32,7 +32,7 @@ export class HubRemoteStore {
 
 /** A RemoteAuth strategy for one channel, kept in the hub's database. */
 export function remoteAuth(store: SessionStore, opts: { clientId: string; dataPath: string; backupSyncIntervalMs: number }) {
-  return new wweb.RemoteAuth({ store: new HubRemoteStore(store, opts.dataPath), clientId: opts.clientId, dataPath: opts.dataPath, backupSyncIntervalMs: opts.backupSyncIntervalMs });
+  return new (whatsappWebLoaded().RemoteAuth)({ store: new HubRemoteStore(store, opts.dataPath), clientId: opts.clientId, dataPath: opts.dataPath, backupSyncIntervalMs: opts.backupSyncIntervalMs });
 }
 
 /** Where a session keeps nothing: no store offered (a PullContext without one). */

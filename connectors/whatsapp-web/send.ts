@@ -34,7 +34,7 @@ export const send: SendCapability<WhatsAppWebCredentials> = {
     }
     let first: string | undefined;
     for (const [i, f] of files.entries()) {
-      const media = messageMedia(f.mimeType ?? 'application/octet-stream', f.content!.toString('base64'), f.fileName);
+      const media = await messageMedia(f.mimeType ?? 'application/octet-stream', f.content!.toString('base64'), f.fileName);
       const caption = i === 0 && message.content ? { caption: message.content } : {};
       const sent = await session.send((c) => c.sendMessage(chatId, media, { ...quote, ...caption }));
       first ??= sent.id._serialized;

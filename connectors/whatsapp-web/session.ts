@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import QRCode from 'qrcode';
 import type { PullContext, PullHandle, RawInbound } from '../types.js';
-import type { WaClient, WaMessage, WaReaction } from './client.js';
+import { loadWhatsAppWeb, type WaClient, type WaMessage, type WaReaction } from './client.js';
 import type { WhatsAppWebCredentials } from './credentials.js';
 import type { WaRaw } from './raw.js';
 import { memoryStore, remoteAuth } from './remote-store.js';
@@ -87,6 +87,7 @@ export class WhatsAppWebSession {
     const dataPath = `${rt.dataDir}/${ctx.channelId}`;
     await mkdir(dataPath, { recursive: true });
     const browser = await rt.browser();
+    await loadWhatsAppWeb();
     const phone = ctx.credentials.pairingPhoneNumber;
     const client = rt.createClient({
       authStrategy: remoteAuth(this.store, { clientId: 'hub', dataPath, backupSyncIntervalMs: rt.backupSyncIntervalMs }),
