@@ -18,6 +18,8 @@ export function installProcessGuards(log: Logger, stop: (code: number) => Promis
   });
   process.on('uncaughtException', (err, origin) => {
     log.fatal({ err, origin }, 'uncaught exception: stopping');
+    // Code 1 however it ends: by the stop, the deadline, or an event loop the stop left empty.
+    process.exitCode = 1;
     setTimeout(() => process.exit(1), STOP_DEADLINE_MS).unref();
     void stop(1).catch(() => process.exit(1));
   });
