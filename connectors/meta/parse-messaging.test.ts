@@ -245,6 +245,13 @@ describe('messaging parse: odd shapes', () => {
     ]);
   });
 
+  it('gives a postback with an empty mid the id a postback without one gets', () => {
+    const events = messenger.parse(raw(page([{ ...user, postback: { title: 'Talk to a human', payload: 'HUMAN_AGENT', mid: '' } }])), fbCreds);
+    expect(events).toEqual([
+      { type: 'message', externalId: 'postback:42:1700000000000', direction: 'in', contact: social('42'), timestamp: 1700000000000, messageType: 'text', content: 'Talk to a human', metadata: { postback: 'HUMAN_AGENT' } },
+    ]);
+  });
+
   it('maps edits and quick replies, and keeps unknown events and objects as unsupported', () => {
     const events = messenger.parse(
       raw(

@@ -193,7 +193,7 @@ const EVENT_PARSERS: Record<string, EventParser> = {
     return [
       compact({
         type: 'message' as const,
-        externalId: str(p.mid) ?? `postback:${sender}:${timestamp}`,
+        externalId: str(p.mid) || `postback:${sender}:${timestamp}`,
         direction: 'in' as const,
         contact: scoped(sender),
         timestamp,
